@@ -1,0 +1,67 @@
+"""The annotask exception tree.
+
+Every error annotask raises on purpose is an :class:`AnnotaskError`; errors from the
+libraries underneath (SQLAlchemy, PyAV, fsspec, Celery) are converted at the boundary and
+chained, so callers catch one root::
+
+    AnnotaskError
+    ├── AuthorizationError   the client's user may not read or change this
+    ├── NotFoundError        no such project, dataset, item, stage, task or label row
+    ├── ValidationError      a definition or argument is malformed (workflow, ontology, option)
+    │   └── PathwayError     an agent returned a pathway its stage does not have
+    ├── LabelError           a label or coordinate does not fit the ontology or the data
+    ├── ConflictError        the thing changed since it was read (stale label version, moved task,
+    │                        lost lease)
+    ├── MediaError           an asset cannot be fetched, probed or decoded
+    └── StoreError           the database cannot be opened, migrated or reached
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AnnotaskError",
+    "AuthorizationError",
+    "ConflictError",
+    "LabelError",
+    "MediaError",
+    "NotFoundError",
+    "PathwayError",
+    "StoreError",
+    "ValidationError",
+]
+
+
+class AnnotaskError(Exception):
+    """Root of every error annotask raises on purpose."""
+
+
+class AuthorizationError(AnnotaskError):
+    """Raised when the client's user is not allowed to read or change a resource."""
+
+
+class NotFoundError(AnnotaskError):
+    """Raised when a named or identified resource does not exist."""
+
+
+class ValidationError(AnnotaskError):
+    """Raised when a definition or argument is malformed; nothing has been changed."""
+
+
+class PathwayError(ValidationError):
+    """Raised when a pathway name or UUID is not one of the stage's pathways."""
+
+
+class LabelError(AnnotaskError):
+    """Raised when a label, coordinate or answer does not fit the ontology or the data."""
+
+
+class ConflictError(AnnotaskError):
+    """Raised when a resource changed since it was read: stale version, moved task, lost lease."""
+
+
+class MediaError(AnnotaskError):
+    """Raised when an asset cannot be fetched, probed or decoded."""
+
+
+class StoreError(AnnotaskError):
+    """Raised when the store cannot be opened, migrated or reached."""
