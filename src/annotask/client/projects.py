@@ -1,0 +1,180 @@
+"""Projects: datasets + an ontology + a workflow, with one task and label row per data item."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from uuid import UUID
+
+from annotask.client.datasets import Dataset
+from annotask.client.ontologies import OntologyInfo
+from annotask.errors import NotFoundError
+from annotask.store import access, catalog
+from annotask.store import projects as project_store
+from annotask.store import tasks as task_store
+from annotask.store.records import ProjectRecord
+from annotask.workflow.context import Action, Context, Role
+from annotask.workflow.stages import Workflow
+from annotask.workflow.tasks import WorkflowTask
+
+__all__ = ["Project", "TaskEvent"]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskEvent:
+    """One recorded action on a task: who moved it where, along which pathway, when."""
+
+    task_uuid: UUID
+    action: str
+    from_stage: str | None
+    to_stage: str | None
+    pathway: str | None
+    actor: str
+    at: datetime
+
+
+class Project:
+    """A labeling project the client's user is a member of."""
+
+    def __init__(self, ctx: Context, record: ProjectRecord) -> None:
+        self._ctx = ctx
+        self._record = record
+
+    @property
+    def project_hash(self) -> str:
+        """The project's UUID as a string."""
+        return self._record.uuid
+
+    @property
+    def uuid(self) -> UUID:
+        """The project's UUID."""
+        return UUID(self._record.uuid)
+
+    @property
+    def title(self) -> str:
+        """The project's title."""
+        return self._record.title
+
+    @property
+    def description(self) -> str:
+        """Free text about the project."""
+        return self._record.description
+
+    @property
+    def ontology_hash(self) -> str:
+        """The ontology the project labels with."""
+        return self._record.ontology_uuid
+
+    @property
+    def created_at(self) -> datetime:
+        """When the project was made."""
+        return self._record.created_at
+
+    @property
+    def what(self) -> str:
+        """How messages name this project."""
+        return f"project {self.title!r} ({self.project_hash})"
+
+    @cached_property
+    def workflow(self) -> Workflow:
+        """The project's workflow: stages, pathways, tasks."""
+        with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+            stage_records = project_store.get_stages(conn, self.project_hash)
+            pathway_records = project_store.get_pathways(conn, self.project_hash)
+        return Workflow(self._ctx, self.uuid, self.title, stage_records, pathway_records)
+
+    @cached_property
+    def ontology_info(self) -> OntologyInfo:
+        """The stored ontology (hash, title, structure)."""
+        with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+            record = catalog.get_ontology(conn, self.ontology_hash)
+        if record is None:
+            raise NotFoundError(f"ontology {self.ontology_hash} of {self.what} is missing")
+        return OntologyInfo.from_record(record)
+
+    @property
+    def datasets(self) -> list[Dataset]:
+        """The datasets the project covers."""
+        with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+            uuids = project_store.project_dataset_uuids(conn, self.project_hash)
+            records = catalog.get_datasets(conn, uuids=uuids)
+        return [Dataset(self._ctx, r) for r in records]
+
+    def add_member(self, user: str, role: Role | str) -> None:
+        """Give a user a role on this project (owners and admins)."""
+        with self._ctx.store.write() as conn:
+            self._ctx.require(conn, self.project_hash, Action.ADMIN, self.what)
+            access.add_member(conn, self.project_hash, "project", user, Role(role).value)
+
+    def members(self) -> dict[str, Role]:
+        """The project's members and their roles."""
+        with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+            return {u: Role(r) for u, r in access.list_members(conn, self.project_hash).items()}
+
+    def task_counts(self) -> dict[str, dict[str, int]]:
+        """Tasks per stage name and status, every stage listed."""
+        with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+            counts = task_store.count_by_stage(conn, self.project_hash)
+        return {s.name: counts.get(str(s.uuid), {}) for s in self.workflow.stages}
+
+    def list_tasks(
+        self,
+        *,
+        stage: str | None = None,
+        status: Sequence[str] | None = None,
+        failed: bool | None = None,
+        task_uuids: Sequence[str] | None = None,
+    ) -> list[WorkflowTask]:
+        """Tasks across stages (or of one stage, by name or UUID), highest priority first."""
+        stage_uuid = None if stage is None else str(self.workflow.find_stage(stage).uuid)
+        flt = task_store.TaskFilter(
+            stage_uuid=stage_uuid, status=status, failed=failed, uuids=task_uuids
+        )
+        with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+            records = task_store.list_tasks(conn, self.project_hash, flt)
+        return [self.workflow.task_from_record(r) for r in records]
+
+    def get_task(self, task_uuid: UUID | str) -> WorkflowTask:
+        """One task by UUID."""
+        found = self.list_tasks(task_uuids=[str(task_uuid)])
+        if not found:
+            raise NotFoundError(f"{self.what} has no task {task_uuid}")
+        return found[0]
+
+    def retry_failed(self, task_uuids: Sequence[str] | None = None) -> int:
+        """Clear failure records so runners pick the tasks up again; returns how many."""
+        with self._ctx.store.write() as conn:
+            self._ctx.require(conn, self.project_hash, Action.AGENT, self.what)
+            return task_store.clear_failures(conn, self.project_hash, task_uuids)
+
+    def events(self, task_uuid: UUID | str | None = None) -> list[TaskEvent]:
+        """Recorded task events, oldest first."""
+        with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+            records = task_store.list_events(
+                conn, self.project_hash, None if task_uuid is None else str(task_uuid)
+            )
+        names = {str(s.uuid): s.name for s in self.workflow.stages}
+        return [
+            TaskEvent(
+                UUID(r.task_uuid),
+                r.action,
+                names.get(r.from_stage_uuid or ""),
+                names.get(r.to_stage_uuid or ""),
+                r.pathway_name,
+                r.actor,
+                r.at,
+            )
+            for r in records
+        ]
+
+    def __repr__(self) -> str:
+        return f"Project(title={self.title!r}, project_hash={self.project_hash!r})"

@@ -1,0 +1,19 @@
+"""The store layer: schema, migrations, engine set-up and every SQL statement annotask issues.
+
+Nothing outside this package talks SQL; the domain layers call the query functions of its
+modules with a connection from :meth:`Store.write` or :meth:`Store.read`, so that one
+transaction can span several of them.
+"""
+
+from annotask.store.engine import DATABASE_URL_ENV, Store, default_url, describe_url
+from annotask.store.versioning import head_revision, migrate, open_store
+
+__all__ = [
+    "DATABASE_URL_ENV",
+    "Store",
+    "default_url",
+    "describe_url",
+    "head_revision",
+    "migrate",
+    "open_store",
+]

@@ -1,0 +1,133 @@
+"""Opening a store: URL resolution, engine set-up per backend, and the write/read transactions."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from annotask.errors import StoreError
+
+__all__ = ["DATABASE_URL_ENV", "Store", "default_url", "describe_url"]
+
+log = logging.getLogger(__name__)
+
+DATABASE_URL_ENV = "ANNOTASK_DATABASE_URL"
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
+_WRITE = "annotask_write"
+
+
+def default_url() -> str:
+    """The store URL used when none is given: ``$ANNOTASK_DATABASE_URL`` or ``./annotask.db``."""
+    return os.environ.get(DATABASE_URL_ENV) or "sqlite:///annotask.db"
+
+
+def describe_url(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to the "begin" hook below instead of pysqlite's own.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A writer takes the lock up front: a deferred transaction that upgrades to a write
+        # lock later can fail with SQLITE_BUSY without waiting for the busy timeout.
+        immediate = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Store:
+    """An open database: an engine plus write and read transactions.
+
+    ``write()`` yields a connection inside a transaction that commits when the block ends and
+    rolls back when it raises; on SQLite it holds the write lock from the start. ``read()``
+    yields a connection in a read transaction.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            sa_url = make_url(url)
+        except ArgumentError as exc:
+            raise StoreError(
+                f"cannot parse database URL {url!r}: use sqlite:///path/to/file.db or "
+                "postgresql+psycopg://user@host:5432/dbname"
+            ) from exc
+        kwargs: dict[str, Any] = {}
+        if sa_url.get_backend_name() == "postgresql":
+            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
+        try:
+            self.engine = create_engine(sa_url, **kwargs)
+        except (NoSuchModuleError, ImportError) as exc:
+            hint = (
+                "install the PostgreSQL extra: pip install 'annotask[postgres]'"
+                if sa_url.get_backend_name() == "postgresql"
+                else "use sqlite:/// or postgresql+psycopg:// URLs"
+            )
+            raise StoreError(f"no driver for database URL {describe_url(url)}: {hint}") from exc
+        self.dialect = self.engine.dialect.name
+        if self.dialect == "sqlite":
+            _configure_sqlite(self.engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the store is an SQLite file."""
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection in a write transaction, committed at the end of the block."""
+        with self._connect({_WRITE: True}) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection in a read transaction."""
+        with self._connect({}) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _connect(self, options: dict[str, Any]) -> Iterator[Connection]:
+        try:
+            conn = self.engine.connect().execution_options(**options)
+        except DBAPIError as exc:
+            raise StoreError(
+                f"cannot open database {describe_url(self.url)}: {_first_line(exc)}"
+            ) from exc
+        with conn:
+            yield conn
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Store({describe_url(self.url)!r})"
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__

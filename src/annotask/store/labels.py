@@ -1,0 +1,175 @@
+"""Label rows and their versions: bulk reads, version-checked saves, history."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+
+from annotask.errors import ConflictError
+from annotask.store.clock import utcnow
+from annotask.store.records import LabelRowRecord, LabelVersionRecord, StorageItemRecord
+from annotask.store.schema import label_row_versions, label_rows, storage_items, tasks
+
+__all__ = [
+    "LabelSave",
+    "get_label_rows",
+    "get_version",
+    "label_history",
+    "save_label_rows",
+]
+
+_CHUNK = 900
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSave:
+    """One label document to store as the next version of a row."""
+
+    label_hash: str
+    labels: dict[str, Any]
+    base_version: int
+    saved_by: str
+    workflow_stage: str | None
+
+
+def get_label_rows(
+    conn: Connection,
+    project_uuid: str,
+    *,
+    data_hashes: Collection[str] | None = None,
+    label_hashes: Collection[str] | None = None,
+    with_labels: bool = True,
+) -> list[LabelRowRecord]:
+    """Label rows of a project with their storage items and task stage/priority.
+
+    Filtered by data hashes or label hashes (chunked to stay under parameter limits); one
+    query per chunk. ``with_labels=False`` leaves the (possibly large) documents out.
+    """
+    keys, column = (
+        (list(data_hashes), label_rows.c.data_hash)
+        if data_hashes is not None
+        else (list(label_hashes), label_rows.c.uuid)
+        if label_hashes is not None
+        else (None, None)
+    )
+    chunks = [None] if keys is None else [keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK)]
+    records: list[LabelRowRecord] = []
+    for chunk in chunks:
+        query = _label_row_select(with_labels).where(label_rows.c.project_uuid == project_uuid)
+        if chunk is not None and column is not None:
+            query = query.where(column.in_(chunk))
+        records.extend(_record(row._mapping, with_labels) for row in conn.execute(query))
+    return records
+
+
+def _label_row_select(with_labels: bool) -> Any:
+    columns = [
+        label_rows.c.uuid.label("label_hash"),
+        label_rows.c.project_uuid,
+        label_rows.c.data_hash,
+        label_rows.c.version,
+        tasks.c.priority,
+        tasks.c.stage_uuid,
+        *[c.label(f"item_{c.name}") for c in storage_items.c],
+    ]
+    if with_labels:
+        columns.append(label_rows.c.labels)
+    return (
+        select(*columns)
+        .join(storage_items, storage_items.c.uuid == label_rows.c.data_hash)
+        .join(tasks, tasks.c.label_hash == label_rows.c.uuid)
+        .order_by(storage_items.c.created_at, storage_items.c.name)
+    )
+
+
+def _record(row: RowMapping, with_labels: bool) -> LabelRowRecord:
+    item = StorageItemRecord(**{c.name: row[f"item_{c.name}"] for c in storage_items.c})
+    return LabelRowRecord(
+        label_hash=row["label_hash"],
+        project_uuid=row["project_uuid"],
+        data_hash=row["data_hash"],
+        version=row["version"],
+        labels=row["labels"] if with_labels else None,
+        priority=row["priority"],
+        stage_uuid=row["stage_uuid"],
+        item=item,
+    )
+
+
+def save_label_rows(conn: Connection, saves: Sequence[LabelSave]) -> dict[str, int]:
+    """Store each document as its row's next version; return label hash → new version.
+
+    Every save must be based on the row's current version: if any is stale (someone saved in
+    between) a ConflictError names the rows and nothing is written.
+    """
+    if not saves:
+        return {}
+    current = _current_versions(conn, [s.label_hash for s in saves])
+    stale = [s.label_hash for s in saves if current.get(s.label_hash) != s.base_version]
+    if stale:
+        raise ConflictError(
+            f"label row(s) {', '.join(stale[:5])}{' …' if len(stale) > 5 else ''} changed since "
+            "they were loaded (another save happened); reload with initialise_labels("
+            "overwrite=True) and apply the change again"
+        )
+    now = utcnow()
+    conn.execute(
+        update(label_rows)
+        .where(label_rows.c.uuid == bindparam("_hash"))
+        .values(version=bindparam("_version"), labels=bindparam("_labels"), updated_at=now),
+        [
+            {"_hash": s.label_hash, "_version": s.base_version + 1, "_labels": s.labels}
+            for s in saves
+        ],
+    )
+    conn.execute(
+        insert(label_row_versions),
+        [
+            {
+                "label_hash": s.label_hash,
+                "version": s.base_version + 1,
+                "labels": s.labels,
+                "saved_by": s.saved_by,
+                "saved_at": now,
+                "workflow_stage": s.workflow_stage,
+            }
+            for s in saves
+        ],
+    )
+    return {s.label_hash: s.base_version + 1 for s in saves}
+
+
+def _current_versions(conn: Connection, label_hashes: Sequence[str]) -> dict[str, int]:
+    versions: dict[str, int] = {}
+    for start in range(0, len(label_hashes), _CHUNK):
+        query = select(label_rows.c.uuid, label_rows.c.version).where(
+            label_rows.c.uuid.in_(list(label_hashes[start : start + _CHUNK]))
+        )
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        versions.update({str(r.uuid): int(r.version) for r in conn.execute(query)})
+    return versions
+
+
+def label_history(conn: Connection, label_hash: str) -> list[LabelVersionRecord]:
+    """Every saved version of a row, oldest first."""
+    query = (
+        select(label_row_versions)
+        .where(label_row_versions.c.label_hash == label_hash)
+        .order_by(label_row_versions.c.version)
+    )
+    return [LabelVersionRecord(**r._mapping) for r in conn.execute(query)]
+
+
+def get_version(conn: Connection, label_hash: str, version: int) -> LabelVersionRecord | None:
+    """One saved version of a row, or None."""
+    row = conn.execute(
+        select(label_row_versions).where(
+            label_row_versions.c.label_hash == label_hash,
+            label_row_versions.c.version == version,
+        )
+    ).first()
+    return None if row is None else LabelVersionRecord(**row._mapping)

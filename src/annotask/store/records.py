@@ -1,0 +1,143 @@
+"""Typed rows the store hands to the layers above it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "DatasetRecord",
+    "EventRecord",
+    "LabelRowRecord",
+    "LabelVersionRecord",
+    "OntologyRecord",
+    "PathwayRecord",
+    "ProjectRecord",
+    "StageRecord",
+    "StorageItemRecord",
+    "TaskRecord",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetRecord:
+    uuid: str
+    title: str
+    description: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StorageItemRecord:
+    uuid: str
+    dataset_uuid: str
+    name: str
+    uri: str
+    data_type: str
+    mime_type: str
+    file_size: int | None
+    properties: dict[str, Any]
+    client_metadata: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OntologyRecord:
+    uuid: str
+    title: str
+    structure: dict[str, Any]
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRecord:
+    uuid: str
+    title: str
+    description: str
+    ontology_uuid: str
+    start_stage_uuid: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StageRecord:
+    uuid: str
+    project_uuid: str
+    name: str
+    stage_type: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class PathwayRecord:
+    uuid: str
+    stage_uuid: str
+    name: str
+    destination_uuid: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    uuid: str
+    project_uuid: str
+    stage_uuid: str
+    data_hash: str
+    label_hash: str
+    data_title: str
+    status: str
+    assignee: str | None
+    priority: float
+    lease_owner: str | None
+    lease_token: int
+    lease_expires_at: float | None
+    attempts: int
+    last_error: str | None
+    retry_after: float | None
+    created_at: datetime
+    updated_at: datetime
+    last_actioned_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRowRecord:
+    """A label row with what the store knows of its data item and task."""
+
+    label_hash: str
+    project_uuid: str
+    data_hash: str
+    version: int
+    labels: dict[str, Any] | None
+    priority: float
+    stage_uuid: str
+    item: StorageItemRecord
+
+
+@dataclass(frozen=True, slots=True)
+class LabelVersionRecord:
+    label_hash: str
+    version: int
+    labels: dict[str, Any]
+    saved_by: str
+    saved_at: datetime
+    workflow_stage: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    id: int
+    task_uuid: str
+    project_uuid: str
+    action: str
+    from_stage_uuid: str | None
+    to_stage_uuid: str | None
+    pathway_uuid: str | None
+    pathway_name: str | None
+    actor: str
+    at: datetime
+    detail: str | None

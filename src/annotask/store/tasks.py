@@ -1,0 +1,449 @@
+"""Tasks: creation, listing, leases (claim, fence, release), moves, failures and events.
+
+A lease is (owner, token, expiry). Claiming bumps the token; a runner's commit for a task is
+accepted only while the task is in the same stage and still carries its owner and token
+(fencing), so a task whose lease expired and was claimed by another runner is never moved
+twice.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from annotask.store.clock import utcnow
+from annotask.store.records import EventRecord, TaskRecord
+from annotask.store.schema import label_rows, storage_items, task_events, tasks
+
+__all__ = [
+    "Failure",
+    "Lease",
+    "Move",
+    "TaskFilter",
+    "claim",
+    "claimable_uuids",
+    "clear_failures",
+    "count_by_stage",
+    "held_by",
+    "insert_tasks",
+    "list_events",
+    "list_tasks",
+    "move_tasks",
+    "record_failures",
+    "release",
+    "set_assignee",
+    "set_priorities",
+]
+
+_CHUNK = 900
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A runner's hold on a task: who, which claim, until when (epoch seconds)."""
+
+    owner: str
+    token: int
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One transition to record: the task leaves ``from_stage`` for ``to_stage``."""
+
+    task_uuid: str
+    project_uuid: str
+    from_stage: str
+    to_stage: str
+    status: str
+    actor: str
+    action: str
+    pathway_uuid: str | None = None
+    pathway_name: str | None = None
+    assignee: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A failed attempt to record on a task."""
+
+    task_uuid: str
+    attempts: int
+    error: str
+    retry_after: float | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilter:
+    """Which tasks of a project to list; every field optional."""
+
+    stage_uuid: str | None = None
+    status: Collection[str] | None = None
+    assignee: str | None = None
+    data_hash: str | None = None
+    title_contains: str | None = None
+    failed: bool | None = None
+    uuids: Collection[str] | None = None
+
+
+def insert_tasks(
+    conn: Connection, project_uuid: str, stage_uuid: str, data_hashes: Sequence[str]
+) -> int:
+    """Create one task and one empty label row per data item; return how many were made."""
+    if not data_hashes:
+        return 0
+    now = utcnow()
+    task_rows: list[dict[str, Any]] = []
+    label_row_rows: list[dict[str, Any]] = []
+    for data_hash in data_hashes:
+        label_hash = str(uuidlib.uuid4())
+        task_rows.append(
+            {
+                "uuid": str(uuidlib.uuid4()),
+                "project_uuid": project_uuid,
+                "stage_uuid": stage_uuid,
+                "data_hash": data_hash,
+                "label_hash": label_hash,
+                "status": "new",
+                "priority": 0.5,
+                "lease_token": 0,
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        label_row_rows.append(
+            {
+                "uuid": label_hash,
+                "project_uuid": project_uuid,
+                "data_hash": data_hash,
+                "version": 0,
+                "labels": None,
+                "updated_at": now,
+            }
+        )
+    conn.execute(insert(label_rows), label_row_rows)
+    conn.execute(insert(tasks), task_rows)
+    return len(task_rows)
+
+
+def _task_select() -> Select[Any]:
+    return select(tasks, storage_items.c.name.label("data_title")).join(
+        storage_items, storage_items.c.uuid == tasks.c.data_hash
+    )
+
+
+def _filtered(query: Select[Any], project_uuid: str, flt: TaskFilter) -> Select[Any]:
+    query = query.where(tasks.c.project_uuid == project_uuid)
+    if flt.stage_uuid is not None:
+        query = query.where(tasks.c.stage_uuid == flt.stage_uuid)
+    if flt.status is not None:
+        query = query.where(tasks.c.status.in_(list(flt.status)))
+    if flt.assignee is not None:
+        query = query.where(tasks.c.assignee == flt.assignee)
+    if flt.data_hash is not None:
+        query = query.where(tasks.c.data_hash == flt.data_hash)
+    if flt.title_contains:
+        query = query.where(storage_items.c.name.contains(flt.title_contains, autoescape=True))
+    if flt.failed is not None:
+        query = query.where(
+            tasks.c.last_error.is_not(None) if flt.failed else tasks.c.last_error.is_(None)
+        )
+    if flt.uuids is not None:
+        query = query.where(tasks.c.uuid.in_(list(flt.uuids)))
+    return query
+
+
+def list_tasks(
+    conn: Connection, project_uuid: str, flt: TaskFilter = TaskFilter(), *, limit: int | None = None
+) -> list[TaskRecord]:
+    """Tasks of a project matching ``flt``, highest priority first, then oldest."""
+    query = _filtered(_task_select(), project_uuid, flt).order_by(
+        tasks.c.priority.desc(), tasks.c.created_at, tasks.c.uuid
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [TaskRecord(**r._mapping) for r in conn.execute(query)]
+
+
+def count_by_stage(conn: Connection, project_uuid: str) -> dict[str, dict[str, int]]:
+    """Task counts per stage uuid and status."""
+    query = (
+        select(tasks.c.stage_uuid, tasks.c.status, func.count())
+        .where(tasks.c.project_uuid == project_uuid)
+        .group_by(tasks.c.stage_uuid, tasks.c.status)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for stage_uuid, status, count in conn.execute(query):
+        counts.setdefault(stage_uuid, {})[status] = int(count)
+    return counts
+
+
+def _claimable(stage_uuid: str, now: float) -> Any:
+    return and_(
+        tasks.c.stage_uuid == stage_uuid,
+        or_(tasks.c.lease_expires_at.is_(None), tasks.c.lease_expires_at < now),
+        or_(tasks.c.retry_after.is_(None), tasks.c.retry_after <= now),
+    )
+
+
+def claimable_uuids(
+    conn: Connection, stage_uuid: str, now: float, limit: int | None = None
+) -> list[str]:
+    """Uuids of the tasks in a stage nobody holds, highest priority first."""
+    query = (
+        select(tasks.c.uuid)
+        .where(_claimable(stage_uuid, now))
+        .order_by(tasks.c.priority.desc(), tasks.c.created_at, tasks.c.uuid)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [str(r.uuid) for r in conn.execute(query)]
+
+
+def claim(
+    conn: Connection,
+    stage_uuid: str,
+    *,
+    uuids: Sequence[str],
+    owner: str,
+    expires_at: float,
+    now: float,
+) -> dict[str, Lease]:
+    """Lease those of ``uuids`` that are still claimable in the stage; return their leases.
+
+    On PostgreSQL, rows another transaction is claiming are skipped, not waited for.
+    """
+    leases: dict[str, Lease] = {}
+    skip_locked = conn.dialect.name == "postgresql"
+    for start in range(0, len(uuids), _CHUNK):
+        chunk = list(uuids[start : start + _CHUNK])
+        query = select(tasks.c.uuid, tasks.c.lease_token).where(
+            tasks.c.uuid.in_(chunk), _claimable(stage_uuid, now)
+        )
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        free = {str(r.uuid): int(r.lease_token) + 1 for r in conn.execute(query)}
+        if not free:
+            continue
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.uuid.in_(list(free)))
+            .values(
+                lease_owner=owner,
+                lease_token=tasks.c.lease_token + 1,
+                lease_expires_at=expires_at,
+            )
+        )
+        leases.update({u: Lease(owner, token, expires_at) for u, token in free.items()})
+    return leases
+
+
+def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now: float) -> set[str]:
+    """Which of the leased tasks are still in the stage under the same lease (fencing check).
+
+    Locks those rows on PostgreSQL until the transaction ends, so the commit that follows
+    cannot race a new claim.
+    """
+    held: set[str] = set()
+    items = list(leases.items())
+    for start in range(0, len(items), _CHUNK):
+        chunk = dict(items[start : start + _CHUNK])
+        query = select(
+            tasks.c.uuid, tasks.c.lease_owner, tasks.c.lease_token, tasks.c.lease_expires_at
+        ).where(tasks.c.uuid.in_(list(chunk)), tasks.c.stage_uuid == stage_uuid)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        for row in conn.execute(query):
+            lease = chunk[row.uuid]
+            if row.lease_owner == lease.owner and row.lease_token == lease.token:
+                held.add(str(row.uuid))
+    return held
+
+
+def release(conn: Connection, leases: Mapping[str, Lease]) -> None:
+    """Give up leases that are still ours; tasks stay where they are."""
+    rows = [
+        {"_uuid": u, "_owner": lease.owner, "_token": lease.token} for u, lease in leases.items()
+    ]
+    if not rows:
+        return
+    conn.execute(
+        update(tasks)
+        .where(
+            tasks.c.uuid == bindparam("_uuid"),
+            tasks.c.lease_owner == bindparam("_owner"),
+            tasks.c.lease_token == bindparam("_token"),
+        )
+        .values(lease_owner=None, lease_expires_at=None),
+        rows,
+    )
+
+
+def move_tasks(conn: Connection, moves: Sequence[Move]) -> int:
+    """Move tasks out of their stage (guarded by ``from_stage``) and record one event each.
+
+    Returns how many tasks moved. A caller that gets fewer than it asked for raises, which
+    rolls the transaction (events included) back; batch callers have fenced their tasks with
+    :func:`held_by` in the same transaction.
+    """
+    if not moves:
+        return 0
+    now = utcnow()
+    result = conn.execute(
+        update(tasks)
+        .where(tasks.c.uuid == bindparam("_uuid"), tasks.c.stage_uuid == bindparam("_from"))
+        .values(
+            stage_uuid=bindparam("_to"),
+            status=bindparam("_status"),
+            assignee=bindparam("_assignee"),
+            lease_owner=None,
+            lease_expires_at=None,
+            attempts=0,
+            last_error=None,
+            retry_after=None,
+            updated_at=now,
+            last_actioned_by=bindparam("_actor"),
+        ),
+        [
+            {
+                "_uuid": m.task_uuid,
+                "_from": m.from_stage,
+                "_to": m.to_stage,
+                "_status": m.status,
+                "_assignee": m.assignee,
+                "_actor": m.actor,
+            }
+            for m in moves
+        ],
+    )
+    insert_events(conn, moves, now)
+    return int(result.rowcount)
+
+
+def insert_events(conn: Connection, moves: Iterable[Move], at: Any = None) -> None:
+    """Record task events (one per move)."""
+    at = at or utcnow()
+    rows = [
+        {
+            "task_uuid": m.task_uuid,
+            "project_uuid": m.project_uuid,
+            "action": m.action,
+            "from_stage_uuid": m.from_stage,
+            "to_stage_uuid": m.to_stage,
+            "pathway_uuid": m.pathway_uuid,
+            "pathway_name": m.pathway_name,
+            "actor": m.actor,
+            "at": at,
+            "detail": None,
+        }
+        for m in moves
+    ]
+    if rows:
+        conn.execute(insert(task_events), rows)
+
+
+def set_assignee(
+    conn: Connection, task_uuid: str, stage_uuid: str, assignee: str | None, actor: str
+) -> bool:
+    """Assign (or unassign) a task that is still in ``stage_uuid``; False if it moved."""
+    result = conn.execute(
+        update(tasks)
+        .where(tasks.c.uuid == task_uuid, tasks.c.stage_uuid == stage_uuid)
+        .values(
+            assignee=assignee,
+            status="assigned" if assignee else "new",
+            updated_at=utcnow(),
+            last_actioned_by=actor,
+        )
+    )
+    return int(result.rowcount) == 1
+
+
+def set_priorities(conn: Connection, priorities: Mapping[str, float]) -> None:
+    """Set task priorities by task uuid."""
+    if priorities:
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.uuid == bindparam("_uuid"))
+            .values(priority=bindparam("_p")),
+            [{"_uuid": u, "_p": p} for u, p in priorities.items()],
+        )
+
+
+def record_failures(
+    conn: Connection, failures: Sequence[Failure], leases: Mapping[str, Lease]
+) -> None:
+    """Record failed attempts on tasks still under our lease, releasing the lease."""
+    rows = [
+        {
+            "_uuid": f.task_uuid,
+            "_owner": leases[f.task_uuid].owner,
+            "_token": leases[f.task_uuid].token,
+            "_attempts": f.attempts,
+            "_error": f.error,
+            "_retry": f.retry_after,
+            "_status": f.status,
+        }
+        for f in failures
+    ]
+    if not rows:
+        return
+    conn.execute(
+        update(tasks)
+        .where(
+            tasks.c.uuid == bindparam("_uuid"),
+            tasks.c.lease_owner == bindparam("_owner"),
+            tasks.c.lease_token == bindparam("_token"),
+        )
+        .values(
+            attempts=bindparam("_attempts"),
+            last_error=bindparam("_error"),
+            retry_after=bindparam("_retry"),
+            status=bindparam("_status"),
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=utcnow(),
+        ),
+        rows,
+    )
+
+
+def clear_failures(conn: Connection, project_uuid: str, uuids: Collection[str] | None) -> int:
+    """Forget failures (attempts, error, backoff) so tasks are picked up again."""
+    query = update(tasks).where(
+        tasks.c.project_uuid == project_uuid, tasks.c.last_error.is_not(None)
+    )
+    if uuids is not None:
+        query = query.where(tasks.c.uuid.in_(list(uuids)))
+    result = conn.execute(
+        query.values(
+            attempts=0, last_error=None, retry_after=None, status="new", updated_at=utcnow()
+        )
+    )
+    return int(result.rowcount)
+
+
+def list_events(
+    conn: Connection, project_uuid: str, task_uuid: str | None = None
+) -> list[EventRecord]:
+    """A project's task events in the order they happened."""
+    query = select(task_events).where(task_events.c.project_uuid == project_uuid)
+    if task_uuid is not None:
+        query = query.where(task_events.c.task_uuid == task_uuid)
+    return [EventRecord(**r._mapping) for r in conn.execute(query.order_by(task_events.c.id))]

@@ -1,0 +1,67 @@
+"""Who is acting on which store, and what their role allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Connection
+
+from annotask.errors import AuthorizationError
+from annotask.store import Store, access
+
+__all__ = ["Action", "Context", "Role"]
+
+
+class Role(StrEnum):
+    """A member's role on a project or dataset."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    ANNOTATOR = "annotator"
+    REVIEWER = "reviewer"
+    WORKER = "worker"
+
+
+class Action(StrEnum):
+    """What a user wants to do with a project or dataset."""
+
+    READ = "read"
+    ANNOTATE = "annotate"
+    REVIEW = "review"
+    AGENT = "agent"
+    EDIT_ITEMS = "edit items"
+    ADMIN = "admin"
+
+
+_ALLOWED: dict[Role, frozenset[Action]] = {
+    Role.OWNER: frozenset(Action),
+    Role.ADMIN: frozenset(Action),
+    Role.ANNOTATOR: frozenset({Action.READ, Action.ANNOTATE, Action.EDIT_ITEMS}),
+    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW}),
+    Role.WORKER: frozenset({Action.READ, Action.AGENT, Action.EDIT_ITEMS}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """An open store and the user acting on it; every domain object carries one."""
+
+    store: Store
+    user: str
+
+    def require(self, conn: Connection, resource_uuid: str, action: Action, what: str) -> Role:
+        """The user's role on the resource; AuthorizationError unless it allows ``action``."""
+        role_name = access.role_of(conn, resource_uuid, self.user)
+        if role_name is None:
+            raise AuthorizationError(
+                f"user {self.user!r} is not a member of {what}; an owner or admin can add them "
+                "with add_member()"
+            )
+        role = Role(role_name)
+        if action not in _ALLOWED[role]:
+            raise AuthorizationError(
+                f"user {self.user!r} is {role.value} of {what}, which does not allow "
+                f"{action.value}; ask an owner or admin for a role that does"
+            )
+        return role
