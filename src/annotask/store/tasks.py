@@ -219,8 +219,8 @@ def claimable_uuids(
 def claim(
     conn: Connection,
     stage_uuid: str,
-    *,
     uuids: Sequence[str],
+    *,
     owner: str,
     expires_at: float,
     now: float,

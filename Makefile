@@ -1,0 +1,34 @@
+# annotask: `make test` installs everything into .venv and runs the checks and the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install check test demo bench lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -c 'import sys; sys.exit("annotask needs Python >= 3.11") if sys.version_info < (3, 11) else None'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+check: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+test: check
+	$(VENV)/bin/pytest -n auto -p no:cacheprovider
+
+bench: install
+	$(PY) bench/store.py --quick
+
+# Refresh the pinned versions CI installs (after changing dependencies in pyproject.toml).
+lock: install
+	$(PY) -m pip freeze --exclude-editable --exclude annotask > constraints.txt
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,111 @@
+"""Store benchmark: a project over a dataset of 100,000 items, against plain sqlite3.
+
+Prints one figure per line (``name: value unit``; ratios as ``name: 0.42x``, ours over the
+baseline's throughput). The baseline inserts the same task and label-row rows with
+``sqlite3.executemany`` into an identical schema, in the same process, right after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sqlite3
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import annotask
+from annotask.store.schema import metadata
+
+WORKFLOW = {
+    "stages": [
+        {"name": "Pre-label", "type": "agent", "pathways": {"done": "Complete"}},
+        {"name": "Complete", "type": "complete"},
+    ]
+}
+
+
+def _make_files(folder: Path, count: int) -> list[Path]:
+    folder.mkdir()
+    paths = []
+    for i in range(count):
+        path = folder / f"item{i:06d}.txt"
+        path.write_bytes(b"x")
+        paths.append(path)
+    return paths
+
+
+def _ours(workdir: Path, paths: list[Path]) -> tuple[float, float]:
+    with annotask.Client(f"sqlite:///{workdir / 'annotask.db'}", user="bench") as client:
+        dataset = client.create_dataset("bench")
+        start = time.perf_counter()
+        dataset.add_items(paths)
+        registered = time.perf_counter() - start
+        start = time.perf_counter()
+        client.create_project("bench", datasets=[dataset], ontology={}, workflow=WORKFLOW)
+        created = time.perf_counter() - start
+    return registered, created
+
+
+def _baseline(workdir: Path, count: int) -> float:
+    """Plain sqlite3: the same task and label-row rows, one executemany per table."""
+    from sqlalchemy import create_engine  # noqa: PLC0415 - only to create the same schema
+
+    path = workdir / "baseline.db"
+    engine = create_engine(f"sqlite:///{path}")
+    metadata.create_all(engine, tables=[metadata.tables["tasks"], metadata.tables["label_rows"]])
+    engine.dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+    project, stage = str(uuid.uuid4()), str(uuid.uuid4())
+    start = time.perf_counter()
+    labels, tasks = [], []
+    for _ in range(count):
+        data_hash, label_hash = str(uuid.uuid4()), str(uuid.uuid4())
+        labels.append((label_hash, project, data_hash, 0, None, now))
+        tasks.append(
+            (str(uuid.uuid4()), project, stage, data_hash, label_hash, "new", 0.5, 0, 0, now, now)
+        )
+    with conn:
+        conn.executemany(
+            "INSERT INTO label_rows (uuid, project_uuid, data_hash, version, labels, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            labels,
+        )
+        conn.executemany(
+            "INSERT INTO tasks (uuid, project_uuid, stage_uuid, data_hash, label_hash, status,"
+            " priority, lease_token, attempts, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            tasks,
+        )
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="20,000 items instead of 100,000")
+    parser.add_argument("--items", type=int, default=None)
+    args = parser.parse_args()
+    count = args.items or (20_000 if args.quick else 100_000)
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        paths = _make_files(workdir / "files", count)
+        registered, created = _ours(workdir, paths)
+        baseline = _baseline(workdir, count)
+    print(f"items: {count} items")
+    print(f"add_items: {count / registered:.0f} items/s")
+    print(f"create_project: {count / created:.0f} items/s")
+    print(f"create_project_time: {created:.2f} s")
+    print(f"sqlite3_executemany: {count / baseline:.0f} items/s")
+    print(f"create_project_vs_executemany: {baseline / created:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Leases at the store: claims skip held tasks, expire, and fence stale owners."""
+
+from __future__ import annotations
+
+import annotask
+from annotask.store import tasks as task_store
+
+
+def _prelabel(project: annotask.Project) -> str:
+    return str(project.workflow.get_stage(name="Pre-label").uuid)
+
+
+def test_a_claim_skips_tasks_another_runner_holds(
+    client: annotask.Client, project: annotask.Project
+) -> None:
+    stage = _prelabel(project)
+    store = client.store
+    with store.write() as conn:
+        uuids = task_store.claimable_uuids(conn, stage, now=1000.0)
+        first = task_store.claim(conn, stage, uuids[:3], owner="a", expires_at=1060.0, now=1000.0)
+    with store.write() as conn:
+        second = task_store.claim(conn, stage, uuids, owner="b", expires_at=1060.0, now=1001.0)
+    assert len(uuids) == 5
+    assert set(first) == set(uuids[:3])
+    assert set(second) == set(uuids[3:])
+    with store.read() as conn:
+        assert task_store.claimable_uuids(conn, stage, now=1002.0) == []
+
+
+def test_an_expired_lease_is_claimed_again_and_the_old_owner_is_fenced(
+    client: annotask.Client, project: annotask.Project
+) -> None:
+    stage = _prelabel(project)
+    store = client.store
+    with store.write() as conn:
+        uuids = task_store.claimable_uuids(conn, stage, now=1000.0)
+        old = task_store.claim(conn, stage, uuids, owner="a", expires_at=1010.0, now=1000.0)
+    with store.write() as conn:
+        new = task_store.claim(conn, stage, uuids, owner="b", expires_at=1100.0, now=1020.0)
+    assert set(new) == set(uuids)
+    assert all(new[u].token == old[u].token + 1 for u in uuids)
+    with store.write() as conn:
+        assert task_store.held_by(conn, stage, old, now=1021.0) == set()
+        assert task_store.held_by(conn, stage, new, now=1021.0) == set(uuids)
+
+
+def test_released_tasks_can_be_claimed_at_once(
+    client: annotask.Client, project: annotask.Project
+) -> None:
+    stage = _prelabel(project)
+    store = client.store
+    with store.write() as conn:
+        uuids = task_store.claimable_uuids(conn, stage, now=1000.0)
+        leases = task_store.claim(conn, stage, uuids, owner="a", expires_at=2000.0, now=1000.0)
+        task_store.release(conn, leases)
+    with store.read() as conn:
+        assert len(task_store.claimable_uuids(conn, stage, now=1001.0)) == 5
+
+
+def test_a_failed_task_waits_for_its_backoff(
+    client: annotask.Client, project: annotask.Project
+) -> None:
+    stage = _prelabel(project)
+    store = client.store
+    with store.write() as conn:
+        uuids = task_store.claimable_uuids(conn, stage, now=1000.0)
+        leases = task_store.claim(conn, stage, uuids[:1], owner="a", expires_at=2000.0, now=1000.0)
+        failure = task_store.Failure(
+            uuids[0], attempts=3, error="boom", retry_after=1500.0, status="failed"
+        )
+        task_store.record_failures(conn, [failure], leases)
+    with store.read() as conn:
+        assert uuids[0] not in task_store.claimable_uuids(conn, stage, now=1100.0)
+        assert uuids[0] in task_store.claimable_uuids(conn, stage, now=1600.0)
+    failed = project.list_tasks(failed=True)
+    assert [(t.attempts, t.last_error, t.status) for t in failed] == [(3, "boom", "failed")]
+    assert project.retry_failed() == 1
+    assert project.list_tasks(failed=True) == []
+
+
+def test_tasks_are_claimed_highest_priority_first(
+    client: annotask.Client, project: annotask.Project
+) -> None:
+    stage = _prelabel(project)
+    tasks = project.list_tasks(stage="Pre-label")
+    with client.store.write() as conn:
+        task_store.set_priorities(conn, {str(tasks[3].uuid): 0.9, str(tasks[1].uuid): 0.0})
+        order = task_store.claimable_uuids(conn, stage, now=1000.0)
+    assert order[0] == str(tasks[3].uuid)
+    assert order[-1] == str(tasks[1].uuid)
