@@ -38,6 +38,7 @@ __all__ = [
     "claimable_uuids",
     "clear_failures",
     "count_by_stage",
+    "find_task_project",
     "held_by",
     "insert_tasks",
     "list_events",
@@ -46,6 +47,7 @@ __all__ = [
     "record_failures",
     "release",
     "set_assignee",
+    "set_label_priorities",
     "set_priorities",
 ]
 
@@ -179,6 +181,12 @@ def list_tasks(
     if limit is not None:
         query = query.limit(limit)
     return [TaskRecord(**r._mapping) for r in conn.execute(query)]
+
+
+def find_task_project(conn: Connection, task_uuid: str) -> str | None:
+    """The uuid of the project a task belongs to, or None if there is no such task."""
+    row = conn.execute(select(tasks.c.project_uuid).where(tasks.c.uuid == task_uuid)).first()
+    return None if row is None else str(row.project_uuid)
 
 
 def count_by_stage(conn: Connection, project_uuid: str) -> dict[str, dict[str, int]]:
@@ -383,6 +391,17 @@ def set_priorities(conn: Connection, priorities: Mapping[str, float]) -> None:
             .where(tasks.c.uuid == bindparam("_uuid"))
             .values(priority=bindparam("_p")),
             [{"_uuid": u, "_p": p} for u, p in priorities.items()],
+        )
+
+
+def set_label_priorities(conn: Connection, priorities: Mapping[str, float]) -> None:
+    """Set task priorities by the label hash of their row (a label row's priority)."""
+    if priorities:
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.label_hash == bindparam("_hash"))
+            .values(priority=bindparam("_p")),
+            [{"_hash": h, "_p": p} for h, p in priorities.items()],
         )
 
 

@@ -31,15 +31,16 @@ class Action(StrEnum):
     REVIEW = "review"
     AGENT = "agent"
     EDIT_ITEMS = "edit items"
+    LABEL = "label"
     ADMIN = "admin"
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.OWNER: frozenset(Action),
     Role.ADMIN: frozenset(Action),
-    Role.ANNOTATOR: frozenset({Action.READ, Action.ANNOTATE, Action.EDIT_ITEMS}),
-    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW}),
-    Role.WORKER: frozenset({Action.READ, Action.AGENT, Action.EDIT_ITEMS}),
+    Role.ANNOTATOR: frozenset({Action.READ, Action.ANNOTATE, Action.EDIT_ITEMS, Action.LABEL}),
+    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW, Action.LABEL}),
+    Role.WORKER: frozenset({Action.READ, Action.AGENT, Action.EDIT_ITEMS, Action.LABEL}),
 }
 
 
