@@ -25,6 +25,7 @@ from annotask.store import tasks as task_store
 from annotask.store.records import PathwayRecord, StageRecord
 from annotask.workflow.context import Action, Context, Role
 from annotask.workflow.definition import WorkflowSpec, parse_workflow
+from annotask.workflow.tasks import WorkflowTask
 
 __all__ = ["USER_ENV", "Client"]
 
@@ -241,6 +242,14 @@ class Client:
             project = Project(self.ctx, found[0])
             self.ctx.require(conn, found[0].uuid, Action.READ, project.what)
         return project
+
+    def get_task(self, task_uuid: UUID | str) -> WorkflowTask:
+        """A task by UUID, from whichever project it belongs to (the user must be a member)."""
+        with self._store.read() as conn:
+            project_uuid = task_store.find_task_project(conn, str(task_uuid))
+        if project_uuid is None:
+            raise NotFoundError(f"no task with UUID {task_uuid}")
+        return self.get_project(project_uuid).get_task(task_uuid)
 
     def list_projects(self) -> list[Project]:
         """Projects the user is a member of."""

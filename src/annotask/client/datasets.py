@@ -90,6 +90,12 @@ class Dataset:
 
     storage_items = property(list_items)
 
+    def item_count(self) -> int:
+        """How many storage items the dataset holds (counted in the store, nothing loaded)."""
+        with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self.dataset_hash, Action.READ, self.what)
+            return catalog.count_storage_items(conn, [self.dataset_hash]).get(self.dataset_hash, 0)
+
     def add_member(self, user: str, role: Role | str) -> None:
         """Give a user a role on this dataset (owners and admins)."""
         with self._ctx.store.write() as conn:

@@ -16,7 +16,7 @@ from annotask.store import projects as project_store
 from annotask.store import tasks as task_store
 from annotask.store.records import ProjectRecord
 from annotask.workflow.context import Action, Context, Role
-from annotask.workflow.stages import Workflow
+from annotask.workflow.stages import Workflow, WorkflowStage
 from annotask.workflow.tasks import WorkflowTask
 
 __all__ = ["Project", "TaskEvent"]
@@ -85,6 +85,11 @@ class Project:
             stage_records = project_store.get_stages(conn, self.project_hash)
             pathway_records = project_store.get_pathways(conn, self.project_hash)
         return Workflow(self._ctx, self.uuid, self.title, stage_records, pathway_records)
+
+    @property
+    def start_stage(self) -> WorkflowStage:
+        """The stage new tasks start in."""
+        return self.workflow.stage_by_uuid(self._record.start_stage_uuid)
 
     @cached_property
     def ontology_info(self) -> OntologyInfo:

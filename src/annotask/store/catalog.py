@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from annotask.store.clock import utcnow
 from annotask.store.records import DatasetRecord, OntologyRecord, StorageItemRecord
@@ -13,6 +13,7 @@ from annotask.store.schema import datasets, ontologies, storage_items
 
 __all__ = [
     "NewStorageItem",
+    "count_storage_items",
     "get_datasets",
     "get_ontology",
     "get_storage_items",
@@ -91,6 +92,16 @@ def list_storage_items(
     if name_contains:
         query = query.where(storage_items.c.name.contains(name_contains, autoescape=True))
     return [_item(r) for r in conn.execute(query)]
+
+
+def count_storage_items(conn: Connection, dataset_uuids: Sequence[str]) -> dict[str, int]:
+    """How many items each of some datasets holds (datasets with none are left out)."""
+    query = (
+        select(storage_items.c.dataset_uuid, func.count())
+        .where(storage_items.c.dataset_uuid.in_(list(dataset_uuids)))
+        .group_by(storage_items.c.dataset_uuid)
+    )
+    return {str(dataset_uuid): int(count) for dataset_uuid, count in conn.execute(query)}
 
 
 def storage_item_uuids(conn: Connection, dataset_uuids: Sequence[str]) -> list[str]:
