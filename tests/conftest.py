@@ -11,33 +11,11 @@ import pytest
 from PIL import Image
 
 import annotask
+from tests.definitions import ONTOLOGY, WORKFLOW
 
 PG_URL = os.environ.get(
     "ANNOTASK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-
-WORKFLOW = {
-    "start": "Pre-label",
-    "stages": [
-        {
-            "name": "Pre-label",
-            "type": "agent",
-            "pathways": {"has objects": "Review", "empty": "Annotate"},
-        },
-        {"name": "Annotate", "type": "annotation", "pathways": {"submit": "Review"}},
-        {
-            "name": "Review",
-            "type": "review",
-            "pathways": {"approve": "Complete", "reject": "Annotate"},
-        },
-        {"name": "Complete", "type": "complete"},
-    ],
-}
-
-ONTOLOGY = {
-    "objects": [{"name": "car", "shape": "bounding_box"}],
-    "classifications": [{"name": "weather", "type": "radio", "options": ["sunny", "rain"]}],
-}
 
 
 def _postgres_reason() -> str | None:

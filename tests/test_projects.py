@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import ONTOLOGY, WORKFLOW
 
 import annotask
 from annotask import (
@@ -15,6 +14,7 @@ from annotask import (
     PathwayError,
     ValidationError,
 )
+from tests.definitions import ONTOLOGY, WORKFLOW
 
 
 def test_a_project_gets_one_task_per_item_at_the_start_stage(project: annotask.Project) -> None:

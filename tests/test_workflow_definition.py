@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import WORKFLOW
 
 from annotask import ValidationError
 from annotask.workflow import StageType, parse_workflow
+from tests.definitions import WORKFLOW
 
 
 def _problems(definition: Any) -> str:
