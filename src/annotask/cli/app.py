@@ -1,0 +1,70 @@
+"""The root ``annotask`` app: global options, and every command group registered in one place."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from annotask.cli import datasets, db, projects, tasks
+from annotask.cli.errors import AnnotaskGroup
+from annotask.cli.session import Session, configure_logging
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="annotask",
+    cls=AnnotaskGroup,
+    help="Task agents for annotation workflows, on an embedded workflow platform.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db_url: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="URL",
+            help="Store URL (default: $ANNOTASK_DATABASE_URL, else sqlite:///annotask.db).",
+            show_default=False,
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            metavar="NAME",
+            help="Act as this user (default: $ANNOTASK_USER, else your login name).",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress; show tracebacks on errors.")
+    ] = False,
+) -> None:
+    session = Session(url=db_url, user=user, verbose=verbose)
+    ctx.obj = session
+    ctx.call_on_close(session.close)
+    ctx.call_on_close(configure_logging(session.err, verbose))
+
+
+def _register(root: typer.Typer) -> None:
+    """Every command and command group of the CLI; later ones (run, labels, export,
+    import, demo, dispatch) are added here the same way, one module each."""
+    root.command("init")(db.init)
+    root.add_typer(db.app, name="db")
+    root.add_typer(datasets.app, name="dataset")
+    root.add_typer(projects.app, name="project")
+    root.add_typer(tasks.app, name="tasks")
+
+
+_register(app)
+
+
+def main() -> None:
+    """Entry point of the ``annotask`` console script and ``python -m annotask``."""
+    app(prog_name="annotask")

@@ -1,0 +1,79 @@
+"""``annotask dataset``: create datasets, register assets in them, list them."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from annotask.cli.render import datasets_table
+from annotask.cli.session import get_session
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Datasets: named collections of storage items.", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(metavar="TITLE", help="The dataset's title.")],
+    description: Annotated[
+        str, typer.Option("--description", metavar="TEXT", help="Free text.")
+    ] = "",
+) -> None:
+    """Make an empty dataset; prints its hash."""
+    session = get_session(ctx)
+    dataset = session.client().create_dataset(title, description)
+    session.note(f"created {dataset.what}")
+    session.say(dataset.dataset_hash)
+
+
+def _metadata(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"not valid JSON: {exc}", param_hint="--metadata") from exc
+    if not isinstance(value, dict):
+        raise typer.BadParameter(
+            "must be a JSON object, e.g. '{\"site\": 3}'", param_hint="--metadata"
+        )
+    return value
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="Dataset hash or title.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH...", help="Files, folders (image sequences) or URIs (s3://, https://, …)."
+        ),
+    ],
+    metadata: Annotated[
+        str | None,
+        typer.Option(
+            "--metadata",
+            metavar="JSON",
+            help="A JSON object stored as each item's client metadata.",
+        ),
+    ] = None,
+) -> None:
+    """Register assets in a dataset, all or none; prints how many were added."""
+    session = get_session(ctx)
+    client_metadata = _metadata(metadata)
+    target = session.client().get_dataset(dataset)
+    items = target.add_items(paths, client_metadata=client_metadata)
+    session.say(f"added {len(items)} item(s) to {target.what}")
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """The datasets you are a member of, with their item counts."""
+    session = get_session(ctx)
+    rows = [(d, d.item_count()) for d in session.client().list_datasets()]
+    session.out.print(datasets_table(rows))
