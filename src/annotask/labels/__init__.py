@@ -1,0 +1,67 @@
+"""Ontologies and label rows: the labels agents read and write.
+
+Pure Python: no SQL and no media. A :class:`LabelRow` is loaded and saved through a
+:class:`LabelRowBackend` (the client layer's, or :class:`MemoryLabelBackend`).
+"""
+
+from __future__ import annotations
+
+from annotask.labels.backend import LabelRowBackend, LabelRowMeta, LabelVersion
+from annotask.labels.coco import CocoImportReport, export_coco, import_coco
+from annotask.labels.coordinates import (
+    BitmaskCoordinates,
+    BoundingBoxCoordinates,
+    Coordinates,
+    PointCoordinate,
+    PolygonCoordinates,
+    PolylineCoordinates,
+    RotatableBoundingBoxCoordinates,
+    SkeletonCoordinates,
+)
+from annotask.labels.instances import (
+    Annotation,
+    ClassificationAnnotation,
+    ClassificationInstance,
+    ObjectInstance,
+)
+from annotask.labels.label_row import LabelRow
+from annotask.labels.memory_backend import MemoryLabelBackend
+from annotask.labels.ontology import Ontology
+from annotask.labels.ontology_model import (
+    Attribute,
+    AttributeType,
+    Classification,
+    ObjectClass,
+    Option,
+    Shape,
+)
+
+__all__ = [
+    "Annotation",
+    "Attribute",
+    "AttributeType",
+    "BitmaskCoordinates",
+    "BoundingBoxCoordinates",
+    "Classification",
+    "ClassificationAnnotation",
+    "ClassificationInstance",
+    "CocoImportReport",
+    "Coordinates",
+    "LabelRow",
+    "LabelRowBackend",
+    "LabelRowMeta",
+    "LabelVersion",
+    "MemoryLabelBackend",
+    "ObjectClass",
+    "ObjectInstance",
+    "Ontology",
+    "Option",
+    "PointCoordinate",
+    "PolygonCoordinates",
+    "PolylineCoordinates",
+    "RotatableBoundingBoxCoordinates",
+    "Shape",
+    "SkeletonCoordinates",
+    "export_coco",
+    "import_coco",
+]

@@ -1,0 +1,74 @@
+"""The narrow interface through which a label row is loaded and saved.
+
+The client layer implements :class:`LabelRowBackend` over the store;
+:class:`~annotask.labels.MemoryLabelBackend` implements it in memory for tests and
+``annotask.testing``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from annotask.datatypes import DataType
+
+__all__ = ["LabelRowBackend", "LabelRowMeta", "LabelVersion"]
+
+
+@dataclass(frozen=True)
+class LabelRowMeta:
+    """What the store knows of a label row besides its labels."""
+
+    label_hash: str
+    data_hash: str
+    data_title: str
+    data_type: DataType
+    width: int | None
+    height: int | None
+    number_of_frames: int
+    fps: float | None
+    priority: float | None
+    client_metadata: dict[str, Any]
+    workflow_stage: str | None
+    version: int
+    """0: never saved."""
+    document: dict[str, Any] | None = None
+    """The labels document when prefetched (bulk load), else None."""
+
+
+@dataclass(frozen=True)
+class LabelVersion:
+    """One saved version of a label row, as :meth:`LabelRow.history` lists it."""
+
+    version: int
+    saved_at: datetime
+    saved_by: str
+    workflow_stage: str | None
+
+
+class LabelRowBackend(Protocol):
+    """Loads and saves the labels document of a row, with optimistic versioning."""
+
+    def fetch_document(self, label_hash: str) -> tuple[dict[str, Any] | None, int]:
+        """The row's current document (None if never saved) and its version (0 if never)."""
+        ...
+
+    def save(
+        self,
+        label_hash: str,
+        document: dict[str, Any],
+        base_version: int,
+        priority: float | None,
+        priority_changed: bool,
+    ) -> int:
+        """Store ``document`` as a new version; return its number.
+
+        Raises :class:`~annotask.errors.ConflictError` if the row's version is no longer
+        ``base_version``. ``priority`` is written only when ``priority_changed``.
+        """
+        ...
+
+    def history(self, label_hash: str) -> list[LabelVersion]:
+        """Every saved version, oldest first."""
+        ...

@@ -1,0 +1,436 @@
+"""The labels document: the versioned JSON form of one label row's labels.
+
+Layout (``schema_version`` 1)::
+
+    {
+      "schema": "annotask.labels",
+      "schema_version": 1,
+      "objects": [
+        {
+          "object_hash": "4f1c9a0b2d3e",
+          "feature_hash": "1a2b3c4d",          # the object class; decides the shape
+          "name": "car",                       # informative only; the feature hash decides
+          "frames": {
+            "0": {
+              "coordinates": {...},            # see below
+              "confidence": 1.0,
+              "manual_annotation": true,
+              "created_by": "ann@example.com", # optional
+              "created_at": "2024-05-01T12:00:00+00:00",  # optional, ISO 8601 with offset
+              "answers": {"<attribute hash>": ...}        # optional: dynamic answers here
+            }
+          },
+          "answers": {"<attribute hash>": ...} # static answers
+        }
+      ],
+      "classifications": [
+        {
+          "classification_hash": "77aa01bc9e02",
+          "feature_hash": "5e6f7a8b",
+          "name": "weather",
+          "frames": {"0": {"confidence": 1.0, "manual_annotation": true}},  # created_* optional
+          "answers": {"<classification hash>": "<option hash>", "<nested hash>": 12.5}
+        }
+      ]
+    }
+
+Coordinates by shape (fractions 0..1 of the image): bounding_box ``{"x", "y", "w", "h"}``;
+rotatable_bounding_box ``{"x", "y", "w", "h", "theta"}`` (degrees, clockwise); polygon and
+polyline ``{"points": [[x, y], ...]}``; point ``{"x", "y"}``; bitmask ``{"height", "width",
+"counts"}`` (COCO uncompressed RLE, column-major, starting with a run of 0); skeleton
+``{"keypoints": {"<name>": {"x", "y", "visible"}}}``.
+
+Answers: radio -> the option's feature hash; checklist -> a list of option hashes; text ->
+a string; numeric -> a number. Nested answers sit beside their parent's, keyed by their own
+feature hash.
+
+Reading checks the whole document before anything is built: a ``schema_version`` newer than
+:data:`SCHEMA_VERSION`, feature hashes absent from the ontology, frames past the data item,
+and malformed entries raise one :class:`LabelError`. :func:`encode_document` writes exactly
+what :func:`parse_document` reads: ``encode(parse(doc)) == doc`` for any document it wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from annotask.errors import LabelError
+from annotask.labels import _answers
+from annotask.labels._answers import AnswerValue
+from annotask.labels._instance_common import (
+    Annotation,
+    ClassificationAnnotation,
+    check_in_range,
+)
+from annotask.labels.classification_instance import ClassificationInstance
+from annotask.labels.coordinates import READERS, BitmaskCoordinates, SkeletonCoordinates
+from annotask.labels.object_instance import ObjectInstance
+from annotask.labels.ontology import Ontology
+from annotask.labels.ontology_model import (
+    Classification,
+    ObjectClass,
+    QuestionTree,
+    Shape,
+)
+
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "ParsedLabels",
+    "encode_document",
+    "parse_document",
+]
+
+SCHEMA = "annotask.labels"
+SCHEMA_VERSION = 1
+"""The newest document layout this annotask reads and the one it writes."""
+
+_CHECKED_SHAPES = frozenset({Shape.BITMASK, Shape.SKELETON})
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def encode_document(
+    objects: Iterable[ObjectInstance],
+    classifications: Iterable[ClassificationInstance],
+    extra_objects: Iterable[dict[str, Any]] = (),
+    extra_classifications: Iterable[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """The document of these instances (``extra_*``: raw entries passed through unread)."""
+    return {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "objects": [_encode_object(o) for o in objects] + list(extra_objects),
+        "classifications": [_encode_classification(c) for c in classifications]
+        + list(extra_classifications),
+    }
+
+
+def _encode_answers(answers: Mapping[str, AnswerValue]) -> dict[str, Any]:
+    return {key: _answers.encode(value) for key, value in answers.items()}
+
+
+def _encode_object(instance: ObjectInstance) -> dict[str, Any]:
+    annotations = instance._annotations
+    dynamic = instance._dynamic
+    frames: dict[str, Any] = {}
+    for frame in sorted(annotations):
+        annotation = annotations[frame]
+        entry: dict[str, Any] = {
+            "coordinates": annotation.coordinates.to_dict(),
+            "confidence": annotation.confidence,
+            "manual_annotation": annotation.manual_annotation,
+        }
+        if annotation.created_by is not None:
+            entry["created_by"] = annotation.created_by
+        if annotation.created_at is not None:
+            entry["created_at"] = annotation.created_at.isoformat()
+        answers = dynamic.get(frame)
+        if answers:
+            entry["answers"] = _encode_answers(answers)
+        frames[str(frame)] = entry
+    ontology_object = instance._object
+    return {
+        "object_hash": instance._hash,
+        "feature_hash": ontology_object.feature_hash,
+        "name": ontology_object.name,
+        "frames": frames,
+        "answers": _encode_answers(instance._answers),
+    }
+
+
+def _encode_classification(instance: ClassificationInstance) -> dict[str, Any]:
+    frames: dict[str, Any] = {}
+    for frame in sorted(instance._annotations):
+        annotation = instance._annotations[frame]
+        entry: dict[str, Any] = {
+            "confidence": annotation.confidence,
+            "manual_annotation": annotation.manual_annotation,
+        }
+        if annotation.created_by is not None:
+            entry["created_by"] = annotation.created_by
+        if annotation.created_at is not None:
+            entry["created_at"] = annotation.created_at.isoformat()
+        frames[str(frame)] = entry
+    classification = instance._classification
+    return {
+        "classification_hash": instance._hash,
+        "feature_hash": classification.feature_hash,
+        "name": classification.name,
+        "frames": frames,
+        "answers": _encode_answers(instance._answers),
+    }
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+@dataclass
+class ParsedLabels:
+    """What :func:`parse_document` read: instances by hash, and entries filtered out."""
+
+    objects: dict[str, ObjectInstance] = field(default_factory=dict)
+    classifications: dict[str, ClassificationInstance] = field(default_factory=dict)
+    skipped_objects: list[dict[str, Any]] = field(default_factory=list)
+    skipped_classifications: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """The data item the labels are checked against."""
+
+    number_of_frames: int
+    width: int | None
+    height: int | None
+
+
+def parse_document(
+    document: Mapping[str, Any] | None,
+    ontology: Ontology,
+    *,
+    number_of_frames: int,
+    width: int | None = None,
+    height: int | None = None,
+    include_objects: Collection[str] | None = None,
+    include_classifications: Collection[str] | None = None,
+) -> ParsedLabels:
+    """Read and check a document; ``include_*``: feature hashes to build (others are kept raw)."""
+    if document is None:
+        return ParsedLabels()
+    _check_header(document)
+    reader = _Reader(ontology, _Item(number_of_frames, width, height))
+    parsed = ParsedLabels()
+    for index, raw in enumerate(_entries(document, "objects")):
+        reader.object(index, raw, include_objects, parsed)
+    for index, raw in enumerate(_entries(document, "classifications")):
+        reader.classification(index, raw, include_classifications, parsed)
+    if reader.unknown:
+        raise LabelError(
+            "labels document names feature hashes absent from the ontology: "
+            + ", ".join(sorted(reader.unknown))
+        )
+    _check_classification_overlaps(parsed.classifications.values())
+    return parsed
+
+
+def _check_header(document: Mapping[str, Any]) -> None:
+    if not isinstance(document, Mapping):
+        raise LabelError(f"a labels document must be a mapping, got {type(document).__name__}")
+    if document.get("schema") != SCHEMA:
+        raise LabelError(
+            f"not an annotask labels document: schema is {document.get('schema')!r}, "
+            f"expected {SCHEMA!r}"
+        )
+    version = document.get("schema_version")
+    if type(version) is not int or version < 1:
+        raise LabelError(f"labels document has an invalid schema_version {version!r}")
+    if version > SCHEMA_VERSION:
+        raise LabelError(
+            f"labels document has schema_version {version}: it was written by a newer annotask "
+            f"(this one reads up to {SCHEMA_VERSION}); upgrade annotask to read it"
+        )
+
+
+def _entries(document: Mapping[str, Any], key: str) -> list[Any]:
+    entries = document.get(key, [])
+    if not isinstance(entries, list):
+        raise LabelError(f"labels document: {key} must be a list")
+    return entries
+
+
+def _where(key: str, index: int, raw: Any, hash_key: str) -> str:
+    """``objects[3] (car, object_hash ab12)``, as far as ``raw`` tells."""
+    if not isinstance(raw, Mapping):
+        return f"{key}[{index}]"
+    return f"{key}[{index}] ({raw.get('name', '?')}, {hash_key} {raw.get(hash_key)!r})"
+
+
+def _malformed(where: str, exc: Exception) -> LabelError:
+    if isinstance(exc, LabelError):
+        return LabelError(f"labels document: {where}: {exc}")
+    detail = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+    return LabelError(f"labels document: {where}: malformed entry ({detail})")
+
+
+class _Reader:
+    def __init__(self, ontology: Ontology, item: _Item) -> None:
+        self.ontology = ontology
+        self.item = item
+        self.unknown: set[str] = set()
+
+    def object(
+        self,
+        index: int,
+        raw: Any,
+        include: Collection[str] | None,
+        parsed: ParsedLabels,
+    ) -> None:
+        try:
+            ontology_object = self.ontology.find_object(raw["feature_hash"])
+            if ontology_object is None:
+                self.unknown.add(raw["feature_hash"])
+                return
+            if include is not None and ontology_object.feature_hash not in include:
+                parsed.skipped_objects.append(raw)
+                return
+            object_hash = raw["object_hash"]
+            if type(object_hash) is not str or not object_hash or object_hash in parsed.objects:
+                raise LabelError(f"duplicate or invalid object_hash {object_hash!r}")
+            parsed.objects[object_hash] = self._object(ontology_object, object_hash, raw)
+        except (LabelError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _malformed(_where("objects", index, raw, "object_hash"), exc) from exc
+
+    def _object(self, ontology_object: ObjectClass, object_hash: str, raw: Any) -> ObjectInstance:
+        read = READERS[ontology_object.shape]
+        tree = ontology_object.tree
+        annotations: dict[int, Annotation] = {}
+        dynamic: dict[int, dict[str, AnswerValue]] = {}
+        for key, entry in raw["frames"].items():
+            frame = self._frame(key)
+            confidence, manual, created_by, created_at = _annotation_fields(entry)
+            annotations[frame] = Annotation(
+                frame, read(entry["coordinates"]), confidence, manual, created_by, created_at
+            )
+            frame_answers = entry.get("answers")
+            if frame_answers:
+                dynamic[frame] = self._answers(tree, frame_answers, dynamic=True)
+        if ontology_object.shape in _CHECKED_SHAPES:
+            self._check_fits(ontology_object, annotations)
+        raw_answers = raw["answers"]
+        answers = self._answers(tree, raw_answers, dynamic=False) if raw_answers else {}
+        return ObjectInstance._restore(ontology_object, object_hash, annotations, answers, dynamic)
+
+    def _frame(self, key: str) -> int:
+        frame = int(key)
+        if 0 <= frame < self.item.number_of_frames:
+            return frame
+        check_in_range("", [frame], self.item.number_of_frames)
+        raise LabelError(f"frame {key!r} is not a frame number")
+
+    def _check_fits(self, ontology_object: ObjectClass, annotations: dict[int, Annotation]) -> None:
+        item = self.item
+        for frame, annotation in annotations.items():
+            coordinates = annotation.coordinates
+            if isinstance(coordinates, BitmaskCoordinates) and item.width and item.height:
+                size = (coordinates.height, coordinates.width)
+                if size != (item.height, item.width):
+                    raise LabelError(
+                        f"frame {frame}: bitmask is {size[0]}x{size[1]}, "
+                        f"the data item is {item.height}x{item.width}"
+                    )
+            elif isinstance(coordinates, SkeletonCoordinates):
+                unknown = set(coordinates.keypoints) - set(ontology_object.keypoints)
+                if unknown:
+                    raise LabelError(f"frame {frame}: unknown keypoint(s) {sorted(unknown)}")
+
+    def _answers(
+        self, tree: QuestionTree, raw: Mapping[str, Any], *, dynamic: bool
+    ) -> dict[str, AnswerValue]:
+        answers: dict[str, AnswerValue] = {}
+        parents = tree.parents
+        nested = False
+        for key, value in raw.items():
+            question = tree.by_hash(key)
+            if question is None:
+                self.unknown.add(key)
+                continue
+            if question.dynamic is not dynamic:
+                where = "per frame" if dynamic else "as static"
+                raise LabelError(f"{_answers.describe(question)} answered {where}")
+            nested = nested or key in parents
+            decoded = _answers.decode(question, value, self.unknown)
+            if decoded is not None:
+                answers[key] = decoded
+        if nested:
+            _check_nesting(tree, answers)
+        return answers
+
+    def classification(
+        self,
+        index: int,
+        raw: Any,
+        include: Collection[str] | None,
+        parsed: ParsedLabels,
+    ) -> None:
+        try:
+            classification = self.ontology.find_classification(raw["feature_hash"])
+            if classification is None:
+                self.unknown.add(raw["feature_hash"])
+                return
+            if include is not None and classification.feature_hash not in include:
+                parsed.skipped_classifications.append(raw)
+                return
+            instance_hash = raw["classification_hash"]
+            if (
+                type(instance_hash) is not str
+                or not instance_hash
+                or instance_hash in parsed.classifications
+            ):
+                raise LabelError(f"duplicate or invalid classification_hash {instance_hash!r}")
+            parsed.classifications[instance_hash] = self._classification(
+                classification, instance_hash, raw
+            )
+        except (LabelError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            where = _where("classifications", index, raw, "classification_hash")
+            raise _malformed(where, exc) from exc
+
+    def _classification(
+        self, classification: Classification, instance_hash: str, raw: Any
+    ) -> ClassificationInstance:
+        annotations: dict[int, ClassificationAnnotation] = {}
+        for key, entry in raw["frames"].items():
+            frame = self._frame(key)
+            annotations[frame] = ClassificationAnnotation(frame, *_annotation_fields(entry))
+        answers = self._answers(classification.tree, raw["answers"], dynamic=False)
+        return ClassificationInstance._restore(classification, instance_hash, annotations, answers)
+
+
+def _check_nesting(tree: QuestionTree, answers: dict[str, AnswerValue]) -> None:
+    for key in answers:
+        question = tree.by_hash(key)
+        problem = None if question is None else _answers.parent_problem(tree, question, answers)
+        if problem is not None:
+            raise LabelError(problem)
+
+
+def _annotation_fields(
+    entry: Mapping[str, Any],
+) -> tuple[float, bool, str | None, datetime | None]:
+    """confidence, manual_annotation, created_by, created_at of a frame entry, checked."""
+    confidence = entry["confidence"]
+    manual = entry["manual_annotation"]
+    if type(confidence) is not float or not 0.0 <= confidence <= 1.0:
+        if type(confidence) is not int or not 0 <= confidence <= 1:
+            raise LabelError(f"confidence must be a number in 0..1, got {confidence!r}")
+        confidence = float(confidence)
+    if manual is not True and manual is not False:
+        raise LabelError(f"manual_annotation must be true or false, got {manual!r}")
+    created_by = entry.get("created_by")
+    if created_by is not None and not isinstance(created_by, str):
+        raise LabelError(f"created_by must be a string, got {created_by!r}")
+    created_at = entry.get("created_at")
+    return confidence, manual, created_by, None if created_at is None else _time(created_at)
+
+
+def _time(value: Any) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise LabelError(f"created_at {value!r} has no timezone offset")
+    return moment
+
+
+def _check_classification_overlaps(instances: Iterable[ClassificationInstance]) -> None:
+    seen: dict[tuple[str, int], str] = {}
+    for instance in instances:
+        for frame in instance._annotations:
+            key = (instance.feature_hash, frame)
+            other = seen.setdefault(key, instance.classification_hash)
+            if other != instance.classification_hash:
+                raise LabelError(
+                    f"labels document: classification {instance.classification_name!r} has two "
+                    f"instances ({other}, {instance.classification_hash}) on frame {frame}"
+                )

@@ -1,0 +1,462 @@
+"""The labels of one data item in one project: :class:`LabelRow`."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Collection, Iterable
+from dataclasses import replace
+from numbers import Real
+from typing import Any
+
+from annotask.datatypes import DataType
+from annotask.errors import LabelError, ValidationError
+from annotask.labels._frames import Frames, normalise_frames
+from annotask.labels._instance_common import check_in_range
+from annotask.labels.backend import LabelRowBackend, LabelRowMeta, LabelVersion
+from annotask.labels.classification_instance import ClassificationInstance
+from annotask.labels.document import encode_document, parse_document
+from annotask.labels.object_instance import ObjectInstance
+from annotask.labels.ontology import Ontology
+from annotask.labels.ontology_model import Classification, ObjectClass
+
+__all__ = ["LabelRow"]
+
+_INIT_OPTIONS = (
+    "overwrite",
+    "include_object_feature_hashes",
+    "include_classification_feature_hashes",
+    "include_reviews",
+)
+
+
+class LabelRow:
+    """Object and classification instances of one data item, loaded and saved by version.
+
+    Build one over the store's :class:`LabelRowMeta`, call :meth:`initialise_labels`, change
+    instances, then :meth:`save`. A save based on a stale version raises
+    :class:`~annotask.errors.ConflictError` and changes nothing; reload with
+    ``initialise_labels(overwrite=True)`` and apply the change again.
+    """
+
+    def __init__(
+        self,
+        meta: LabelRowMeta,
+        ontology: Ontology,
+        backend: LabelRowBackend | None = None,
+    ) -> None:
+        self._meta = meta
+        self._ontology = ontology
+        self._backend = backend
+        self._version = meta.version
+        self._priority = meta.priority
+        self._priority_changed = False
+        self._dirty = False
+        self._initialised = False
+        self._objects: dict[str, ObjectInstance] = {}
+        self._classifications: dict[str, ClassificationInstance] = {}
+        self._skipped_objects: list[dict[str, Any]] = []
+        self._skipped_classifications: list[dict[str, Any]] = []
+
+    # -- what the store knows ------------------------------------------------------------
+
+    @property
+    def label_hash(self) -> str:
+        """This row's id."""
+        return self._meta.label_hash
+
+    @property
+    def data_hash(self) -> str:
+        """The id of the labelled data item."""
+        return self._meta.data_hash
+
+    @property
+    def data_title(self) -> str:
+        """The data item's title (usually its file name)."""
+        return self._meta.data_title
+
+    @property
+    def data_type(self) -> DataType:
+        """What the data item is."""
+        return self._meta.data_type
+
+    @property
+    def width(self) -> int | None:
+        """Width in pixels, if known."""
+        return self._meta.width
+
+    @property
+    def height(self) -> int | None:
+        """Height in pixels, if known."""
+        return self._meta.height
+
+    @property
+    def number_of_frames(self) -> int:
+        """Frames of the data item (1 for an image)."""
+        return self._meta.number_of_frames
+
+    @property
+    def fps(self) -> float | None:
+        """Frames per second of a video, else None."""
+        return self._meta.fps
+
+    @property
+    def priority(self) -> float | None:
+        """The task priority, 0..1, as last set or loaded."""
+        return self._priority
+
+    @property
+    def client_metadata(self) -> dict[str, Any]:
+        """The data item's client metadata (a copy)."""
+        return dict(self._meta.client_metadata)
+
+    @property
+    def workflow_stage(self) -> str | None:
+        """The stage the row's task is in, if any."""
+        return self._meta.workflow_stage
+
+    @property
+    def version(self) -> int:
+        """The saved version the labels are based on (0: never saved)."""
+        return self._version
+
+    @property
+    def ontology(self) -> Ontology:
+        """The project's ontology."""
+        return self._ontology
+
+    @property
+    def is_labelling_initialised(self) -> bool:
+        """Whether :meth:`initialise_labels` has run."""
+        return self._initialised
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        """Whether the labels changed since they were loaded or saved (priority aside)."""
+        return self._dirty
+
+    @property
+    def priority_changed(self) -> bool:
+        """Whether :meth:`set_priority` was called since the row was loaded or saved."""
+        return self._priority_changed
+
+    def __repr__(self) -> str:
+        return (
+            f"LabelRow({self.data_title!r}, label_hash={self.label_hash!r}, "
+            f"version={self._version}, initialised={self._initialised})"
+        )
+
+    # -- loading -------------------------------------------------------------------------
+
+    def initialise_labels(
+        self,
+        overwrite: bool = False,
+        *,
+        include_object_feature_hashes: Collection[str] | None = None,
+        include_classification_feature_hashes: Collection[str] | None = None,
+        include_reviews: bool = False,
+        **unsupported: object,
+    ) -> None:
+        """Load the labels (the prefetched document, else from the backend).
+
+        ``overwrite=True`` reloads, dropping unsaved changes. ``include_*_feature_hashes``
+        load only instances of those classes; the others are kept as they are and saved back
+        untouched. ``include_reviews`` is accepted for compatibility (documents hold no
+        reviews yet). Any other option raises :class:`ValidationError`.
+        """
+        if unsupported:
+            raise ValidationError(
+                f"initialise_labels() does not take {', '.join(sorted(unsupported))}; "
+                f"it takes {', '.join(_INIT_OPTIONS)}"
+            )
+        if self._initialised and not overwrite:
+            raise LabelError(
+                f"{self._ident()}: labels are already initialised; pass overwrite=True to "
+                "reload them (unsaved changes are dropped)"
+            )
+        document, version = self._fetch()
+        parsed = parse_document(
+            document,
+            self._ontology,
+            number_of_frames=self.number_of_frames,
+            width=self.width,
+            height=self.height,
+            include_objects=include_object_feature_hashes,
+            include_classifications=include_classification_feature_hashes,
+        )
+        _set_owner(self._objects.values(), self._classifications.values(), None)
+        _set_owner(parsed.objects.values(), parsed.classifications.values(), self)
+        self._objects = parsed.objects
+        self._classifications = parsed.classifications
+        self._skipped_objects = copy.deepcopy(parsed.skipped_objects)
+        self._skipped_classifications = copy.deepcopy(parsed.skipped_classifications)
+        self._version = version
+        self._dirty = False
+        self._initialised = True
+
+    def _fetch(self) -> tuple[dict[str, Any] | None, int]:
+        prefetched = self._meta.document
+        if prefetched is not None and not self._initialised:
+            return prefetched, self._meta.version
+        if self._backend is not None:
+            return self._backend.fetch_document(self.label_hash)
+        return prefetched, self._meta.version
+
+    @classmethod
+    def from_dict(
+        cls,
+        document: dict[str, Any],
+        meta: LabelRowMeta,
+        ontology: Ontology,
+        backend: LabelRowBackend | None = None,
+    ) -> LabelRow:
+        """An initialised row holding ``document`` (the form :meth:`to_dict` writes)."""
+        row = cls(replace(meta, document=document), ontology, backend)
+        row.initialise_labels()
+        return row
+
+    def to_dict(self) -> dict[str, Any]:
+        """The labels document (see :mod:`annotask.labels.document`); what :meth:`save` stores."""
+        self._require_labels()
+        return encode_document(
+            self._objects.values(),
+            self._classifications.values(),
+            self._skipped_objects,
+            self._skipped_classifications,
+        )
+
+    # -- saving --------------------------------------------------------------------------
+
+    def set_priority(self, priority: float) -> None:
+        """Set the task priority, a number in 0..1 (``0.0`` included)."""
+        if (
+            not isinstance(priority, Real)
+            or isinstance(priority, bool)
+            or not math.isfinite(priority)
+            or not 0.0 <= priority <= 1.0
+        ):
+            raise LabelError(f"{self._ident()}: priority must be in 0..1, got {priority!r}")
+        self._priority = float(priority)
+        self._priority_changed = True
+
+    def save(self) -> None:
+        """Store the labels (and the priority, if set) as a new version.
+
+        On :class:`~annotask.errors.ConflictError` nothing changes here: reload with
+        ``initialise_labels(overwrite=True)``, apply the change again and save.
+        """
+        self._require_labels()
+        backend = self._require_backend("save")
+        version = backend.save(
+            self.label_hash,
+            self.to_dict(),
+            self._version,
+            self._priority,
+            self._priority_changed,
+        )
+        self._version = version
+        self._dirty = False
+        self._priority_changed = False
+
+    def history(self) -> list[LabelVersion]:
+        """Every saved version of this row, oldest first."""
+        return self._require_backend("read history").history(self.label_hash)
+
+    # -- object instances ----------------------------------------------------------------
+
+    def get_object_instances(
+        self,
+        filter_ontology_object: ObjectClass | str | None = None,
+        filter_frames: Frames | None = None,
+    ) -> list[ObjectInstance]:
+        """Object instances, optionally of one class (object, name or hash) and on some frames."""
+        self._require_labels()
+        instances = list(self._objects.values())
+        if filter_ontology_object is not None:
+            wanted = self._object_class(filter_ontology_object).feature_hash
+            instances = [i for i in instances if i.feature_hash == wanted]
+        if filter_frames is not None:
+            frames = set(normalise_frames(filter_frames))
+            instances = [i for i in instances if not frames.isdisjoint(i._annotations)]
+        return instances
+
+    def add_object_instance(self, instance: ObjectInstance, force: bool = True) -> None:
+        """Add ``instance``; every frame is checked first. ``force``: replace one with its hash."""
+        self._require_labels()
+        if not isinstance(instance, ObjectInstance):
+            raise LabelError(f"{self._ident()}: expected an ObjectInstance, got {instance!r}")
+        if self._objects.get(instance.object_hash) is instance:
+            return
+        if instance._owner is not None:
+            raise LabelError(
+                f"{instance._ident()}: already in another label row; add instance.copy()"
+            )
+        self._check_object_class(instance)
+        instance._check_against(self)
+        existing = self._objects.get(instance.object_hash)
+        if existing is not None:
+            if not force:
+                raise LabelError(
+                    f"{instance._ident()}: the row already has an object with this hash; "
+                    "pass force=True to replace it"
+                )
+            existing._owner = None
+        self._objects[instance.object_hash] = instance
+        instance._owner = self
+        self._touch()
+
+    def remove_object_instance(self, instance: ObjectInstance) -> None:
+        """Remove ``instance`` from the row."""
+        self._require_labels()
+        if self._objects.get(instance.object_hash) is not instance:
+            raise LabelError(f"{instance._ident()}: not in label row {self.label_hash}")
+        del self._objects[instance.object_hash]
+        instance._owner = None
+        self._touch()
+
+    # -- classification instances --------------------------------------------------------
+
+    def get_classification_instances(
+        self,
+        filter_ontology_classification: Classification | str | None = None,
+        filter_frames: Frames | None = None,
+    ) -> list[ClassificationInstance]:
+        """Classification instances, optionally of one classification and on some frames."""
+        self._require_labels()
+        instances = list(self._classifications.values())
+        if filter_ontology_classification is not None:
+            wanted = self._classification(filter_ontology_classification).feature_hash
+            instances = [i for i in instances if i.feature_hash == wanted]
+        if filter_frames is not None:
+            frames = set(normalise_frames(filter_frames))
+            instances = [i for i in instances if not frames.isdisjoint(i._annotations)]
+        return instances
+
+    def add_classification_instance(
+        self, instance: ClassificationInstance, force: bool = False
+    ) -> None:
+        """Add ``instance``. Two instances of one classification may not share a frame;
+        ``force`` takes the shared frames off the others (and replaces one with its hash)."""
+        self._require_labels()
+        if not isinstance(instance, ClassificationInstance):
+            raise LabelError(
+                f"{self._ident()}: expected a ClassificationInstance, got {instance!r}"
+            )
+        if self._classifications.get(instance.classification_hash) is instance:
+            return
+        if instance._owner is not None:
+            raise LabelError(
+                f"{instance._ident()}: already in another label row; add instance.copy()"
+            )
+        self._check_classification(instance)
+        frames = sorted(instance._annotations)
+        check_in_range(instance._ident(), frames, self.number_of_frames)
+        existing = self._classifications.get(instance.classification_hash)
+        if not force:
+            if existing is not None:
+                raise LabelError(
+                    f"{instance._ident()}: the row already has a classification with this "
+                    "hash; pass force=True to replace it"
+                )
+            instance._check_clashes(self, frames)
+        else:
+            self._take_frames(instance, frames, existing)
+        self._classifications[instance.classification_hash] = instance
+        instance._owner = self
+        self._touch()
+
+    def _take_frames(
+        self,
+        instance: ClassificationInstance,
+        frames: list[int],
+        existing: ClassificationInstance | None,
+    ) -> None:
+        if existing is not None:
+            del self._classifications[existing.classification_hash]
+            existing._owner = None
+        for other_hash, shared in self._clashes(instance, frames).items():
+            other = self._classifications[other_hash]
+            for frame in shared:
+                del other._annotations[frame]
+            if not other._annotations:
+                del self._classifications[other_hash]
+                other._owner = None
+
+    def remove_classification(self, instance: ClassificationInstance) -> None:
+        """Remove ``instance`` from the row."""
+        self._require_labels()
+        if self._classifications.get(instance.classification_hash) is not instance:
+            raise LabelError(f"{instance._ident()}: not in label row {self.label_hash}")
+        del self._classifications[instance.classification_hash]
+        instance._owner = None
+        self._touch()
+
+    # -- helpers the instances use -------------------------------------------------------
+
+    def _touch(self) -> None:
+        self._dirty = True
+
+    def _clashes(self, instance: ClassificationInstance, frames: list[int]) -> dict[str, list[int]]:
+        clashes: dict[str, list[int]] = {}
+        for other in self._classifications.values():
+            if other is instance or other.feature_hash != instance.feature_hash:
+                continue
+            shared = [f for f in frames if f in other._annotations]
+            if shared:
+                clashes[other.classification_hash] = shared
+        return clashes
+
+    def _ident(self) -> str:
+        return f"label row {self.label_hash} ({self.data_title})"
+
+    def _require_labels(self) -> None:
+        if not self._initialised:
+            raise LabelError(
+                f"{self._ident()}: labels are not initialised; call initialise_labels() first"
+            )
+
+    def _require_backend(self, action: str) -> LabelRowBackend:
+        if self._backend is None:
+            raise LabelError(
+                f"{self._ident()}: cannot {action} without a backend; load the row through a "
+                "client (or build it with LabelRow(meta, ontology, backend))"
+            )
+        return self._backend
+
+    def _object_class(self, wanted: ObjectClass | str) -> ObjectClass:
+        if isinstance(wanted, ObjectClass):
+            return wanted
+        return self._ontology.get_object(wanted)
+
+    def _classification(self, wanted: Classification | str) -> Classification:
+        if isinstance(wanted, Classification):
+            return wanted
+        return self._ontology.get_classification(wanted)
+
+    def _check_object_class(self, instance: ObjectInstance) -> None:
+        if self._ontology.find_object(instance.feature_hash) != instance.ontology_item:
+            known = ", ".join(repr(o.name) for o in self._ontology.objects) or "none"
+            raise LabelError(
+                f"{instance._ident()}: object class {instance.object_name!r} is not in this "
+                f"row's ontology; its object classes: {known}"
+            )
+
+    def _check_classification(self, instance: ClassificationInstance) -> None:
+        found = self._ontology.find_classification(instance.feature_hash)
+        if found != instance.ontology_item:
+            known = ", ".join(repr(c.name) for c in self._ontology.classifications) or "none"
+            raise LabelError(
+                f"{instance._ident()}: classification {instance.classification_name!r} is not "
+                f"in this row's ontology; its classifications: {known}"
+            )
+
+
+def _set_owner(
+    objects: Iterable[ObjectInstance],
+    classifications: Iterable[ClassificationInstance],
+    owner: LabelRow | None,
+) -> None:
+    for instance in objects:
+        instance._owner = owner
+    for classification in classifications:
+        classification._owner = owner
