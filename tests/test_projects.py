@@ -226,7 +226,7 @@ def test_datasets_are_found_by_hash_or_title(client: annotask.Client) -> None:
 
 
 def test_an_ontology_with_unknown_keys_is_refused(client: annotask.Client) -> None:
-    with pytest.raises(ValidationError, match="unknown top-level key 'things'"):
+    with pytest.raises(ValidationError, match=r"unknown key.*things"):
         client.create_ontology("bad", {"things": []})
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from annotask.errors import ValidationError
+from annotask.definition_files import load_definition
+from annotask.labels import Ontology
 from annotask.store.records import OntologyRecord
-from annotask.workflow.definition import load_definition
 
 __all__ = ["OntologyInfo", "check_structure"]
 
@@ -25,6 +25,11 @@ class OntologyInfo:
     structure: dict[str, Any]
     created_at: datetime
 
+    @property
+    def ontology(self) -> Ontology:
+        """The structure as an :class:`~annotask.labels.Ontology` (classes, attributes, hashes)."""
+        return Ontology.from_dict(self.structure)
+
     @classmethod
     def from_record(cls, record: OntologyRecord) -> OntologyInfo:
         """Wrap a stored row."""
@@ -32,17 +37,5 @@ class OntologyInfo:
 
 
 def check_structure(source: Mapping[str, Any] | str | Path) -> dict[str, Any]:
-    """Read an ontology definition and check its top-level shape."""
-    data = load_definition(source, "ontology")
-    problems = [
-        f"unknown top-level key {key!r}; use 'objects' and 'classifications'"
-        for key in data
-        if key not in {"objects", "classifications"}
-    ]
-    for key in ("objects", "classifications"):
-        value = data.setdefault(key, [])
-        if not isinstance(value, list):
-            problems.append(f"'{key}' must be a list, got {type(value).__name__}")
-    if problems:
-        raise ValidationError("invalid ontology:\n  - " + "\n  - ".join(problems))
-    return data
+    """Read and validate an ontology definition; return it with its feature hashes filled in."""
+    return Ontology.from_dict(load_definition(source, "ontology")).to_dict()

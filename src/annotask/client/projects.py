@@ -9,9 +9,12 @@ from functools import cached_property
 from uuid import UUID
 
 from annotask.client.datasets import Dataset
+from annotask.client.label_rows import StoreLabelBackend, label_row_from_record
 from annotask.client.ontologies import OntologyInfo
 from annotask.errors import NotFoundError
+from annotask.labels import LabelRow, Ontology
 from annotask.store import access, catalog
+from annotask.store import labels as label_store
 from annotask.store import projects as project_store
 from annotask.store import tasks as task_store
 from annotask.store.records import ProjectRecord
@@ -100,6 +103,64 @@ class Project:
         if record is None:
             raise NotFoundError(f"ontology {self.ontology_hash} of {self.what} is missing")
         return OntologyInfo.from_record(record)
+
+    @cached_property
+    def ontology(self) -> Ontology:
+        """The project's ontology: object classes and classifications with feature hashes."""
+        return self.ontology_info.ontology
+
+    def list_label_rows(
+        self,
+        data_hashes: Sequence[UUID | str] | None = None,
+        label_hashes: Sequence[UUID | str] | None = None,
+        data_title_contains: str | None = None,
+    ) -> list[LabelRow]:
+        """Label rows of the project (all, or by data/label hash), loaded in one query.
+
+        Each row's labels document comes with it: ``initialise_labels()`` reads no more.
+        """
+        with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+            records = label_store.get_label_rows(
+                conn,
+                self.project_hash,
+                data_hashes=None if data_hashes is None else [str(h) for h in data_hashes],
+                label_hashes=None if label_hashes is None else [str(h) for h in label_hashes],
+            )
+        if data_title_contains:
+            records = [r for r in records if data_title_contains in r.item.name]
+        backend = self.label_backend()
+        names = self._stage_names
+        return [label_row_from_record(r, self.ontology, backend, names) for r in records]
+
+    list_label_rows_v2 = list_label_rows
+
+    def get_label_row(self, data_hash: UUID | str) -> LabelRow:
+        """The label row of one data item."""
+        rows = self.list_label_rows(data_hashes=[data_hash])
+        if not rows:
+            raise NotFoundError(f"{self.what} has no data item {data_hash}")
+        return rows[0]
+
+    def label_backend(self) -> StoreLabelBackend:
+        """The backend this project's label rows save through."""
+        return StoreLabelBackend(self._ctx, self.project_hash, self.what, self._stage_names)
+
+    def revert_label_row(self, data_hash: UUID | str, version: int) -> int:
+        """Save an earlier version's labels as the newest version; return its number."""
+        row = self.get_label_row(data_hash)
+        with self._ctx.store.read() as conn:
+            old = label_store.get_version(conn, row.label_hash, version)
+        if old is None:
+            known = [v.version for v in row.history()]
+            raise NotFoundError(
+                f"label row of {row.data_title!r} has no version {version}; versions are {known}"
+            )
+        return self.label_backend().save(row.label_hash, old.labels, row.version, None, False)
+
+    @cached_property
+    def _stage_names(self) -> dict[str, str]:
+        return {str(s.uuid): s.name for s in self.workflow.stages}
 
     @property
     def datasets(self) -> list[Dataset]:

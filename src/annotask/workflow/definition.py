@@ -6,18 +6,16 @@ created from a definition that has any.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from annotask.definition_files import load_definition
 from annotask.errors import ValidationError
 
-__all__ = ["StageSpec", "StageType", "WorkflowSpec", "load_definition", "parse_workflow"]
+__all__ = ["StageSpec", "StageType", "WorkflowSpec", "parse_workflow"]
 
 
 class StageType(StrEnum):
@@ -44,42 +42,6 @@ class WorkflowSpec:
 
     stages: tuple[StageSpec, ...]
     start: str
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses duplicate keys instead of keeping the last one."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep)
-
-
-def load_definition(source: Mapping[str, Any] | str | Path, what: str) -> dict[str, Any]:
-    """Read a YAML/JSON file, or take a dict, as a definition (``what`` names it in errors)."""
-    if isinstance(source, Mapping):
-        return dict(source)
-    path = Path(source)
-    if not path.is_file():
-        raise ValidationError(f"{what} file {str(path)!r} does not exist; pass a YAML or JSON file")
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = (
-            json.loads(text)
-            if path.suffix.lower() == ".json"
-            else yaml.load(text, Loader=_UniqueKeyLoader)
-        )
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise ValidationError(f"{what} file {str(path)!r} cannot be read: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ValidationError(f"{what} file {str(path)!r} must hold a mapping at the top level")
-    return data
 
 
 def parse_workflow(source: Mapping[str, Any] | str | Path) -> WorkflowSpec:

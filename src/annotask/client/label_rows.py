@@ -1,0 +1,97 @@
+"""Label rows over the store: bulk loading, and the backend their saves go through."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+from annotask.datatypes import DataType
+from annotask.labels import LabelRow, LabelRowMeta, LabelVersion, Ontology
+from annotask.labels.document import encode_document
+from annotask.store import labels as label_store
+from annotask.store import tasks as task_store
+from annotask.store.records import LabelRowRecord
+from annotask.workflow.context import Action, Context
+
+__all__ = ["StoreLabelBackend", "label_row_from_record"]
+
+
+class StoreLabelBackend:
+    """Saves and loads one project's label rows in the store, version-checked."""
+
+    def __init__(
+        self, ctx: Context, project_hash: str, what: str, stage_names: Mapping[str, str]
+    ) -> None:
+        self._ctx = ctx
+        self._project_hash = project_hash
+        self._what = what
+        self._stage_names = stage_names
+
+    def fetch_document(self, label_hash: str) -> tuple[dict[str, Any] | None, int]:
+        """The row's current document and version."""
+        with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self._project_hash, Action.READ, self._what)
+            rows = label_store.get_label_rows(conn, self._project_hash, label_hashes=[label_hash])
+        if not rows:
+            return None, 0
+        return rows[0].labels, rows[0].version
+
+    def save(
+        self,
+        label_hash: str,
+        document: dict[str, Any],
+        base_version: int,
+        priority: float | None,
+        priority_changed: bool,
+    ) -> int:
+        """Store the document as the next version (and the priority when it changed)."""
+        with self._ctx.store.write() as conn:
+            self._ctx.require(conn, self._project_hash, Action.LABEL, self._what)
+            stage = self._stage_of(conn, label_hash)
+            save = label_store.LabelSave(label_hash, document, base_version, self._ctx.user, stage)
+            versions = label_store.save_label_rows(conn, [save])
+            if priority_changed and priority is not None:
+                task_store.set_label_priorities(conn, {label_hash: priority})
+        return versions[label_hash]
+
+    def _stage_of(self, conn: Connection, label_hash: str) -> str | None:
+        rows = label_store.get_label_rows(
+            conn, self._project_hash, label_hashes=[label_hash], with_labels=False
+        )
+        return self._stage_names.get(rows[0].stage_uuid) if rows else None
+
+    def history(self, label_hash: str) -> list[LabelVersion]:
+        """Every saved version, oldest first."""
+        with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self._project_hash, Action.READ, self._what)
+            records = label_store.label_history(conn, label_hash)
+        return [LabelVersion(r.version, r.saved_at, r.saved_by, r.workflow_stage) for r in records]
+
+
+def label_row_from_record(
+    record: LabelRowRecord,
+    ontology: Ontology,
+    backend: StoreLabelBackend,
+    stage_names: Mapping[str, str],
+) -> LabelRow:
+    """A LabelRow for a stored row, its document prefetched."""
+    props = record.item.properties
+    meta = LabelRowMeta(
+        label_hash=record.label_hash,
+        data_hash=record.data_hash,
+        data_title=record.item.name,
+        data_type=DataType(record.item.data_type),
+        width=props.get("width"),
+        height=props.get("height"),
+        number_of_frames=int(props.get("frame_count") or 1),
+        fps=props.get("fps"),
+        priority=record.priority,
+        client_metadata=dict(record.item.client_metadata),
+        workflow_stage=stage_names.get(record.stage_uuid),
+        version=record.version,
+        # A never-saved row is prefetched as empty, so loading it costs no query of its own.
+        document=record.labels if record.labels is not None else encode_document((), ()),
+    )
+    return LabelRow(meta, ontology, backend)
