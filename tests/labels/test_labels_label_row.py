@@ -93,7 +93,9 @@ def test_initialise_accepts_the_encord_options_and_refuses_others(image_row: Lab
         include_classification_feature_hashes=None,
         include_reviews=True,
     )
-    with pytest.raises(ValidationError, match="does not take bundle, include_signed_url; it takes overwrite"):
+    with pytest.raises(
+        ValidationError, match="does not take bundle, include_signed_url; it takes overwrite"
+    ):
         image_row.initialise_labels(overwrite=True, include_signed_url=True, bundle=None)
 
 

@@ -345,7 +345,7 @@ class _Reader:
             decoded = _answers.decode(question, value, self.unknown)
             if decoded is not None:
                 answers[key] = decoded
-        if nested:
+        if nested and not self.unknown:  # unknown hashes are reported first, and alone
             _check_nesting(tree, answers)
         return answers
 

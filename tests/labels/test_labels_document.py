@@ -1,0 +1,229 @@
+"""The labels document: its layout, and every way a stored document can be refused."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from annotask.errors import LabelError
+from annotask.labels import (
+    BoundingBoxCoordinates,
+    ClassificationInstance,
+    LabelRow,
+    MemoryLabelBackend,
+    ObjectInstance,
+    Ontology,
+)
+from annotask.labels.document import SCHEMA_VERSION, parse_document
+
+
+@pytest.fixture
+def document(ontology: Ontology, video_row: LabelRow) -> dict[str, Any]:
+    car = ObjectInstance(ontology.get_object("car"), object_hash="car1")
+    car.set_for_frames(BoundingBoxCoordinates(0.1, 0.2, 0.3, 0.4), [0, 1], confidence=0.5)
+    car.set_answer("yes", attribute="occluded")
+    car.set_answer("red", attribute="colour", frames=1)
+    video_row.add_object_instance(car)
+    weather = ClassificationInstance(ontology.get_classification("weather"), "w1")
+    weather.set_for_frames(range(3))
+    weather.set_answer("snow")
+    weather.set_answer(7, attribute="depth")
+    video_row.add_classification_instance(weather)
+    return video_row.to_dict()
+
+
+def _hash(ontology: Ontology, *path: str) -> str:
+    if path[0] == "car":
+        item = ontology.get_object("car").get_attribute(path[1])
+    else:
+        item = ontology.get_classification(path[0])  # type: ignore[assignment]
+    return item.get_option(path[2]).feature_hash if len(path) > 2 else item.feature_hash
+
+
+def test_layout_is_the_documented_one(ontology: Ontology, document: dict[str, Any]) -> None:
+    car_class = ontology.get_object("car")
+    weather_class = ontology.get_classification("weather")
+    assert document == {
+        "schema": "annotask.labels",
+        "schema_version": SCHEMA_VERSION,
+        "objects": [
+            {
+                "object_hash": "car1",
+                "feature_hash": car_class.feature_hash,
+                "name": "car",
+                "frames": {
+                    "0": {
+                        "coordinates": {"x": 0.1, "y": 0.2, "w": 0.3, "h": 0.4},
+                        "confidence": 0.5,
+                        "manual_annotation": True,
+                    },
+                    "1": {
+                        "coordinates": {"x": 0.1, "y": 0.2, "w": 0.3, "h": 0.4},
+                        "confidence": 0.5,
+                        "manual_annotation": True,
+                        "answers": {car_class.get_attribute("colour").feature_hash: "red"},
+                    },
+                },
+                "answers": {
+                    car_class.get_attribute("occluded").feature_hash: _hash(
+                        ontology, "car", "occluded", "yes"
+                    )
+                },
+            }
+        ],
+        "classifications": [
+            {
+                "classification_hash": "w1",
+                "feature_hash": weather_class.feature_hash,
+                "name": "weather",
+                "frames": {
+                    str(f): {"confidence": 1.0, "manual_annotation": True} for f in range(3)
+                },
+                "answers": {
+                    weather_class.feature_hash: weather_class.get_option("snow").feature_hash,
+                    weather_class.get_attribute("depth").feature_hash: 7,
+                },
+            }
+        ],
+    }
+    assert json.loads(json.dumps(document)) == document
+
+
+def test_never_saved_row_has_an_empty_document(image_row: LabelRow) -> None:
+    assert image_row.to_dict() == {
+        "schema": "annotask.labels",
+        "schema_version": SCHEMA_VERSION,
+        "objects": [],
+        "classifications": [],
+    }
+
+
+def _parse(ontology: Ontology, document: Any) -> Any:
+    return parse_document(document, ontology, number_of_frames=10, width=64, height=48)
+
+
+def _edit(document: dict[str, Any], change: Any) -> dict[str, Any]:
+    edited = copy.deepcopy(document)
+    change(edited)
+    return edited
+
+
+def _set_path(document: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
+    target: Any = document
+    for key in path[:-1]:
+        target = target[key]
+    if value is _DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("schema",), "other", "not an annotask labels document"),
+        (("schema_version",), 2, "schema_version 2: it was written by a newer annotask"),
+        (("schema_version",), 0, "invalid schema_version 0"),
+        (("objects",), {}, "objects must be a list"),
+        (
+            ("objects", 0, "frames", "0", "coordinates"),
+            _DELETE,
+            r"objects\[0\] \(car, object_hash 'car1'\).*missing key 'coordinates'",
+        ),
+        (("objects", 0, "frames", "0", "coordinates", "w"), 0.95, "past the right edge"),
+        (
+            ("objects", 0, "frames", "12"),
+            {
+                "coordinates": {"x": 0.1, "y": 0.1, "w": 0.1, "h": 0.1},
+                "confidence": 1.0,
+                "manual_annotation": True,
+            },
+            "frame 12: beyond the data item",
+        ),
+        (("objects", 0, "frames", "x"), {}, "malformed entry"),
+        (("objects", 0, "frames", "0", "confidence"), 2, "confidence must be a number in 0..1"),
+        (("objects", 0, "frames", "0", "manual_annotation"), "yes", "manual_annotation must be"),
+        (("objects", 0, "frames", "0", "created_at"), "2024-01-01T00:00:00", "no timezone offset"),
+        (("objects", 0, "frames", "0", "created_by"), 5, "created_by must be a string"),
+        (("objects", 0, "object_hash"), 5, "invalid object_hash"),
+        (("classifications", 0, "frames", "0", "confidence"), -1, "confidence must be"),
+        (("classifications", 0, "classification_hash"), "", "invalid classification_hash"),
+    ],
+)
+def test_malformed_document_is_refused(
+    ontology: Ontology, document: dict[str, Any], path: tuple[Any, ...], value: Any, message: str
+) -> None:
+    with pytest.raises(LabelError, match=message):
+        _parse(ontology, _edit(document, lambda d: _set_path(d, path, value)))
+
+
+def test_unknown_feature_hashes_are_all_named(ontology: Ontology, document: dict[str, Any]) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["objects"][0]["answers"]["feedbeef"] = "x"
+        d["objects"].append({**d["objects"][0], "feature_hash": "deadbeef", "object_hash": "z"})
+        weather_hash = d["classifications"][0]["feature_hash"]
+        d["classifications"][0]["answers"][weather_hash] = "c0ffee00"
+
+    with pytest.raises(LabelError, match="absent from the ontology: c0ffee00, deadbeef, feedbeef"):
+        _parse(ontology, _edit(document, change))
+
+
+def test_duplicate_object_hash_is_refused(ontology: Ontology, document: dict[str, Any]) -> None:
+    edited = _edit(document, lambda d: d["objects"].append(copy.deepcopy(d["objects"][0])))
+    with pytest.raises(LabelError, match="duplicate or invalid object_hash 'car1'"):
+        _parse(ontology, edited)
+
+
+def test_overlapping_classifications_are_refused(
+    ontology: Ontology, document: dict[str, Any]
+) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["classifications"].append({**d["classifications"][0], "classification_hash": "w2"})
+
+    with pytest.raises(LabelError, match="has two instances \\(w1, w2\\) on frame 0"):
+        _parse(ontology, _edit(document, change))
+
+
+def test_static_answer_written_per_frame_is_refused(
+    ontology: Ontology, document: dict[str, Any]
+) -> None:
+    occluded = ontology.get_object("car").get_attribute("occluded").feature_hash
+
+    def change(d: dict[str, Any]) -> None:
+        d["objects"][0]["frames"]["0"]["answers"] = {occluded: d["objects"][0]["answers"][occluded]}
+
+    with pytest.raises(LabelError, match="attribute 'occluded' answered per frame"):
+        _parse(ontology, _edit(document, change))
+
+
+def test_nested_answer_without_its_option_is_refused(
+    ontology: Ontology, document: dict[str, Any]
+) -> None:
+    weather = ontology.get_classification("weather")
+
+    def change(d: dict[str, Any]) -> None:
+        d["classifications"][0]["answers"][weather.feature_hash] = weather.get_option(
+            "rain"
+        ).feature_hash
+
+    with pytest.raises(LabelError, match="asked only when 'weather' has option 'snow'"):
+        _parse(ontology, _edit(document, change))
+
+
+def test_refused_reload_leaves_the_row_as_it_was(
+    ontology: Ontology, backend: MemoryLabelBackend, video_row: LabelRow, document: dict[str, Any]
+) -> None:
+    video_row.save()
+    broken = _edit(document, lambda d: d["objects"][0].update(feature_hash="deadbeef"))
+    backend.save(video_row.label_hash, broken, 1, None, False)
+    before = video_row.to_dict()
+    with pytest.raises(LabelError, match="deadbeef"):
+        video_row.initialise_labels(overwrite=True)
+    assert video_row.to_dict() == before
+    assert video_row.version == 1
