@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ from annotask.media._image import stretch_to_uint8
 
 __all__ = ["dicom_tags", "iter_dicom_rgb", "read_dicom_header", "read_dicom_rgb"]
 
+logger = logging.getLogger(__name__)
+
 # pydicom raises these for bad files, missing pixel data and unsupported transfer syntaxes
 _PYDICOM_ERRORS = (InvalidDicomError, OSError, ValueError, AttributeError, KeyError,
                    NotImplementedError, RuntimeError, TypeError, EOFError)  # fmt: skip
@@ -25,11 +29,23 @@ _COLOR_SAMPLES = 3
 
 
 def read_dicom_header(path: Path) -> Dataset:
-    """The data set without its pixel data; MediaError when it is not readable DICOM."""
-    try:
-        return pydicom.dcmread(path, stop_before_pixels=True)
-    except _PYDICOM_ERRORS as exc:
-        raise MediaError(f"{path}: corrupt DICOM: {exc}") from exc
+    """The data set without its pixel data; MediaError when it is not readable DICOM.
+
+    pydicom's warnings about damaged files are logged, not passed on; a data set without
+    Rows and Columns counts as corrupt.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            ds = pydicom.dcmread(path, stop_before_pixels=True)
+        except _PYDICOM_ERRORS as exc:
+            raise MediaError(f"{path}: corrupt DICOM: {exc}") from exc
+    for warning in caught:
+        logger.warning("%s: %s", path, warning.message)
+    if "Rows" not in ds or "Columns" not in ds:
+        reason = "; ".join(str(w.message) for w in caught) or "no Rows/Columns"
+        raise MediaError(f"{path}: corrupt DICOM: {reason}")
+    return ds
 
 
 def dicom_tags(ds: Dataset) -> dict[str, Any]:

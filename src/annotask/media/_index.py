@@ -36,21 +36,24 @@ class FrameTable:
         return self.keyframes[position] if position >= 0 else 0
 
 
-def build_frame_table(container: InputContainer, stream: VideoStream) -> FrameTable | None:
-    """Demux ``stream`` once; None when timestamps are missing or repeated (then count)."""
-    timestamps: list[int] = []
+def build_frame_table(
+    container: InputContainer, stream: VideoStream
+) -> tuple[FrameTable | None, int]:
+    """Demux ``stream`` once: the table (None when timestamps are missing or repeated, so
+    frames must be counted instead) and the number of frame packets."""
+    timestamps: list[int | None] = []
     keys: list[int] = []
     for packet in container.demux(stream):
         if not packet.size or packet.is_discard:
             continue
-        if packet.pts is None:
-            return None
         timestamps.append(packet.pts)
-        if packet.is_keyframe:
+        if packet.is_keyframe and packet.pts is not None:
             keys.append(packet.pts)
-    ordered = tuple(sorted(timestamps))
+    count = len(timestamps)
+    known = [pts for pts in timestamps if pts is not None]
+    ordered = tuple(sorted(known))
     index_of = {pts: index for index, pts in enumerate(ordered)}
-    if len(index_of) != len(ordered) or not keys:
-        return None
+    if len(known) != count or len(index_of) != count or not keys:
+        return None, count
     keyframes = tuple(sorted(index_of[pts] for pts in keys))
-    return FrameTable(ordered, index_of, keyframes)
+    return FrameTable(ordered, index_of, keyframes), count

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from annotask.errors import MediaError
 from annotask.media._cursor import CountingCursor, Cursor, SeekingCursor, TableMismatch
 from annotask.media._index import build_frame_table
-from annotask.media._video import describe, frame_count, open_video, rgb24
+from annotask.media._video import describe, open_video, rgb24
 from annotask.media.frames import Frame, FrameIterator
 
 __all__ = ["DEFAULT_BUFFER_BYTES", "SampleSpec", "VideoSampler", "resolve_spec", "sample_frames"]
@@ -98,10 +98,7 @@ class VideoSampler:
         self._buffer_bytes = buffer_bytes
         container, stream = open_video(path)
         try:
-            self._table = build_frame_table(container, stream)
-            self._frame_count = (
-                self._table.frame_count if self._table else frame_count(container, stream)
-            )
+            self._table, self._frame_count = build_frame_table(container, stream)
             self._frame_bytes = max(1, stream.codec_context.width * stream.codec_context.height * 3)
         except av.FFmpegError as exc:
             container.close()

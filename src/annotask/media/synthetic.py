@@ -19,7 +19,7 @@ from av.video.stream import VideoStream
 from numpy.typing import NDArray
 from PIL import Image
 
-from annotask.media._dicom_writer import write_dicom
+from annotask.media._dicom_writer import write_dicom as _write_dicom
 
 __all__ = [
     "NUMBER_BITS",
@@ -252,7 +252,7 @@ def write_test_dicom(
     ``rescale`` is (slope, intercept).
     """
     pixels = np.stack([_dicom_pixels(i, width, height) for i in range(frames)])
-    write_dicom(
+    _write_dicom(
         path,
         pixels,
         window=window,
