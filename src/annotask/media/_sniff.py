@@ -1,0 +1,61 @@
+"""Telling what a file holds from its first bytes, whatever its name says."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from annotask.errors import MediaError
+
+__all__ = ["HEAD_SIZE", "Sniffed", "read_head", "sniff"]
+
+HEAD_SIZE = 8192
+"""How many leading bytes are read to recognise a file."""
+
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\b\x1b")
+_UTF8_MAX_CONTINUATION = 3
+
+
+class Sniffed(Enum):
+    """What the leading bytes say; CONTAINER means "ask a demuxer or an image decoder"."""
+
+    DICOM = "dicom"
+    PDF = "pdf"
+    TEXT = "text"
+    CONTAINER = "container"
+
+
+def read_head(path: Path) -> bytes:
+    """The first bytes of ``path``; MediaError if it is missing, unreadable or empty."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(HEAD_SIZE)
+    except OSError as exc:
+        raise MediaError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if not head:
+        raise MediaError(f"{path}: the file is empty (zero bytes)")
+    return head
+
+
+def sniff(head: bytes) -> Sniffed:
+    """Classify a file by its leading bytes."""
+    if len(head) >= 132 and head[128:132] == b"DICM":
+        return Sniffed.DICOM
+    if head.startswith(b"%PDF-"):
+        return Sniffed.PDF
+    if _looks_like_text(head):
+        return Sniffed.TEXT
+    return Sniffed.CONTAINER
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """UTF-8 (or ASCII) without NULs or unusual control bytes, ignoring a cut last char."""
+    if b"\x00" in head:
+        return False
+    for cut in range(_UTF8_MAX_CONTINUATION + 1):
+        try:
+            text = head[: len(head) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return all(ord(c) >= 32 or ord(c) in _TEXT_CONTROLS for c in text if ord(c) < 128)
+    return False

@@ -1,0 +1,169 @@
+"""Probing: what an asset is and its size, rate and length, from headers only."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import av
+from av.container import InputContainer
+
+from annotask.datatypes import DataType
+from annotask.errors import MediaError
+from annotask.media._dicom import dicom_tags, read_dicom_header
+from annotask.media._image import image_mime, image_size, open_image
+from annotask.media._sniff import Sniffed, read_head, sniff
+from annotask.media._video import (
+    container_mime,
+    describe,
+    find_video_stream,
+    frame_count,
+    open_container,
+    video_stream,
+)
+
+__all__ = ["MediaInfo", "image_sequence_files", "probe"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What :func:`probe` found; fields that mean nothing for the type are None."""
+
+    data_type: DataType
+    mime_type: str
+    file_size: int
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    frame_count: int | None = None
+    duration: float | None = None
+    dicom: dict[str, Any] = field(default_factory=dict)
+
+    def to_properties(self) -> dict[str, Any]:
+        """A JSON-able dict of every field (``data_type`` as its string value)."""
+        properties = asdict(self)
+        properties["data_type"] = self.data_type.value
+        return properties
+
+
+def probe(source: Path | Sequence[Path]) -> MediaInfo:
+    """Tell what ``source`` is by its content, not its name.
+
+    A folder or a list of paths is an image sequence (a folder's images sorted by name).
+    Raises :class:`MediaError` naming the file and the reason when it cannot be read.
+    """
+    if not isinstance(source, Path):
+        return _probe_sequence([Path(p) for p in source], str(list(source)))
+    if source.is_dir():
+        return _probe_sequence(image_sequence_files(source), str(source))
+    return _probe_file(source)
+
+
+def image_sequence_files(folder: Path) -> list[Path]:
+    """The files of an image-sequence folder sorted by name (hidden files skipped)."""
+    try:
+        return sorted(
+            (p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")),
+            key=lambda p: p.name,
+        )
+    except OSError as exc:
+        raise MediaError(f"{folder}: cannot list the folder: {exc}") from exc
+
+
+def _probe_file(path: Path) -> MediaInfo:
+    head = read_head(path)
+    size = path.stat().st_size
+    kind = sniff(head)
+    if kind is Sniffed.DICOM:
+        return _probe_dicom(path, size)
+    if kind is Sniffed.PDF:
+        return MediaInfo(DataType.PDF, "application/pdf", size)
+    if kind is Sniffed.TEXT:
+        return MediaInfo(DataType.TEXT, "text/plain", size)
+    image = _probe_image(path, size)
+    return image if image is not None else _probe_container(path, head, size)
+
+
+def _probe_image(path: Path, size: int) -> MediaInfo | None:
+    with open_image(path) as image:
+        if image is None:
+            return None
+        width, height = image_size(image)
+        return MediaInfo(DataType.IMAGE, image_mime(image), size, width, height, frame_count=1)
+
+
+def _probe_dicom(path: Path, size: int) -> MediaInfo:
+    tags = dicom_tags(read_dicom_header(path))
+    return MediaInfo(
+        DataType.DICOM,
+        "application/dicom",
+        size,
+        width=tags["columns"],
+        height=tags["rows"],
+        frame_count=tags["number_of_frames"],
+        dicom=tags,
+    )
+
+
+def _probe_container(path: Path, head: bytes, size: int) -> MediaInfo:
+    container = open_container(path)
+    try:
+        return _container_info(container, path, head, size)
+    except av.FFmpegError as exc:
+        raise MediaError(f"{path}: corrupt media: {describe(exc)}") from exc
+    finally:
+        container.close()
+
+
+def _container_info(container: InputContainer, path: Path, head: bytes, size: int) -> MediaInfo:
+    if find_video_stream(container) is not None:
+        stream = video_stream(container, path)
+        fps = float(stream.average_rate) if stream.average_rate else None
+        return MediaInfo(
+            DataType.VIDEO,
+            container_mime(container, head, has_video=True),
+            size,
+            stream.codec_context.width or None,
+            stream.codec_context.height or None,
+            fps,
+            frame_count(container, stream),
+            _duration(container, stream),
+        )
+    if container.streams.audio:
+        stream_a = container.streams.audio[0]
+        return MediaInfo(
+            DataType.AUDIO,
+            container_mime(container, head, has_video=False),
+            size,
+            duration=_duration(container, stream_a),
+        )
+    raise MediaError(f"{path}: not media: no audio or video stream")
+
+
+def _duration(container: InputContainer, stream: av.stream.Stream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return None
+
+
+def _probe_sequence(paths: list[Path], label: str) -> MediaInfo:
+    if not paths:
+        raise MediaError(f"{label}: an image sequence needs at least one image")
+    width = height = None
+    mime = ""
+    total = 0
+    for path in paths:
+        info = _probe_file(path)
+        if info.data_type is not DataType.IMAGE:
+            raise MediaError(f"{path}: not an image ({info.mime_type}) in image sequence {label}")
+        if width is None:
+            width, height, mime = info.width, info.height, info.mime_type
+        total += info.file_size
+    return MediaInfo(DataType.IMAGE_SEQUENCE, mime, total, width, height, frame_count=len(paths))
