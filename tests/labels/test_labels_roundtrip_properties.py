@@ -121,20 +121,24 @@ points = st.builds(PointCoordinate, fractions, fractions)
 
 
 def coordinates(draw: st.DrawFn, ontology_object: ObjectClass) -> Coordinates:
-    shape = ontology_object.shape
-    if shape is Shape.BOUNDING_BOX:
-        return BoundingBoxCoordinates(*draw(boxes()))
-    if shape is Shape.ROTATABLE_BOUNDING_BOX:
-        angle = draw(st.floats(-360, 360))
-        return RotatableBoundingBoxCoordinates(*draw(boxes()), angle)
-    if shape is Shape.POLYGON:
-        return PolygonCoordinates(draw(st.lists(points, min_size=3, max_size=5)))
-    if shape is Shape.POLYLINE:
-        return PolylineCoordinates(draw(st.lists(points, min_size=2, max_size=4)))
-    if shape is Shape.POINT:
-        return draw(points)
-    if shape is Shape.BITMASK:
-        return BitmaskCoordinates.from_array(draw(arrays(np.bool_, (HEIGHT, WIDTH))))
+    makers: dict[Shape, Any] = {
+        Shape.BOUNDING_BOX: lambda: BoundingBoxCoordinates(*draw(boxes())),
+        Shape.ROTATABLE_BOUNDING_BOX: lambda: RotatableBoundingBoxCoordinates(
+            *draw(boxes()), draw(st.floats(-360, 360))
+        ),
+        Shape.POLYGON: lambda: PolygonCoordinates(draw(st.lists(points, min_size=3, max_size=5))),
+        Shape.POLYLINE: lambda: PolylineCoordinates(draw(st.lists(points, min_size=2, max_size=4))),
+        Shape.POINT: lambda: draw(points),
+        Shape.BITMASK: lambda: BitmaskCoordinates.from_array(
+            draw(arrays(np.bool_, (HEIGHT, WIDTH)))
+        ),
+        Shape.SKELETON: lambda: skeleton(draw, ontology_object),
+    }
+    made: Coordinates = makers[ontology_object.shape]()
+    return made
+
+
+def skeleton(draw: st.DrawFn, ontology_object: ObjectClass) -> SkeletonCoordinates:
     chosen = draw(st.lists(st.sampled_from(ontology_object.keypoints), unique=True))
     return SkeletonCoordinates(
         {k: draw(points) for k in chosen}, {k: draw(st.booleans()) for k in chosen}
