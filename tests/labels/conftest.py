@@ -35,7 +35,9 @@ objects:
       - {name: depth, type: numeric, dynamic: true}
       - {name: state, type: checklist, options: [frozen, muddy], dynamic: true}
 classifications:
-  - {name: weather, type: radio, options: [sunny, rain, {name: snow, questions: [{name: depth, type: numeric}]}]}
+  - name: weather
+    type: radio
+    options: [sunny, rain, {name: snow, questions: [{name: depth, type: numeric}]}]
   - {name: tags, type: checklist, options: [blurry, night]}
   - {name: caption, type: text}
 """

@@ -19,8 +19,8 @@ from annotask.labels import (
     PolylineCoordinates,
     RotatableBoundingBoxCoordinates,
     SkeletonCoordinates,
+    _rle,
 )
-from annotask.labels import _rle
 from annotask.labels.coordinates import READERS, SHAPE_COORDINATES
 
 

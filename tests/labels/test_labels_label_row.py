@@ -215,7 +215,7 @@ def test_priority_in_range_is_saved_as_given(
 
 @pytest.mark.parametrize("priority", [-0.1, 1.01, float("nan"), True, "0.5", None])
 def test_priority_outside_0_1_is_refused(image_row: LabelRow, priority: Any) -> None:
-    with pytest.raises(LabelError, match="priority must be in 0..1"):
+    with pytest.raises(LabelError, match=r"priority must be in 0\.\.1"):
         image_row.set_priority(priority)
     assert not image_row.priority_changed
     assert image_row.priority is None

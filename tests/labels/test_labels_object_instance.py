@@ -224,7 +224,7 @@ def test_frames_past_the_row_are_refused_once_in_a_row(
 def test_bitmask_must_match_the_row_size(ontology: Ontology, image_row: LabelRow) -> None:
     puddle = ObjectInstance(ontology.get_object("puddle"))
     image_row.add_object_instance(puddle)
-    with pytest.raises(LabelError, match="bitmask is 4x4 .* the data item is 48x64"):
+    with pytest.raises(LabelError, match=r"bitmask is 4x4 .* the data item is 48x64"):
         puddle.set_for_frames(BitmaskCoordinates.from_array(np.ones((4, 4), bool)))
     puddle.set_for_frames(BitmaskCoordinates.from_array(np.ones((48, 64), bool)))
     assert puddle.get_annotation().coordinates.area == 48 * 64  # type: ignore[union-attr]

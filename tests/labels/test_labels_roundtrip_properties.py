@@ -121,20 +121,24 @@ points = st.builds(PointCoordinate, fractions, fractions)
 
 
 def coordinates(draw: st.DrawFn, ontology_object: ObjectClass) -> Coordinates:
-    shape = ontology_object.shape
-    if shape is Shape.BOUNDING_BOX:
-        return BoundingBoxCoordinates(*draw(boxes()))
-    if shape is Shape.ROTATABLE_BOUNDING_BOX:
-        angle = draw(st.floats(-360, 360))
-        return RotatableBoundingBoxCoordinates(*draw(boxes()), angle)
-    if shape is Shape.POLYGON:
-        return PolygonCoordinates(draw(st.lists(points, min_size=3, max_size=5)))
-    if shape is Shape.POLYLINE:
-        return PolylineCoordinates(draw(st.lists(points, min_size=2, max_size=4)))
-    if shape is Shape.POINT:
-        return draw(points)
-    if shape is Shape.BITMASK:
-        return BitmaskCoordinates.from_array(draw(arrays(np.bool_, (HEIGHT, WIDTH))))
+    makers: dict[Shape, Any] = {
+        Shape.BOUNDING_BOX: lambda: BoundingBoxCoordinates(*draw(boxes())),
+        Shape.ROTATABLE_BOUNDING_BOX: lambda: RotatableBoundingBoxCoordinates(
+            *draw(boxes()), draw(st.floats(-360, 360))
+        ),
+        Shape.POLYGON: lambda: PolygonCoordinates(draw(st.lists(points, min_size=3, max_size=5))),
+        Shape.POLYLINE: lambda: PolylineCoordinates(draw(st.lists(points, min_size=2, max_size=4))),
+        Shape.POINT: lambda: draw(points),
+        Shape.BITMASK: lambda: BitmaskCoordinates.from_array(
+            draw(arrays(np.bool_, (HEIGHT, WIDTH)))
+        ),
+        Shape.SKELETON: lambda: skeleton(draw, ontology_object),
+    }
+    made: Coordinates = makers[ontology_object.shape]()
+    return made
+
+
+def skeleton(draw: st.DrawFn, ontology_object: ObjectClass) -> SkeletonCoordinates:
     chosen = draw(st.lists(st.sampled_from(ontology_object.keypoints), unique=True))
     return SkeletonCoordinates(
         {k: draw(points) for k in chosen}, {k: draw(st.booleans()) for k in chosen}
@@ -164,7 +168,7 @@ def answer_tree(draw: st.DrawFn, question: Question, answer: Any) -> None:
                     answer_tree(draw, nested, answer)
 
 
-creation = st.fixed_dictionaries(
+creation: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     {},
     optional={
         "created_by": st.text(max_size=6),
@@ -189,15 +193,12 @@ def object_instance(draw: st.DrawFn, ontology_object: ObjectClass, frames: int) 
     for attribute in ontology_object.attributes:
         if not draw(st.booleans()):
             continue
-        for frame in chosen if attribute.dynamic else [None]:
+        targets: list[int | None] = list(chosen) if attribute.dynamic else [None]
+        for target in targets:
             answer_tree(
                 draw,
                 attribute,
-                lambda q, v, f=frame: instance.set_answer(
-                    v,
-                    attribute=q,
-                    frames=None if f is None else f,  # type: ignore[arg-type]
-                ),
+                lambda q, v, f=target: instance.set_answer(v, attribute=q, frames=f),
             )
     return instance
 
@@ -214,7 +215,7 @@ def classification_instance(
         answer_tree(
             draw,
             classification,
-            lambda q, v: instance.set_answer(v, attribute=q),  # type: ignore[arg-type]
+            lambda q, v: instance.set_answer(v, attribute=q),
         )
     return instance
 
@@ -249,11 +250,9 @@ def label_rows(draw: st.DrawFn) -> LabelRow:
             row.add_object_instance(object_instance(draw, ontology_object, frames))
     free = {c.feature_hash: list(range(frames)) for c in ontology.classifications}
     for classification in ontology.classifications:
-        while free[classification.feature_hash] and draw(st.booleans()):
-            instance = classification_instance(
-                draw, classification, free[classification.feature_hash]
-            )
-            row.add_classification_instance(instance)
+        left = free[classification.feature_hash]
+        while left and draw(st.booleans()) is True:
+            row.add_classification_instance(classification_instance(draw, classification, left))
     return row
 
 

@@ -66,15 +66,14 @@ class _Parser:
             self.problems.append(f"ontology must be a mapping, got {type(data).__name__}")
             return (), ()
         self._unknown_keys("ontology", data, _TOP_KEYS)
-        objects = [
-            self._object(i, raw) for i, raw in enumerate(self._list("objects", data, "objects"))
-        ]
+        raw_objects = self._list("objects", data, "objects")
+        raw_classifications = self._list("classifications", data, "classifications")
+        objects = [self._object(i, raw) for i, raw in enumerate(raw_objects)]
         classifications = [
-            self._classification(i, raw)
-            for i, raw in enumerate(self._list("classifications", data, "classifications"))
+            self._classification(i, raw) for i, raw in enumerate(raw_classifications)
         ]
-        self._duplicates("objects", [o.name for o in objects if o is not None])
-        self._duplicates("classifications", [c.name for c in classifications if c is not None])
+        self._duplicates("objects", _names(raw_objects))
+        self._duplicates("classifications", _names(raw_classifications))
         return (
             tuple(o for o in objects if o is not None),
             tuple(c for c in classifications if c is not None),
@@ -209,13 +208,13 @@ class _Parser:
         dynamic: bool | None,
     ) -> tuple[Attribute, ...]:
         """Attributes under an object (``dynamic`` None: each decides) or an option."""
+        raw_attributes = self._list(where, data, key)
         parsed = [
             self._attribute(f"{where}.{key}[{i}]", raw, path, dynamic)
-            for i, raw in enumerate(self._list(where, data, key))
+            for i, raw in enumerate(raw_attributes)
         ]
-        attributes = tuple(a for a in parsed if a is not None)
-        self._duplicates(f"{where}.{key}", [a.name for a in attributes])
-        return attributes
+        self._duplicates(f"{where}.{key}", _names(raw_attributes))
+        return tuple(a for a in parsed if a is not None)
 
     def _attribute(
         self, where: str, raw: object, path: list[str], dynamic: bool | None
@@ -287,9 +286,8 @@ class _Parser:
         if kind is not None and not raw_options:
             self.problems.append(f"{where}: a {kind.value} question needs at least one option")
         parsed = [self._option(where, i, raw, path, dynamic) for i, raw in enumerate(raw_options)]
-        options = tuple(o for o in parsed if o is not None)
-        self._duplicates(f"{where}.options", [o.name for o in options])
-        return options
+        self._duplicates(f"{where}.options", _names(raw_options))
+        return tuple(o for o in parsed if o is not None)
 
     def _option(
         self, where: str, index: int, raw: object, path: list[str], dynamic: bool
@@ -313,3 +311,13 @@ class _Parser:
         if name is None:
             return None
         return Option(name, feature_hash, questions)
+
+
+def _names(raw_items: list[Any]) -> list[str]:
+    """The names the raw entries give (bare option names included), for duplicate checks."""
+    names = []
+    for raw in raw_items:
+        name = raw.get("name") if isinstance(raw, Mapping) else raw
+        if isinstance(name, str | int) and not isinstance(name, bool):
+            names.append(str(name))
+    return names

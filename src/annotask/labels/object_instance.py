@@ -6,7 +6,7 @@ from datetime import datetime
 
 from annotask.errors import LabelError, NotFoundError
 from annotask.labels import _answers
-from annotask.labels._answers import Answer, AnswerValue
+from annotask.labels._answers import Answer, AnswerInput, AnswerValue
 from annotask.labels._frames import Frames
 from annotask.labels._instance_common import (
     Annotation,
@@ -193,7 +193,7 @@ class ObjectInstance:
             raise LabelError(f"{self._ident()}: {exc}") from None
 
     def set_answer(
-        self, answer: Answer, attribute: Attribute | str, frames: Frames | None = None
+        self, answer: AnswerInput, attribute: Attribute | str, frames: Frames | None = None
     ) -> None:
         """Answer ``attribute`` (an Attribute, or its name or hash).
 
