@@ -292,3 +292,14 @@ def test_point_objects_are_counted_as_skipped(ontology: Ontology, image_row: Lab
     coco = export_coco([(image_row, "a.jpg")], ontology)
     assert coco["annotations"] == []
     assert coco["info"]["skipped_objects"] == {"point": 1}
+
+
+def test_import_into_a_row_that_has_the_object_hash_gives_a_new_one(
+    ontology: Ontology, image_row: LabelRow
+) -> None:
+    first = _bad(lambda c: c["annotations"][0].update(object_hash="same"))
+    import_coco(first, ontology, {"street.jpg": image_row})
+    import_coco(first, ontology, {"street.jpg": image_row})
+    hashes = [i.object_hash for i in image_row.get_object_instances()]
+    assert hashes[0] == "same"
+    assert len(set(hashes)) == 2
