@@ -345,3 +345,23 @@ def _meta(row: LabelRow) -> LabelRowMeta:
         version=row.version,
         document=None,
     )
+
+
+def test_classification_filter_by_name_and_filtered_load(
+    ontology: Ontology, backend: MemoryLabelBackend, video_row: LabelRow
+) -> None:
+    weather = ClassificationInstance(ontology.get_classification("weather"))
+    weather.set_for_frames(range(2))
+    tags = ClassificationInstance(ontology.get_classification("tags"))
+    tags.set_for_frames(5)
+    video_row.add_classification_instance(weather)
+    video_row.add_classification_instance(tags)
+    assert video_row.get_classification_instances("weather") == [weather]
+    assert video_row.get_classification_instances(filter_frames=[5, 6]) == [tags]
+    video_row.save()
+    filtered = LabelRow(backend.meta(video_row.label_hash), ontology, backend)
+    filtered.initialise_labels(
+        include_classification_feature_hashes=[ontology.get_classification("tags").feature_hash]
+    )
+    assert [c.classification_name for c in filtered.get_classification_instances()] == ["tags"]
+    assert filtered.to_dict()["classifications"][1]["name"] == "weather"

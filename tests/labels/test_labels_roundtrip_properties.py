@@ -168,7 +168,7 @@ def answer_tree(draw: st.DrawFn, question: Question, answer: Any) -> None:
                     answer_tree(draw, nested, answer)
 
 
-creation = st.fixed_dictionaries(
+creation: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     {},
     optional={
         "created_by": st.text(max_size=6),
@@ -193,15 +193,12 @@ def object_instance(draw: st.DrawFn, ontology_object: ObjectClass, frames: int) 
     for attribute in ontology_object.attributes:
         if not draw(st.booleans()):
             continue
-        for frame in chosen if attribute.dynamic else [None]:
+        targets: list[int | None] = list(chosen) if attribute.dynamic else [None]
+        for target in targets:
             answer_tree(
                 draw,
                 attribute,
-                lambda q, v, f=frame: instance.set_answer(
-                    v,
-                    attribute=q,
-                    frames=None if f is None else f,  # type: ignore[arg-type]
-                ),
+                lambda q, v, f=target: instance.set_answer(v, attribute=q, frames=f),
             )
     return instance
 
@@ -218,7 +215,7 @@ def classification_instance(
         answer_tree(
             draw,
             classification,
-            lambda q, v: instance.set_answer(v, attribute=q),  # type: ignore[arg-type]
+            lambda q, v: instance.set_answer(v, attribute=q),
         )
     return instance
 
@@ -253,11 +250,9 @@ def label_rows(draw: st.DrawFn) -> LabelRow:
             row.add_object_instance(object_instance(draw, ontology_object, frames))
     free = {c.feature_hash: list(range(frames)) for c in ontology.classifications}
     for classification in ontology.classifications:
-        while free[classification.feature_hash] and draw(st.booleans()):
-            instance = classification_instance(
-                draw, classification, free[classification.feature_hash]
-            )
-            row.add_classification_instance(instance)
+        left = free[classification.feature_hash]
+        while left and draw(st.booleans()) is True:
+            row.add_classification_instance(classification_instance(draw, classification, left))
     return row
 
 

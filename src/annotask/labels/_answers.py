@@ -9,7 +9,8 @@ or deleting an answer drops the answers nested under options no longer selected.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from numbers import Real
 from typing import Any
 
@@ -24,6 +25,7 @@ from annotask.labels.ontology_model import (
 
 __all__ = [
     "Answer",
+    "AnswerInput",
     "AnswerValue",
     "coerce",
     "decode",
@@ -38,7 +40,10 @@ AnswerValue = Option | tuple[Option, ...] | str | int | float
 """An answer as stored."""
 
 Answer = Option | list[Option] | str | int | float
-"""An answer as given to ``set_answer`` and returned by ``get_answer``."""
+"""An answer as ``get_answer`` returns it."""
+
+AnswerInput = Option | str | int | float | Sequence[Option | str] | AbstractSet[Option | str]
+"""An answer as ``set_answer`` takes it: options may be given by name or feature hash."""
 
 
 def describe(question: Question) -> str:

@@ -266,9 +266,14 @@ class _Reader:
 
     def build(self, groups: list[_Group]) -> list[tuple[LabelRow, ObjectInstance]]:
         built: list[tuple[LabelRow, ObjectInstance]] = []
+        existing: dict[str, set[str]] = {}
         for group in groups:
             row = group.row
-            taken = group.object_hash is None or _has_object(row, group.object_hash)
+            hashes = existing.get(row.label_hash)
+            if hashes is None:
+                hashes = {i.object_hash for i in row.get_object_instances()}
+                existing[row.label_hash] = hashes
+            taken = group.object_hash is None or group.object_hash in hashes
             instance = ObjectInstance(group.ontology_object, None if taken else group.object_hash)
             try:
                 for frame, (coordinates, score, manual) in sorted(group.frames.items()):
@@ -290,10 +295,6 @@ def _object_named(ontology: Ontology, name: str) -> ObjectClass | None:
     except NotFoundError:
         return None
     return found if found.name == name else None
-
-
-def _has_object(row: LabelRow, object_hash: str) -> bool:
-    return any(i.object_hash == object_hash for i in row.get_object_instances())
 
 
 # -- geometry ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from annotask.errors import LabelError, NotFoundError
 from annotask.labels import _answers
-from annotask.labels._answers import Answer, AnswerValue
+from annotask.labels._answers import Answer, AnswerInput, AnswerValue
 from annotask.labels._frames import Frames
 from annotask.labels._instance_common import (
     ClassificationAnnotation,
@@ -167,7 +167,7 @@ class ClassificationInstance:
         except NotFoundError as exc:
             raise LabelError(f"{self._ident()}: {exc}") from exc
 
-    def set_answer(self, answer: Answer, attribute: Question | str | None = None) -> None:
+    def set_answer(self, answer: AnswerInput, attribute: Question | str | None = None) -> None:
         """Answer the classification (default) or a question nested under its options.
 
         Radio: an Option or option name; checklist: a list of them; text: str; numeric: a

@@ -8,7 +8,7 @@ values raise :class:`LabelError`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any
@@ -21,11 +21,13 @@ from annotask.labels import _rle
 from annotask.labels.ontology_model import Shape
 
 __all__ = [
+    "READERS",
     "SHAPE_COORDINATES",
     "BitmaskCoordinates",
     "BoundingBoxCoordinates",
     "Coordinates",
     "PointCoordinate",
+    "PointLike",
     "PolygonCoordinates",
     "PolylineCoordinates",
     "RotatableBoundingBoxCoordinates",
@@ -144,10 +146,14 @@ class RotatableBoundingBoxCoordinates:
         return cls(data["x"], data["y"], data["w"], data["h"], data["theta"])
 
 
+PointLike = PointCoordinate | tuple[float, float]
+"""A point, or an ``(x, y)`` pair of fractions."""
+
+
 def _points(kind: str, points: object, minimum: int) -> tuple[PointCoordinate, ...]:
-    if not isinstance(points, Sequence) or isinstance(points, str):
+    if not isinstance(points, Iterable) or isinstance(points, str):
         raise LabelError(f"{kind} points must be a sequence of points, got {points!r}")
-    out = tuple(p if type(p) is PointCoordinate else _as_point(p) for p in points)
+    out = tuple(_as_point(p) for p in points)
     if len(out) < minimum:
         raise LabelError(f"a {kind} needs at least {minimum} points, got {len(out)}")
     return out
@@ -161,14 +167,14 @@ def _as_point(value: object) -> PointCoordinate:
     raise LabelError(f"a point must be a PointCoordinate or an (x, y) pair, got {value!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class PolygonCoordinates:
     """A closed polygon of at least 3 points (``(x, y)`` pairs are accepted too)."""
 
-    points: Sequence[PointCoordinate]
+    points: tuple[PointCoordinate, ...]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "points", _points("polygon", self.points, 3))
+    def __init__(self, points: Iterable[PointLike]) -> None:
+        object.__setattr__(self, "points", _points("polygon", points, 3))
 
     def to_dict(self) -> dict[str, Any]:
         """``{"points": [[x, y], ...]}``."""
@@ -180,14 +186,14 @@ class PolygonCoordinates:
         return cls(data["points"])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class PolylineCoordinates:
     """An open line through at least 2 points (``(x, y)`` pairs are accepted too)."""
 
-    points: Sequence[PointCoordinate]
+    points: tuple[PointCoordinate, ...]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "points", _points("polyline", self.points, 2))
+    def __init__(self, points: Iterable[PointLike]) -> None:
+        object.__setattr__(self, "points", _points("polyline", points, 2))
 
     def to_dict(self) -> dict[str, Any]:
         """``{"points": [[x, y], ...]}``."""
@@ -199,7 +205,7 @@ class PolylineCoordinates:
         return cls(data["points"])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class BitmaskCoordinates:
     """A binary mask of ``height`` x ``width`` pixels, run-length encoded.
 
@@ -209,22 +215,23 @@ class BitmaskCoordinates:
 
     height: int
     width: int
-    counts: Sequence[int]
+    counts: tuple[int, ...]
 
-    def __post_init__(self) -> None:
-        for name in ("height", "width"):
-            value = getattr(self, name)
+    def __init__(self, height: int, width: int, counts: Iterable[int]) -> None:
+        for name, value in (("height", height), ("width", width)):
             if type(value) is not int or value <= 0:
                 raise LabelError(f"bitmask {name} must be a positive int, got {value!r}")
-        counts = tuple(self.counts)
-        if any(type(c) is not int or c < 0 for c in counts):
+        runs = tuple(counts)
+        if any(type(c) is not int or c < 0 for c in runs):
             raise LabelError("bitmask counts must be non-negative ints")
-        if sum(counts) != self.height * self.width:
+        if sum(runs) != height * width:
             raise LabelError(
-                f"bitmask counts cover {sum(counts)} pixels, not "
-                f"{self.height} x {self.width} = {self.height * self.width}"
+                f"bitmask counts cover {sum(runs)} pixels, not "
+                f"{height} x {width} = {height * width}"
             )
-        object.__setattr__(self, "counts", counts)
+        object.__setattr__(self, "height", height)
+        object.__setattr__(self, "width", width)
+        object.__setattr__(self, "counts", runs)
 
     @classmethod
     def from_array(cls, mask: ArrayLike) -> BitmaskCoordinates:
@@ -254,40 +261,42 @@ class BitmaskCoordinates:
         return cls(data["height"], data["width"], data["counts"])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class SkeletonCoordinates:
     """Keypoint name -> point, and whether each is visible (all visible unless said)."""
 
-    keypoints: Mapping[str, PointCoordinate]
-    visible: Mapping[str, bool] | None = None
+    keypoints: dict[str, PointCoordinate]
+    visible: dict[str, bool]
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.keypoints, Mapping):
-            raise LabelError(f"skeleton keypoints must be a mapping, got {self.keypoints!r}")
-        points = {str(k): _as_point(v) for k, v in self.keypoints.items()}
-        visible = {k: True for k in points}
-        for name, flag in (self.visible or {}).items():
+    def __init__(
+        self, keypoints: Mapping[str, PointLike], visible: Mapping[str, bool] | None = None
+    ) -> None:
+        if not isinstance(keypoints, Mapping):
+            raise LabelError(f"skeleton keypoints must be a mapping, got {keypoints!r}")
+        points = {str(k): _as_point(v) for k, v in keypoints.items()}
+        shown = {k: True for k in points}
+        for name, flag in (visible or {}).items():
             if name not in points:
                 raise LabelError(f"visibility given for {name!r}, which has no point")
             if not isinstance(flag, bool):
                 raise LabelError(f"visibility of {name!r} must be true or false, got {flag!r}")
-            visible[name] = flag
+            shown[name] = flag
         object.__setattr__(self, "keypoints", points)
-        object.__setattr__(self, "visible", visible)
+        object.__setattr__(self, "visible", shown)
 
     def __hash__(self) -> int:
-        return hash((tuple(self.keypoints.items()), tuple((self.visible or {}).items())))
+        return hash((tuple(self.keypoints.items()), tuple(self.visible.items())))
 
     def is_visible(self, keypoint: str) -> bool:
-        """Whether this keypoint is marked visible."""
-        return bool((self.visible or {}).get(keypoint, False))
+        """Whether this keypoint has a point and is marked visible."""
+        return self.visible.get(keypoint, False)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"keypoints": {name: {"x", "y", "visible"}}}``."""
-        visible = self.visible or {}
+        visible = self.visible
         return {
             "keypoints": {
-                name: {"x": p.x, "y": p.y, "visible": visible.get(name, True)}
+                name: {"x": p.x, "y": p.y, "visible": visible[name]}
                 for name, p in self.keypoints.items()
             }
         }

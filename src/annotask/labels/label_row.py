@@ -188,8 +188,13 @@ class LabelRow:
         _set_owner(parsed.objects.values(), parsed.classifications.values(), self)
         self._objects = parsed.objects
         self._classifications = parsed.classifications
-        self._skipped_objects = copy.deepcopy(parsed.skipped_objects)
-        self._skipped_classifications = copy.deepcopy(parsed.skipped_classifications)
+        # entries filtered out are saved back as read; copied so the caller's dicts stay theirs
+        self._skipped_objects = (
+            copy.deepcopy(parsed.skipped_objects) if parsed.skipped_objects else []
+        )
+        self._skipped_classifications = (
+            copy.deepcopy(parsed.skipped_classifications) if parsed.skipped_classifications else []
+        )
         self._version = version
         self._dirty = False
         self._initialised = True

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from annotask.errors import LabelError, NotFoundError
 from annotask.labels import _answers
-from annotask.labels._answers import Answer, AnswerValue
+from annotask.labels._answers import Answer, AnswerInput, AnswerValue
 from annotask.labels._frames import Frames
 from annotask.labels._instance_common import (
     Annotation,
@@ -18,8 +18,13 @@ from annotask.labels._instance_common import (
     frames_for,
     new_hash,
 )
-from annotask.labels.coordinates import SHAPE_COORDINATES, Coordinates, SkeletonCoordinates
-from annotask.labels.ontology_model import Attribute, ObjectClass, Shape
+from annotask.labels.coordinates import (
+    SHAPE_COORDINATES,
+    BitmaskCoordinates,
+    Coordinates,
+    SkeletonCoordinates,
+)
+from annotask.labels.ontology_model import Attribute, ObjectClass
 
 __all__ = ["ObjectInstance"]
 
@@ -126,9 +131,9 @@ class ObjectInstance:
 
     def _check_fits(self, owner: Owner, frames: list[int], coordinates: Coordinates) -> None:
         check_in_range(self._ident(), frames, owner.number_of_frames)
-        if self._object.shape is not Shape.BITMASK or owner.width is None or owner.height is None:
+        if not isinstance(coordinates, BitmaskCoordinates) or None in (owner.width, owner.height):
             return
-        size = (getattr(coordinates, "height", None), getattr(coordinates, "width", None))
+        size = (coordinates.height, coordinates.width)
         if size != (owner.height, owner.width):
             raise LabelError(
                 f"{self._ident(frames[0])}: bitmask is {size[0]}x{size[1]} (height x width), "
@@ -193,7 +198,7 @@ class ObjectInstance:
             raise LabelError(f"{self._ident()}: {exc}") from None
 
     def set_answer(
-        self, answer: Answer, attribute: Attribute | str, frames: Frames | None = None
+        self, answer: AnswerInput, attribute: Attribute | str, frames: Frames | None = None
     ) -> None:
         """Answer ``attribute`` (an Attribute, or its name or hash).
 

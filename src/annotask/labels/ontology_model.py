@@ -207,7 +207,8 @@ class QuestionTree:
 
     def contains(self, question: Question) -> bool:
         """Whether this very question (by feature hash and content) belongs to the tree."""
-        return self._by_hash.get(question.feature_hash) == question
+        found = self._by_hash.get(question.feature_hash)
+        return found is question or found == question
 
 
 def _walk(

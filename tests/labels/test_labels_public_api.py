@@ -1,0 +1,54 @@
+"""The public names of annotask.labels are exactly its __all__."""
+
+from __future__ import annotations
+
+import annotask.labels
+
+EXPECTED = {
+    "Annotation",
+    "Attribute",
+    "AttributeType",
+    "BitmaskCoordinates",
+    "BoundingBoxCoordinates",
+    "Classification",
+    "ClassificationAnnotation",
+    "ClassificationInstance",
+    "CocoImportReport",
+    "Coordinates",
+    "LabelRow",
+    "LabelRowBackend",
+    "LabelRowMeta",
+    "LabelVersion",
+    "MemoryLabelBackend",
+    "ObjectClass",
+    "ObjectInstance",
+    "Ontology",
+    "Option",
+    "PointCoordinate",
+    "PolygonCoordinates",
+    "PolylineCoordinates",
+    "RotatableBoundingBoxCoordinates",
+    "Shape",
+    "SkeletonCoordinates",
+    "export_coco",
+    "import_coco",
+}
+
+
+def test_all_lists_the_public_names() -> None:
+    assert set(annotask.labels.__all__) == EXPECTED
+
+
+def test_public_namespace_equals_all() -> None:
+    defined_here = {
+        name
+        for name, value in vars(annotask.labels).items()
+        if not name.startswith("_") and getattr(value, "__module__", "").startswith("annotask")
+    }
+    # Coordinates is a type alias (a union), which carries no __module__ of ours
+    assert defined_here == set(annotask.labels.__all__) - {"Coordinates"}
+
+
+def test_memory_backend_satisfies_the_protocol() -> None:
+    backend: annotask.labels.LabelRowBackend = annotask.labels.MemoryLabelBackend()
+    assert backend.history.__name__ == "history"
