@@ -9,6 +9,9 @@ from pathlib import Path
 import av
 import numpy as np
 from av.container import InputContainer
+from av.packet import Packet
+from av.video.codeccontext import VideoCodecContext
+from av.video.frame import VideoFrame
 from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 from numpy.typing import NDArray
@@ -102,26 +105,41 @@ def _first_video_frame(path: Path) -> NDArray[np.uint8]:
 def _video_frames(
     container: InputContainer, stream: VideoStream, path: Path
 ) -> Generator[Frame, None, None]:
-    expected = stream.frames
-    index = 0
-    rgb = VideoReformatter()
+    """Demux and decode by hand so that packets marked discard can be counted."""
+    codec, rgb, packets = stream.codec_context, VideoReformatter(), container.demux(stream)
+    index = discarded = 0
     try:
-        decoded = container.decode(stream)
         while True:
             try:
-                frame = next(decoded)
-            except StopIteration:
-                break
+                packet = next(packets, None)
             except av.FFmpegError as exc:
-                raise MediaError(
-                    f"{path}: corrupt or truncated video: cannot decode frame {index}: "
-                    f"{describe(exc)}"
-                ) from exc
-            yield Frame(index, rgb24(frame, rgb))
-            index += 1
+                raise _damaged(path, index, exc) from exc
+            if packet is not None and not packet.size:
+                continue  # the demuxer's final empty packet: drained below
+            discarded += packet is not None and packet.is_discard
+            for frame in _decode(codec, packet, path, index):
+                yield Frame(index, rgb24(frame, rgb))
+                index += 1
+            if packet is None:
+                break
     finally:
         container.close()
-    _check_complete(path, index, expected)
+    _check_complete(path, index, stream.frames - discarded)
+
+
+def _decode(
+    codec: VideoCodecContext, packet: Packet[VideoStream] | None, path: Path, index: int
+) -> list[VideoFrame]:
+    try:
+        return codec.decode(packet)
+    except av.FFmpegError as exc:
+        raise _damaged(path, index, exc) from exc
+
+
+def _damaged(path: Path, index: int, exc: av.FFmpegError) -> MediaError:
+    return MediaError(
+        f"{path}: corrupt or truncated video: cannot decode frame {index}: {describe(exc)}"
+    )
 
 
 def _check_complete(path: Path, decoded: int, expected: int) -> None:
