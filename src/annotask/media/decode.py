@@ -20,7 +20,7 @@ from annotask.datatypes import DataType
 from annotask.errors import MediaError
 from annotask.media._dicom import iter_dicom_rgb, read_dicom_rgb
 from annotask.media._image import read_rgb
-from annotask.media._video import describe, open_video, rgb24
+from annotask.media._video import describe, open_video, rgb24, streaming_thread_type
 from annotask.media.frames import Frame, FrameIterator
 from annotask.media.probe import image_sequence_files
 
@@ -69,7 +69,7 @@ def iter_frames(path: Path | Sequence[Path], data_type: DataType | str) -> Frame
     single = _single_path(path, kind)
     if kind is DataType.DICOM:
         return FrameIterator(_dicom_frames(single))
-    container, stream = open_video(single)
+    container, stream = open_video(single, thread_type=streaming_thread_type())
     return FrameIterator(_video_frames(container, stream, single), on_close=container.close)
 
 
@@ -91,7 +91,7 @@ def _single_path(path: Path | Sequence[Path], kind: DataType) -> Path:
 
 
 def _first_video_frame(path: Path) -> NDArray[np.uint8]:
-    container, stream = open_video(path, threads=False)
+    container, stream = open_video(path)
     try:
         for frame in container.decode(stream):
             return rgb24(frame, VideoReformatter())
