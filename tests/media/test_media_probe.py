@@ -199,3 +199,7 @@ def test_probing_reads_headers_only_and_is_fast(tmp_path: Path) -> None:
     for _ in range(10):
         assert probe(long_video).frame_count == 600
     assert (time.perf_counter() - started) / 10 < 0.05
+
+
+def test_string_path_is_probed_as_a_file_not_as_a_list(bframe_video: Path) -> None:
+    assert probe(str(bframe_video)).data_type is DataType.VIDEO  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Generator, Sequence
 from pathlib import Path
 
@@ -75,7 +76,8 @@ def iter_frames(path: Path | Sequence[Path], data_type: DataType | str) -> Frame
 
 def sequence_files(path: Path | Sequence[Path]) -> list[Path]:
     """The images of a sequence: a folder's files sorted by name, or the given list."""
-    if isinstance(path, Path):
+    if isinstance(path, str | os.PathLike):
+        path = Path(path)
         files = image_sequence_files(path) if path.is_dir() else [path]
     else:
         files = [Path(p) for p in path]
@@ -85,8 +87,8 @@ def sequence_files(path: Path | Sequence[Path]) -> list[Path]:
 
 
 def _single_path(path: Path | Sequence[Path], kind: DataType) -> Path:
-    if isinstance(path, Path):
-        return path
+    if isinstance(path, str | os.PathLike):
+        return Path(path)
     raise ValueError(f"a {kind.value} asset is one file, not a list of {len(path)} paths")
 
 
