@@ -236,3 +236,15 @@ def test_string_paths_are_accepted(bframe_video: Path, tmp_path: Path) -> None:
 def test_list_passed_for_a_single_file_type_is_a_value_error(bframe_video: Path) -> None:
     with pytest.raises(ValueError, match="one file, not a list of 2 paths"):
         first_frame([bframe_video, bframe_video], DataType.VIDEO)
+
+
+def test_frame_threaded_decoding_gives_the_same_frames(
+    bframe_video: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotask.media import decode  # noqa: PLC0415
+
+    single = [f.content for f in iter_frames(bframe_video, DataType.VIDEO)]
+    monkeypatch.setattr(decode, "streaming_thread_type", lambda: "AUTO")
+    threaded = [f.content for f in iter_frames(bframe_video, DataType.VIDEO)]
+    assert len(threaded) == len(single)
+    assert all(np.array_equal(a, b) for a, b in zip(single, threaded, strict=True))
