@@ -248,3 +248,9 @@ def test_frame_threaded_decoding_gives_the_same_frames(
     threaded = [f.content for f in iter_frames(bframe_video, DataType.VIDEO)]
     assert len(threaded) == len(single)
     assert all(np.array_equal(a, b) for a, b in zip(single, threaded, strict=True))
+
+
+def test_iterating_a_file_that_is_not_dicom_fails_when_asked(tmp_path: Path) -> None:
+    not_dicom = write_test_image(tmp_path / "a.dcm", image_format="PNG")
+    with pytest.raises(MediaError, match=r"a\.dcm: corrupt DICOM"):
+        iter_frames(not_dicom, DataType.DICOM)

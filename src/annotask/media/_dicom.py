@@ -79,9 +79,9 @@ def read_dicom_rgb(path: Path, index: int = 0) -> NDArray[np.uint8]:
     return to_rgb8(values, header)
 
 
-def iter_dicom_rgb(path: Path) -> Iterator[NDArray[np.uint8]]:
-    """Every frame of a DICOM file, one at a time, as RGB ``uint8``."""
-    header = read_dicom_header(path)
+def iter_dicom_rgb(path: Path, header: Dataset) -> Iterator[NDArray[np.uint8]]:
+    """Every frame of a DICOM file, one at a time, as RGB ``uint8`` (``header`` from
+    :func:`read_dicom_header`)."""
     frames = iter_pixels(path)
     index = 0
     while True:

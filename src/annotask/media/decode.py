@@ -16,10 +16,11 @@ from av.video.frame import VideoFrame
 from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 from numpy.typing import NDArray
+from pydicom.dataset import Dataset
 
 from annotask.datatypes import DataType
 from annotask.errors import MediaError
-from annotask.media._dicom import iter_dicom_rgb, read_dicom_rgb
+from annotask.media._dicom import iter_dicom_rgb, read_dicom_header, read_dicom_rgb
 from annotask.media._image import read_rgb
 from annotask.media._video import describe, open_video, rgb24, streaming_thread_type
 from annotask.media.frames import Frame, FrameIterator
@@ -69,7 +70,7 @@ def iter_frames(path: Path | Sequence[Path], data_type: DataType | str) -> Frame
         return FrameIterator(_image_frames(sequence_files(path)))
     single = _single_path(path, kind)
     if kind is DataType.DICOM:
-        return FrameIterator(_dicom_frames(single))
+        return FrameIterator(_dicom_frames(single, read_dicom_header(single)))
     container, stream = open_video(single, thread_type=streaming_thread_type())
     return FrameIterator(_video_frames(container, stream, single), on_close=container.close)
 
@@ -159,6 +160,6 @@ def _image_frames(files: list[Path]) -> Generator[Frame, None, None]:
         yield Frame(index, read_rgb(file))
 
 
-def _dicom_frames(path: Path) -> Generator[Frame, None, None]:
-    for index, picture in enumerate(iter_dicom_rgb(path)):
+def _dicom_frames(path: Path, header: Dataset) -> Generator[Frame, None, None]:
+    for index, picture in enumerate(iter_dicom_rgb(path, header)):
         yield Frame(index, picture)
