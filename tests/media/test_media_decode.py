@@ -223,3 +223,34 @@ def test_decoding_errors_are_chained_to_the_library_error(tmp_path: Path) -> Non
 def test_mkv_video_iterates_all_frames(long_gop_video: Path) -> None:
     numbers = [read_frame_number(f.content) for f in iter_frames(long_gop_video, "video")]
     assert numbers == list(range(90))
+
+
+def test_string_paths_are_accepted(bframe_video: Path, tmp_path: Path) -> None:
+    assert read_frame_number(first_frame(str(bframe_video), "video")) == 0  # type: ignore[arg-type]
+    with iter_frames(str(bframe_video), "video") as frames:  # type: ignore[arg-type]
+        assert next(frames).frame == 0
+    write_test_image_sequence(tmp_path, frames=2)
+    assert len(list(iter_frames(str(tmp_path), "image_sequence"))) == 2  # type: ignore[arg-type]
+
+
+def test_list_passed_for_a_single_file_type_is_a_value_error(bframe_video: Path) -> None:
+    with pytest.raises(ValueError, match="one file, not a list of 2 paths"):
+        first_frame([bframe_video, bframe_video], DataType.VIDEO)
+
+
+def test_frame_threaded_decoding_gives_the_same_frames(
+    bframe_video: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotask.media import decode  # noqa: PLC0415
+
+    single = [f.content for f in iter_frames(bframe_video, DataType.VIDEO)]
+    monkeypatch.setattr(decode, "streaming_thread_type", lambda: "AUTO")
+    threaded = [f.content for f in iter_frames(bframe_video, DataType.VIDEO)]
+    assert len(threaded) == len(single)
+    assert all(np.array_equal(a, b) for a, b in zip(single, threaded, strict=True))
+
+
+def test_iterating_a_file_that_is_not_dicom_fails_when_asked(tmp_path: Path) -> None:
+    not_dicom = write_test_image(tmp_path / "a.dcm", image_format="PNG")
+    with pytest.raises(MediaError, match=r"a\.dcm: corrupt DICOM"):
+        iter_frames(not_dicom, DataType.DICOM)

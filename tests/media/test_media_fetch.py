@@ -226,3 +226,36 @@ def test_data_hash_that_is_not_a_file_name_is_rejected(bad: str, tmp_path: Path)
         local_asset("http://127.0.0.1:9/x.mp4", data_hash=bad, tmp_dir=tmp_path),
     ):
         pass
+
+
+@pytest.mark.parametrize("kind", ["empty", "audio_only", "truncated"])
+def test_bad_remote_media_fails_clearly_and_leaves_no_temp_file(
+    http_root: tuple[str, Path], tmp_path: Path, kind: str
+) -> None:
+    from annotask.datatypes import DataType  # noqa: PLC0415
+    from annotask.media import (  # noqa: PLC0415
+        iter_frames,
+        probe,
+        write_test_audio,
+        write_test_video,
+    )
+
+    base, root = http_root
+    source = root / f"{kind}.mp4"
+    if kind == "empty":
+        source.touch()
+    elif kind == "audio_only":
+        write_test_audio(source)
+    else:
+        write_test_video(source, frames=30, faststart=True)
+        source.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
+    work = tmp_path / "work"
+    work.mkdir()
+    with (
+        pytest.raises(MediaError, match=r"h\.mp4"),
+        local_asset(f"{base}/{kind}.mp4", data_hash="h", tmp_dir=work) as path,
+    ):
+        probe(path)
+        for _ in iter_frames(path, DataType.VIDEO):
+            pass
+    assert list(work.iterdir()) == []

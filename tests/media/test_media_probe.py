@@ -153,6 +153,9 @@ def test_pdf_and_text_are_recognised_by_content(tmp_path: Path) -> None:
     text.write_text("hello\nw\u00f6rld \u2013 \u00fcn\u00efcode\n", encoding="utf-8")
     assert probe(pdf).data_type is DataType.PDF
     assert (probe(text).data_type, probe(text).mime_type) == (DataType.TEXT, "text/plain")
+    utf16 = tmp_path / "notes16.txt"
+    utf16.write_text("hello", encoding="utf-16")
+    assert probe(utf16).data_type is DataType.TEXT
 
 
 def test_folder_of_images_is_an_image_sequence_in_name_order(tmp_path: Path) -> None:
@@ -199,3 +202,14 @@ def test_probing_reads_headers_only_and_is_fast(tmp_path: Path) -> None:
     for _ in range(10):
         assert probe(long_video).frame_count == 600
     assert (time.perf_counter() - started) / 10 < 0.05
+
+
+def test_string_path_is_probed_as_a_file_not_as_a_list(bframe_video: Path) -> None:
+    assert probe(str(bframe_video)).data_type is DataType.VIDEO  # type: ignore[arg-type]
+
+
+def test_bytes_that_only_look_like_a_utf16_mark_are_not_text(tmp_path: Path) -> None:
+    junk = tmp_path / "x.bin"
+    junk.write_bytes(b"\xff\xfe" + bytes([1, 0, 2, 0, 3, 0]) * 20)
+    with pytest.raises(MediaError, match="not a readable media file"):
+        probe(junk)

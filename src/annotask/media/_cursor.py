@@ -59,15 +59,15 @@ class SeekingCursor:
         self._gop = -1  # index of the keyframe whose GOP is being fed
         self._last_out = -1  # highest index output since the last seek
         self._reduced: set[int] = set()  # sent with NONREF since the last seek
-        self._target_sent = False
+        self._sent: set[int] = set()  # sent in full since the last seek
+        self._landing: int | None = None  # the keyframe a seek must land on
 
     def fetch(self, target: int, more_in_gop: bool, wanted: Wanted, keep: Keep) -> VideoFrame:
         """Decode up to ``target`` (seeking if shorter or needed) and return it."""
         if not self._can_continue_to(target):
             self._seek(self._table.keyframe_for(target))
-        self._target_sent = False
         while self._packets is not None:
-            if self._target_sent and not more_in_gop:
+            if target in self._sent and not more_in_gop:
                 frames = self._drain()
             else:
                 frames = self._feed(self._packets, target, wanted)
@@ -89,12 +89,24 @@ class SeekingCursor:
         )
 
     def _seek(self, keyframe: int) -> None:
-        self._container.seek(
-            self._table.pts[keyframe], stream=self._stream, backward=True, any_frame=False
-        )
+        try:
+            self._container.seek(
+                self._table.pts[keyframe], stream=self._stream, backward=True, any_frame=False
+            )
+        except av.FFmpegError as exc:
+            raise TableMismatch(f"cannot seek to frame {keyframe}: {describe(exc)}") from exc
         self._packets = self._container.demux(self._stream)
-        self._gop, self._last_out = keyframe, -1
+        self._gop, self._last_out, self._landing = keyframe, -1, keyframe
         self._reduced.clear()
+        self._sent.clear()
+
+    def _check_landing(self, packet: Packet[VideoStream], index: int | None) -> None:
+        """A seek must land on a keyframe at or before the one asked for."""
+        landing, self._landing = self._landing, None
+        if landing is not None and not (
+            packet.is_keyframe and index is not None and index <= landing
+        ):
+            raise TableMismatch(f"a seek to keyframe {landing} landed on frame {index}")
 
     def _feed(
         self, packets: Iterator[Packet[VideoStream]], target: int, wanted: Wanted
@@ -107,13 +119,13 @@ class SeekingCursor:
         if packet is None or not packet.size:
             return self._drain()
         index = self._table.index_of.get(packet.pts) if packet.pts is not None else None
+        self._check_landing(packet, index)
         full = index is None or index == target or wanted(index)
         self._codec.skip_frame = "DEFAULT" if full else "NONREF"
-        if index is not None and not full:
-            self._reduced.add(index)
-        if packet.is_keyframe and index is not None:
-            self._gop = index
-        self._target_sent = self._target_sent or index == target
+        if index is not None:
+            (self._sent if full else self._reduced).add(index)
+            if packet.is_keyframe:
+                self._gop = index
         return self._decode(packet)
 
     def _drain(self) -> list[VideoFrame]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +35,25 @@ def read_dicom_header(path: Path) -> Dataset:
     pydicom's warnings about damaged files are logged, not passed on; a data set without
     Rows and Columns counts as corrupt.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with _logged_warnings(path) as caught:
         try:
             ds = pydicom.dcmread(path, stop_before_pixels=True)
         except _PYDICOM_ERRORS as exc:
             raise MediaError(f"{path}: corrupt DICOM: {exc}") from exc
-    for warning in caught:
-        logger.warning("%s: %s", path, warning.message)
     if "Rows" not in ds or "Columns" not in ds:
         reason = "; ".join(str(w.message) for w in caught) or "no Rows/Columns"
         raise MediaError(f"{path}: corrupt DICOM: {reason}")
     return ds
+
+
+@contextmanager
+def _logged_warnings(path: Path) -> Iterator[list[warnings.WarningMessage]]:
+    """Catch pydicom's warnings about a file and log them instead of passing them on."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+    for warning in caught:
+        logger.warning("%s: %s", path, warning.message)
 
 
 def dicom_tags(ds: Dataset) -> dict[str, Any]:
@@ -64,20 +72,22 @@ def read_dicom_rgb(path: Path, index: int = 0) -> NDArray[np.uint8]:
     """Frame ``index`` of a DICOM file as RGB ``uint8``, decoding only that frame."""
     header = read_dicom_header(path)
     try:
-        values = pixel_array(path, index=index)
+        with _logged_warnings(path):
+            values = pixel_array(path, index=index)
     except _PYDICOM_ERRORS as exc:
         raise MediaError(f"{path}: cannot decode DICOM pixel data: {exc}") from exc
     return to_rgb8(values, header)
 
 
-def iter_dicom_rgb(path: Path) -> Iterator[NDArray[np.uint8]]:
-    """Every frame of a DICOM file, one at a time, as RGB ``uint8``."""
-    header = read_dicom_header(path)
+def iter_dicom_rgb(path: Path, header: Dataset) -> Iterator[NDArray[np.uint8]]:
+    """Every frame of a DICOM file, one at a time, as RGB ``uint8`` (``header`` from
+    :func:`read_dicom_header`)."""
     frames = iter_pixels(path)
     index = 0
     while True:
         try:
-            values = next(frames)
+            with _logged_warnings(path):
+                values = next(frames)
         except StopIteration:
             return
         except _PYDICOM_ERRORS as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from av.container import InputContainer
 from av.video.stream import VideoStream
 
-__all__ = ["FrameTable", "build_frame_table"]
+__all__ = ["FrameTable", "PacketScan", "build_frame_table"]
 
 
 @dataclass(frozen=True)
@@ -36,15 +36,26 @@ class FrameTable:
         return self.keyframes[position] if position >= 0 else 0
 
 
-def build_frame_table(
-    container: InputContainer, stream: VideoStream
-) -> tuple[FrameTable | None, int]:
-    """Demux ``stream`` once: the table (None when timestamps are missing or repeated, so
-    frames must be counted instead) and the number of frame packets."""
+@dataclass(frozen=True)
+class PacketScan:
+    """What one demux pass found: the table (None when timestamps are missing or repeated,
+    so frames must be counted instead), frame packets, and packets marked discard."""
+
+    table: FrameTable | None
+    frames: int
+    discarded: int
+
+
+def build_frame_table(container: InputContainer, stream: VideoStream) -> PacketScan:
+    """Demux ``stream`` once, reading packets only."""
     timestamps: list[int | None] = []
     keys: list[int] = []
+    discarded = 0
     for packet in container.demux(stream):
-        if not packet.size or packet.is_discard:
+        if not packet.size:
+            continue
+        if packet.is_discard:
+            discarded += 1
             continue
         timestamps.append(packet.pts)
         if packet.is_keyframe and packet.pts is not None:
@@ -54,6 +65,6 @@ def build_frame_table(
     ordered = tuple(sorted(known))
     index_of = {pts: index for index, pts in enumerate(ordered)}
     if len(known) != count or len(index_of) != count or not keys:
-        return None, count
+        return PacketScan(None, count, discarded)
     keyframes = tuple(sorted(index_of[pts] for pts in keys))
-    return FrameTable(ordered, index_of, keyframes), count
+    return PacketScan(FrameTable(ordered, index_of, keyframes), count, discarded)

@@ -14,6 +14,7 @@ HEAD_SIZE = 8192
 
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\b\x1b")
 _UTF8_MAX_CONTINUATION = 3
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 class Sniffed(Enum):
@@ -49,12 +50,20 @@ def sniff(head: bytes) -> Sniffed:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    """UTF-8 (or ASCII) without NULs or unusual control bytes, ignoring a cut last char."""
+    """UTF-8 (or ASCII) without NULs or unusual control bytes, ignoring a cut last char;
+    or anything that starts with a UTF-16 byte order mark."""
+    if head.startswith(_UTF16_BOMS):
+        return _printable(head[: len(head) // 2 * 2], "utf-16", cuts=2)
     if b"\x00" in head:
         return False
-    for cut in range(_UTF8_MAX_CONTINUATION + 1):
+    return _printable(head, "utf-8", cuts=_UTF8_MAX_CONTINUATION + 1)
+
+
+def _printable(head: bytes, encoding: str, cuts: int) -> bool:
+    """Whether ``head`` decodes (allowing a character cut at the end) to printable text."""
+    for cut in range(cuts):
         try:
-            text = head[: len(head) - cut].decode("utf-8")
+            text = head[: len(head) - cut * (2 if encoding == "utf-16" else 1)].decode(encoding)
         except UnicodeDecodeError:
             continue
         return all(ord(c) >= 32 or ord(c) in _TEXT_CONTROLS for c in text if ord(c) < 128)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import cast
+from typing import Literal, cast
 
 import av
 import numpy as np
@@ -16,7 +17,8 @@ from numpy.typing import NDArray
 from annotask.errors import MediaError
 
 __all__ = [
-    "THREAD_TYPE",
+    "FRAME_THREADS_MIN_CORES",
+    "ThreadTypeName",
     "container_mime",
     "describe",
     "find_video_stream",
@@ -24,11 +26,25 @@ __all__ = [
     "open_container",
     "open_video",
     "rgb24",
+    "streaming_thread_type",
     "video_stream",
 ]
 
-THREAD_TYPE = "AUTO"
-"""How the decoder spreads work over cores (PyAV ``thread_type``: frame and slice threads)."""
+FRAME_THREADS_MIN_CORES = 4
+"""Frame threading pays off from this many cores; below it, its hand-offs cost more."""
+
+
+def streaming_thread_type() -> ThreadTypeName:
+    """The decoder threading for decoding every frame: frame+slice threads on machines
+    with enough cores, else slice threads only (PyAV's default)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return "AUTO" if cores >= FRAME_THREADS_MIN_CORES else "SLICE"
+
+
+ThreadTypeName = Literal["SLICE", "FRAME", "AUTO"]
 
 _MOV_VIDEO_BRANDS = {b"qt  ": "video/quicktime"}
 _VIDEO_MIME = {
@@ -82,13 +98,14 @@ def video_stream(container: InputContainer, path: Path) -> VideoStream:
     raise MediaError(f"{path}: has no video stream (streams: {', '.join(kinds)})")
 
 
-def open_video(path: Path, *, threads: bool = True) -> tuple[InputContainer, VideoStream]:
+def open_video(
+    path: Path, *, thread_type: ThreadTypeName = "SLICE"
+) -> tuple[InputContainer, VideoStream]:
     """Open ``path`` and its video stream, with the decoder's threading set up."""
     container = open_container(path)
     try:
         stream = video_stream(container, path)
-        if threads:
-            stream.thread_type = THREAD_TYPE
+        stream.thread_type = thread_type
     except BaseException:
         container.close()
         raise

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Generator, Sequence
 from pathlib import Path
 
 import av
 import numpy as np
 from av.container import InputContainer
+from av.packet import Packet
+from av.video.codeccontext import VideoCodecContext
+from av.video.frame import VideoFrame
 from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 from numpy.typing import NDArray
+from pydicom.dataset import Dataset
 
 from annotask.datatypes import DataType
 from annotask.errors import MediaError
-from annotask.media._dicom import iter_dicom_rgb, read_dicom_rgb
+from annotask.media._dicom import iter_dicom_rgb, read_dicom_header, read_dicom_rgb
 from annotask.media._image import read_rgb
-from annotask.media._video import describe, open_video, rgb24
+from annotask.media._video import describe, open_video, rgb24, streaming_thread_type
 from annotask.media.frames import Frame, FrameIterator
 from annotask.media.probe import image_sequence_files
 
@@ -65,14 +70,15 @@ def iter_frames(path: Path | Sequence[Path], data_type: DataType | str) -> Frame
         return FrameIterator(_image_frames(sequence_files(path)))
     single = _single_path(path, kind)
     if kind is DataType.DICOM:
-        return FrameIterator(_dicom_frames(single))
-    container, stream = open_video(single)
+        return FrameIterator(_dicom_frames(single, read_dicom_header(single)))
+    container, stream = open_video(single, thread_type=streaming_thread_type())
     return FrameIterator(_video_frames(container, stream, single), on_close=container.close)
 
 
 def sequence_files(path: Path | Sequence[Path]) -> list[Path]:
     """The images of a sequence: a folder's files sorted by name, or the given list."""
-    if isinstance(path, Path):
+    if isinstance(path, str | os.PathLike):
+        path = Path(path)
         files = image_sequence_files(path) if path.is_dir() else [path]
     else:
         files = [Path(p) for p in path]
@@ -82,13 +88,13 @@ def sequence_files(path: Path | Sequence[Path]) -> list[Path]:
 
 
 def _single_path(path: Path | Sequence[Path], kind: DataType) -> Path:
-    if isinstance(path, Path):
-        return path
+    if isinstance(path, str | os.PathLike):
+        return Path(path)
     raise ValueError(f"a {kind.value} asset is one file, not a list of {len(path)} paths")
 
 
 def _first_video_frame(path: Path) -> NDArray[np.uint8]:
-    container, stream = open_video(path, threads=False)
+    container, stream = open_video(path)
     try:
         for frame in container.decode(stream):
             return rgb24(frame, VideoReformatter())
@@ -102,26 +108,41 @@ def _first_video_frame(path: Path) -> NDArray[np.uint8]:
 def _video_frames(
     container: InputContainer, stream: VideoStream, path: Path
 ) -> Generator[Frame, None, None]:
-    expected = stream.frames
-    index = 0
-    rgb = VideoReformatter()
+    """Demux and decode by hand so that packets marked discard can be counted."""
+    codec, rgb, packets = stream.codec_context, VideoReformatter(), container.demux(stream)
+    index = discarded = 0
     try:
-        decoded = container.decode(stream)
         while True:
             try:
-                frame = next(decoded)
-            except StopIteration:
-                break
+                packet = next(packets, None)
             except av.FFmpegError as exc:
-                raise MediaError(
-                    f"{path}: corrupt or truncated video: cannot decode frame {index}: "
-                    f"{describe(exc)}"
-                ) from exc
-            yield Frame(index, rgb24(frame, rgb))
-            index += 1
+                raise _damaged(path, index, exc) from exc
+            if packet is not None and not packet.size:
+                continue  # the demuxer's final empty packet: drained below
+            discarded += packet is not None and packet.is_discard
+            for frame in _decode(codec, packet, path, index):
+                yield Frame(index, rgb24(frame, rgb))
+                index += 1
+            if packet is None:
+                break
     finally:
         container.close()
-    _check_complete(path, index, expected)
+    _check_complete(path, index, stream.frames - discarded)
+
+
+def _decode(
+    codec: VideoCodecContext, packet: Packet[VideoStream] | None, path: Path, index: int
+) -> list[VideoFrame]:
+    try:
+        return codec.decode(packet)
+    except av.FFmpegError as exc:
+        raise _damaged(path, index, exc) from exc
+
+
+def _damaged(path: Path, index: int, exc: av.FFmpegError) -> MediaError:
+    return MediaError(
+        f"{path}: corrupt or truncated video: cannot decode frame {index}: {describe(exc)}"
+    )
 
 
 def _check_complete(path: Path, decoded: int, expected: int) -> None:
@@ -139,6 +160,6 @@ def _image_frames(files: list[Path]) -> Generator[Frame, None, None]:
         yield Frame(index, read_rgb(file))
 
 
-def _dicom_frames(path: Path) -> Generator[Frame, None, None]:
-    for index, picture in enumerate(iter_dicom_rgb(path)):
+def _dicom_frames(path: Path, header: Dataset) -> Generator[Frame, None, None]:
+    for index, picture in enumerate(iter_dicom_rgb(path, header)):
         yield Frame(index, picture)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -57,6 +58,8 @@ def probe(source: Path | Sequence[Path]) -> MediaInfo:
     A folder or a list of paths is an image sequence (a folder's images sorted by name).
     Raises :class:`MediaError` naming the file and the reason when it cannot be read.
     """
+    if isinstance(source, str | os.PathLike):
+        source = Path(source)
     if not isinstance(source, Path):
         return _probe_sequence([Path(p) for p in source], str(list(source)))
     if source.is_dir():

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from annotask.errors import MediaError
 from annotask.media._cursor import CountingCursor, Cursor, SeekingCursor, TableMismatch
-from annotask.media._index import build_frame_table
+from annotask.media._index import FrameTable, build_frame_table
 from annotask.media._video import describe, open_video, rgb24
 from annotask.media.frames import Frame, FrameIterator
 
@@ -98,7 +98,7 @@ class VideoSampler:
         self._buffer_bytes = buffer_bytes
         container, stream = open_video(path)
         try:
-            self._table, self._frame_count = build_frame_table(container, stream)
+            self._table, self._frame_count = _scan(container, stream, path)
             self._frame_bytes = max(1, stream.codec_context.width * stream.codec_context.height * 3)
         except av.FFmpegError as exc:
             container.close()
@@ -178,6 +178,24 @@ class VideoSampler:
             opened[0].close()
         else:
             self._idle = opened
+
+
+def _scan(
+    container: InputContainer, stream: VideoStream, path: Path
+) -> tuple[FrameTable | None, int]:
+    """The frame table and frame count; no table for a file with fewer packets than its
+    header declares (damaged: counting decodes up to the damage and reports it there)."""
+    scan = build_frame_table(container, stream)
+    declared = stream.frames - scan.discarded
+    if declared > scan.frames:
+        logger.warning(
+            "%s: %d frame packets, header declares %d: damaged, counting frames",
+            path,
+            scan.frames,
+            declared,
+        )
+        return None, declared
+    return scan.table, scan.frames
 
 
 class _Request:

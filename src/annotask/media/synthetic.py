@@ -2,8 +2,8 @@
 
 Every picture carries its frame number as a row of black and white blocks along the top
 edge (16 bits, most significant first), so a test can tell which frame it got with
-:func:`read_frame_number`. Videos also show a moving square and a panning texture, so that
-their P- and B-frames carry real motion. Nothing here downloads anything.
+:func:`read_frame_number`. Videos also show a moving square over a panning, noisy texture,
+so that their P- and B-frames cost about what camera footage costs. Nothing here downloads anything.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ NUMBER_BITS = 16
 """How many bits of the frame number a pattern carries."""
 
 _MIN_WIDTH = 32
+_GRAIN = 8  # spatial texture amplitude
+_NOISE = 12  # per-frame noise: at CRF 23 I-frames come out ~5x the size of P/B-frames
 _AUDIO_CODECS = {".wav": "pcm_s16le", ".m4a": "aac", ".mp4": "aac", ".mp3": "libmp3lame"}
 
 
@@ -43,14 +45,34 @@ def _band_height(width: int, height: int) -> int:
     return max(4, min(height // 6, width // NUMBER_BITS))
 
 
-def _texture(width: int, height: int) -> NDArray[np.uint8]:
-    """A fixed pseudo-random texture twice as wide as the frame, panned by the frames."""
-    rng = np.random.default_rng(7)
-    noise = rng.integers(0, 48, size=(height, 2 * width, 1), dtype=np.uint8)
-    ys = np.linspace(0, 160, height, dtype=np.float32)[:, None, None]
-    xs = np.linspace(0, 160, 2 * width, dtype=np.float32)[None, :, None]
-    base = np.concatenate([xs + 0 * ys, ys + 0 * xs, (xs + ys) / 2], axis=2)
-    return (base + noise).astype(np.uint8)
+class _Pattern:
+    """Draws numbered frames of one size: a panning texture with sensor-like noise.
+
+    The noise changes every frame (cycling through a seeded bank of seven), so that P- and
+    B-frames cost bits as in camera footage rather than being nearly free.
+    """
+
+    def __init__(self, width: int, height: int) -> None:
+        if width < _MIN_WIDTH:
+            raise ValueError(f"width must be at least {_MIN_WIDTH} to carry the frame number")
+        self.width, self.height = width, height
+        rng = np.random.default_rng(7)
+        ys = np.linspace(0, 160, height, dtype=np.float32)[:, None, None]
+        xs = np.linspace(0, 160, 2 * width, dtype=np.float32)[None, :, None]
+        base = np.concatenate([xs + 0 * ys, ys + 0 * xs, (xs + ys) / 2], axis=2)
+        grain = rng.integers(0, _GRAIN + 1, size=(height, 2 * width, 1))
+        self.texture = (base + grain + 2 * _NOISE).astype(np.uint8)  # stays in 16..192
+        noise = rng.integers(-_NOISE, _NOISE + 1, size=(7, height, width, 3), dtype=np.int8)
+        self.noise = noise.view(np.uint8)  # two's complement: uint8 addition wraps correctly
+
+    def __call__(self, index: int) -> NDArray[np.uint8]:
+        shift = (index * 2) % self.width
+        picture: NDArray[np.uint8] = (
+            self.texture[:, shift : shift + self.width] + self.noise[index % 7]
+        )
+        _draw_square(picture, index)
+        _draw_number(picture, index)
+        return picture
 
 
 def _draw_number(picture: NDArray[np.uint8], index: int) -> None:
@@ -73,18 +95,9 @@ def _draw_square(picture: NDArray[np.uint8], index: int) -> None:
     picture[y : y + side, x : x + side] = (250, 200, 20)
 
 
-def frame_pattern(
-    index: int, width: int, height: int, texture: NDArray[np.uint8] | None = None
-) -> NDArray[np.uint8]:
-    """The RGB picture drawn for frame ``index``: texture, moving square, number band."""
-    if width < _MIN_WIDTH:
-        raise ValueError(f"width must be at least {_MIN_WIDTH} to carry the frame number")
-    source = texture if texture is not None else _texture(width, height)
-    shift = (index * 2) % width
-    picture = np.ascontiguousarray(source[:, shift : shift + width])
-    _draw_square(picture, index)
-    _draw_number(picture, index)
-    return picture
+def frame_pattern(index: int, width: int, height: int) -> NDArray[np.uint8]:
+    """The RGB picture drawn for frame ``index``: texture, noise, moving square, number band."""
+    return _Pattern(width, height)(index)
 
 
 def read_frame_number(picture: NDArray[np.uint8]) -> int:
@@ -122,7 +135,7 @@ def write_test_video(
     AAC track.
     """
     options = {"movflags": "faststart"} if faststart else {}
-    texture = _texture(width, height)
+    pattern = _Pattern(width, height)
     with av.open(str(path), "w", options=options) as container:
         stream = container.add_stream(
             codec, rate=fps, options=_encoder_options(codec, gop, bframes, preset, crf)
@@ -132,7 +145,7 @@ def write_test_video(
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         sound = container.add_stream("aac", rate=8000) if audio else None
         for index in range(frames):
-            picture = frame_pattern(index, width, height, texture)
+            picture = pattern(index)
             frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
             frame.pts = index
             container.mux(stream.encode(frame))
