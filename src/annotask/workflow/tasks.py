@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, PrivateAttr
 from sqlalchemy import Connection
 
-from annotask.errors import ConflictError, NotFoundError, ValidationError
+from annotask.errors import ConflictError, ValidationError
 from annotask.store import access
 from annotask.store import tasks as task_store
 from annotask.store.records import TaskRecord
@@ -216,9 +216,3 @@ def task_for_stage(stage: WorkflowStage, record: TaskRecord) -> WorkflowTask:
     task._stage = stage
     return task
 
-
-def require_found(task: WorkflowTask | None, uuid: str) -> WorkflowTask:
-    """The task, or NotFoundError naming the uuid."""
-    if task is None:
-        raise NotFoundError(f"no task with UUID {uuid}")
-    return task
