@@ -215,4 +215,3 @@ def task_for_stage(stage: WorkflowStage, record: TaskRecord) -> WorkflowTask:
     task = _TASK_CLASSES[stage.stage_type].model_validate(fields)
     task._stage = stage
     return task
-
