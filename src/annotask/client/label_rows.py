@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from annotask.datatypes import DataType
-from annotask.labels import LabelRow, LabelRowMeta, LabelVersion, Ontology
+from annotask.labels import LabelRow, LabelRowBackend, LabelRowMeta, LabelVersion, Ontology
 from annotask.labels.document import encode_document
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
@@ -73,7 +73,7 @@ class StoreLabelBackend:
 def label_row_from_record(
     record: LabelRowRecord,
     ontology: Ontology,
-    backend: StoreLabelBackend,
+    backend: LabelRowBackend,
     stage_names: Mapping[str, str],
 ) -> LabelRow:
     """A LabelRow for a stored row, its document prefetched."""

@@ -197,11 +197,16 @@ class Project:
         status: Sequence[str] | None = None,
         failed: bool | None = None,
         task_uuids: Sequence[str] | None = None,
+        data_hash: UUID | str | None = None,
     ) -> list[WorkflowTask]:
         """Tasks across stages (or of one stage, by name or UUID), highest priority first."""
         stage_uuid = None if stage is None else str(self.workflow.find_stage(stage).uuid)
         flt = task_store.TaskFilter(
-            stage_uuid=stage_uuid, status=status, failed=failed, uuids=task_uuids
+            stage_uuid=stage_uuid,
+            status=status,
+            failed=failed,
+            uuids=task_uuids,
+            data_hash=None if data_hash is None else str(data_hash),
         )
         with self._ctx.store.read() as conn:
             self._ctx.require(conn, self.project_hash, Action.READ, self.what)

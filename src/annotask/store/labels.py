@@ -15,6 +15,7 @@ from annotask.store.schema import label_row_versions, label_rows, storage_items,
 
 __all__ = [
     "LabelSave",
+    "current_versions",
     "get_label_rows",
     "get_version",
     "label_history",
@@ -107,7 +108,7 @@ def save_label_rows(conn: Connection, saves: Sequence[LabelSave]) -> dict[str, i
     """
     if not saves:
         return {}
-    current = _current_versions(conn, [s.label_hash for s in saves])
+    current = current_versions(conn, [s.label_hash for s in saves])
     stale = [s.label_hash for s in saves if current.get(s.label_hash) != s.base_version]
     if stale:
         raise ConflictError(
@@ -142,7 +143,8 @@ def save_label_rows(conn: Connection, saves: Sequence[LabelSave]) -> dict[str, i
     return {s.label_hash: s.base_version + 1 for s in saves}
 
 
-def _current_versions(conn: Connection, label_hashes: Sequence[str]) -> dict[str, int]:
+def current_versions(conn: Connection, label_hashes: Sequence[str]) -> dict[str, int]:
+    """Each row's current version (locked until the transaction ends on PostgreSQL)."""
     versions: dict[str, int] = {}
     for start in range(0, len(label_hashes), _CHUNK):
         query = select(label_rows.c.uuid, label_rows.c.version).where(

@@ -38,6 +38,7 @@ __all__ = [
     "claimable_uuids",
     "clear_failures",
     "count_by_stage",
+    "extend_leases",
     "find_task_project",
     "held_by",
     "insert_tasks",
@@ -282,6 +283,24 @@ def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now:
             if row.lease_owner == lease.owner and row.lease_token == lease.token:
                 held.add(str(row.uuid))
     return held
+
+
+def extend_leases(conn: Connection, leases: Mapping[str, Lease], expires_at: float) -> None:
+    """Push back the expiry of leases that are still ours (a runner still working on them)."""
+    rows = [
+        {"_uuid": u, "_owner": lease.owner, "_token": lease.token} for u, lease in leases.items()
+    ]
+    if rows:
+        conn.execute(
+            update(tasks)
+            .where(
+                tasks.c.uuid == bindparam("_uuid"),
+                tasks.c.lease_owner == bindparam("_owner"),
+                tasks.c.lease_token == bindparam("_token"),
+            )
+            .values(lease_expires_at=expires_at),
+            rows,
+        )
 
 
 def release(conn: Connection, leases: Mapping[str, Lease]) -> None:

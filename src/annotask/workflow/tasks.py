@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -138,13 +139,21 @@ class WorkflowTask(BaseModel):
 class AgentTask(WorkflowTask):
     """A task in an agent stage."""
 
+    _on_proceed: Callable[[Pathway], None] | None = PrivateAttr(default=None)
+
     def proceed(
         self, pathway_name: str | None = None, pathway_uuid: UUID | str | None = None
     ) -> None:
-        """Move the task along one of its stage's pathways, by name or UUID."""
+        """Move the task along one of its stage's pathways, by name or UUID.
+
+        Inside a runner the move is committed with the rest of the task's outcome.
+        """
         if (pathway_name is None) == (pathway_uuid is None):
             raise ValidationError("proceed needs exactly one of pathway_name= or pathway_uuid=")
         pathway = self.stage.get_pathway(name=pathway_name, uuid=pathway_uuid)
+        if self._on_proceed is not None:
+            self._on_proceed(pathway)
+            return
         target = self.stage.workflow.stage_by_uuid(str(pathway.destination_uuid))
         self._transition(target, pathway, Action.AGENT, "proceed")
 

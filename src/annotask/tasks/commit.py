@@ -1,0 +1,178 @@
+"""Committing a batch of task outcomes in one transaction, fenced by the runner's leases.
+
+For every outcome whose lease still holds: the label row's new version, the priority, the
+storage-item changes and the move (with its event) — or the failure record, or the release
+of a task the agent left in place. An outcome whose lease was lost is dropped (another
+runner owns the task now); one whose label row changed since it was loaded becomes a
+conflict and the task stays for a later try. Nothing else in the batch is affected.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import Connection
+
+from annotask.errors import AuthorizationError
+from annotask.store import catalog
+from annotask.store import labels as label_store
+from annotask.store import tasks as task_store
+from annotask.tasks.outcome import CommitStatus, OutcomeKind, TaskOutcome
+from annotask.workflow import StageType, TaskStatus
+from annotask.workflow.context import Action, Context
+
+__all__ = ["commit_outcomes"]
+
+logger = logging.getLogger(__name__)
+
+
+def commit_outcomes(
+    ctx: Context,
+    project_uuid: str,
+    stage_uuid: str,
+    outcomes: Sequence[TaskOutcome],
+    leases: Mapping[str, task_store.Lease],
+    *,
+    stage_names: Mapping[str, str],
+    destination_types: Mapping[str, StageType],
+    extend: Mapping[str, task_store.Lease] | None = None,
+    extend_to: float | None = None,
+) -> None:
+    """Commit ``outcomes`` in one transaction; set each outcome's ``status``.
+
+    ``extend`` are leases of tasks still being worked on: their expiry moves to
+    ``extend_to`` in the same transaction.
+    """
+    with ctx.store.write() as conn:
+        now = time.time()
+        mine = {o.task_uuid: leases[o.task_uuid] for o in outcomes}
+        held = task_store.held_by(conn, stage_uuid, mine, now)
+        live = []
+        for outcome in outcomes:
+            if outcome.task_uuid in held:
+                live.append(outcome)
+            else:
+                outcome.status = CommitStatus.LOST
+                outcome.message = (
+                    f"task {outcome.task_uuid} was not committed: this runner's lease on it "
+                    "was lost (it expired, or the task was moved meanwhile)"
+                )
+                logger.warning("%s", outcome.message)
+        _refuse_unauthorised_items(conn, ctx, live)
+        _refuse_stale_labels(conn, live)
+        _write(conn, ctx, project_uuid, stage_uuid, live, leases, destination_types, stage_names)
+        if extend and extend_to is not None:
+            task_store.extend_leases(conn, extend, extend_to)
+    for outcome in live:
+        if outcome.status is None:
+            outcome.status = _status_of(outcome)
+        if outcome.status is CommitStatus.MOVED and outcome.pathway is not None:
+            outcome.message = (
+                f"moved along {outcome.pathway.name!r} to {outcome.pathway.destination!r}"
+            )
+
+
+def _status_of(outcome: TaskOutcome) -> CommitStatus:
+    return {
+        OutcomeKind.MOVE: CommitStatus.MOVED,
+        OutcomeKind.STAY: CommitStatus.STAYED,
+        OutcomeKind.FAIL: CommitStatus.FAILED,
+    }[outcome.kind]
+
+
+def _refuse_unauthorised_items(conn: Connection, ctx: Context, live: list[TaskOutcome]) -> None:
+    checked: dict[str, str | None] = {}
+    for outcome in live:
+        for item_uuid in outcome.item_updates:
+            dataset = outcome.item_datasets.get(item_uuid)
+            if dataset is None:
+                continue
+            if dataset not in checked:
+                try:
+                    ctx.require(conn, dataset, Action.EDIT_ITEMS, f"dataset {dataset}")
+                    checked[dataset] = None
+                except AuthorizationError as exc:
+                    checked[dataset] = str(exc)
+            problem = checked[dataset]
+            if problem is not None:
+                outcome.fail(f"AuthorizationError: {problem}", retry_after=None)
+                break
+
+
+def _refuse_stale_labels(conn: Connection, live: list[TaskOutcome]) -> None:
+    saving = [o for o in live if o.label_document is not None]
+    if not saving:
+        return
+    current = label_store.current_versions(conn, [o.task.label_hash for o in saving])
+    for outcome in saving:
+        if current.get(outcome.task.label_hash) != outcome.base_version:
+            outcome.drop_changes()
+            outcome.status = CommitStatus.CONFLICT
+            outcome.message = (
+                f"ConflictError: the label row of {outcome.task.data_title!r} was saved by "
+                "someone else while the agent ran; nothing was committed for this task and "
+                "it stays in its stage to be tried again"
+            )
+            logger.warning("%s", outcome.message)
+
+
+def _write(  # noqa: PLR0917 - one call site inside commit_outcomes
+    conn: Connection,
+    ctx: Context,
+    project_uuid: str,
+    stage_uuid: str,
+    live: list[TaskOutcome],
+    leases: Mapping[str, task_store.Lease],
+    destination_types: Mapping[str, StageType],
+    stage_names: Mapping[str, str],
+) -> None:
+    stage_name = stage_names.get(stage_uuid)
+    saves = [
+        label_store.LabelSave(
+            o.task.label_hash, o.label_document, o.base_version, ctx.user, stage_name
+        )
+        for o in live
+        if o.label_document is not None
+    ]
+    label_store.save_label_rows(conn, saves)
+    task_store.set_priorities(
+        conn, {o.task_uuid: o.priority for o in live if o.priority is not None}
+    )
+    items: dict[str, dict[str, object]] = {}
+    for outcome in live:
+        for item_uuid, changes in outcome.item_updates.items():
+            items.setdefault(item_uuid, {}).update(changes)
+    catalog.update_storage_items(conn, items)
+    moves = [
+        task_store.Move(
+            task_uuid=o.task_uuid,
+            project_uuid=project_uuid,
+            from_stage=stage_uuid,
+            to_stage=str(o.pathway.destination_uuid),
+            status=(
+                TaskStatus.COMPLETED
+                if destination_types[str(o.pathway.destination_uuid)] is StageType.COMPLETE
+                else TaskStatus.NEW
+            ).value,
+            actor=ctx.user,
+            action=o.action,
+            pathway_uuid=str(o.pathway.uuid),
+            pathway_name=o.pathway.name,
+        )
+        for o in live
+        if o.kind is OutcomeKind.MOVE and o.pathway is not None
+    ]
+    task_store.move_tasks(conn, moves)
+    failures = [
+        task_store.Failure(
+            o.task_uuid, o.attempts, o.error or "", o.retry_after, TaskStatus.FAILED.value
+        )
+        for o in live
+        if o.kind is OutcomeKind.FAIL
+    ]
+    task_store.record_failures(conn, failures, leases)
+    task_store.release(
+        conn, {o.task_uuid: leases[o.task_uuid] for o in live if o.kind is OutcomeKind.STAY}
+    )

@@ -1,0 +1,181 @@
+"""Dependencies an agent can ask for with ``Annotated[T, Depends(dep_...)]``.
+
+Each one takes what it needs by type (the storage item, the label row, the client) and the
+runner injects it; generator dependencies clean up after the task, also when the agent raises.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+from numpy.typing import NDArray
+
+from annotask.client import Client, StorageItem
+from annotask.datatypes import DataType
+from annotask.labels import LabelRow
+from annotask.media import Frame, VideoSampler, first_frame, iter_frames, local_asset
+from annotask.tasks.injection import Depends
+from annotask.workflow import WorkflowTask
+
+__all__ = [
+    "DataLookup",
+    "Twin",
+    "dep_asset",
+    "dep_client",
+    "dep_data_lookup",
+    "dep_single_frame",
+    "dep_storage_item",
+    "dep_twin_label_row",
+    "dep_video_iterator",
+    "dep_video_sampler",
+]
+
+_ASSET_TYPES = frozenset(
+    {DataType.IMAGE, DataType.VIDEO, DataType.AUDIO, DataType.DICOM, DataType.IMAGE_SEQUENCE}
+)
+
+
+def dep_client(client: Client) -> Client:
+    """The runner's own client (its store and user), ready to use."""
+    return client
+
+
+def dep_storage_item(storage_item: StorageItem) -> StorageItem:
+    """The task's storage item (bulk-loaded with the batch).
+
+    ``storage_item.update(client_metadata=...)`` inside an agent commits with the task's
+    outcome. Asking for ``storage_item: StorageItem`` directly does the same.
+    """
+    return storage_item
+
+
+def dep_asset(storage_item: StorageItem) -> Generator[Path, None, None]:
+    """A local path to the asset for the length of the task.
+
+    Local files are used in place; remote ones are downloaded as ``{data_hash}.{suffix}``
+    and removed when the task ends. Raises ValueError for assets that are not images,
+    videos, audio, DICOM or image sequences.
+    """
+    if storage_item.item_type not in _ASSET_TYPES:
+        names = ", ".join(sorted(t.value for t in _ASSET_TYPES))
+        raise ValueError(
+            f"dep_asset supports {names}; storage item {storage_item.name!r} is "
+            f"{storage_item.item_type.value}"
+        )
+    with _local(storage_item) as path:
+        yield path
+
+
+def dep_single_frame(storage_item: StorageItem) -> NDArray[np.uint8]:
+    """The first frame of the asset as an RGB ``uint8`` array of shape ``[h, w, 3]``."""
+    with _local(storage_item) as path:
+        return first_frame(path, storage_item.item_type)
+
+
+def dep_video_iterator(storage_item: StorageItem) -> Generator[Iterator[Frame], None, None]:
+    """Every frame of a video, in order, streamed in constant memory.
+
+    Raises NotImplementedError for anything but videos (and image sequences and DICOM,
+    which have frames too).
+    """
+    with _local(storage_item) as path, iter_frames(path, storage_item.item_type) as frames:
+        yield frames
+
+
+def dep_video_sampler(
+    storage_item: StorageItem,
+) -> Generator[Callable[[float | Sequence[int]], Iterable[Frame]], None, None]:
+    """A sampler over the video: ``sampler(1/5)`` gives frames 0, 5, 10, …;
+    ``sampler([1, 2, 3])`` gives those frames. Raises NotImplementedError for non-videos."""
+    if storage_item.item_type is not DataType.VIDEO:
+        raise NotImplementedError(
+            f"dep_video_sampler needs a video; storage item {storage_item.name!r} is "
+            f"{storage_item.item_type.value}"
+        )
+    with _local(storage_item) as path, VideoSampler(path) as sampler:
+        yield sampler
+
+
+def _local(storage_item: StorageItem) -> AbstractContextManager[Path]:
+    return local_asset(
+        storage_item.uri,
+        data_hash=storage_item.data_hash,
+        mime_type=storage_item.mime_type,
+        name=storage_item.name,
+    )
+
+
+@dataclass(frozen=True)
+class Twin:
+    """The label row (and optionally the task) of the same data item in a twin project."""
+
+    label_row: LabelRow
+    task: WorkflowTask | None = None
+
+
+def dep_twin_label_row(
+    twin_project_hash: str, init_labels: bool = True, include_task: bool = False
+) -> Callable[..., Twin | None]:
+    """A dependency giving the twin of the task's label row in another project on the same
+    data, or None when that project has no such item.
+
+    The twin is read when each task runs. Raises AuthorizationError when the runner's user
+    cannot read the twin project. ``include_task`` also fetches the twin's task.
+    """
+
+    def twin_label_row(
+        label_row: LabelRow, client: Annotated[Client, Depends(dep_client)]
+    ) -> Twin | None:
+        project = client.get_project(twin_project_hash)
+        rows = project.list_label_rows(data_hashes=[label_row.data_hash])
+        if not rows:
+            return None
+        twin_row = rows[0]
+        if init_labels:
+            twin_row.initialise_labels()
+        task = None
+        if include_task:
+            tasks = project.list_tasks(data_hash=label_row.data_hash)
+            task = tasks[0] if tasks else None
+        return Twin(twin_row, task)
+
+    twin_label_row.__qualname__ = f"dep_twin_label_row({twin_project_hash!r})"
+    return twin_label_row
+
+
+class DataLookup:
+    """Deprecated: finds storage items by data hash. Use ``dep_storage_item`` instead."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @classmethod
+    def sharable(cls, client: Annotated[Client, Depends(dep_client)]) -> DataLookup:
+        """A lookup over the runner's client."""
+        return cls(client)
+
+    def get_storage_item(self, data_hash: str) -> StorageItem:
+        """The storage item with this data hash."""
+        return self._client.get_storage_item(data_hash)
+
+    def get_storage_items(self, data_hashes: Sequence[str]) -> list[StorageItem]:
+        """Storage items by data hash, fetched together."""
+        return self._client.get_storage_items(list(data_hashes))
+
+
+def dep_data_lookup(lookup: Annotated[DataLookup, Depends(DataLookup.sharable)]) -> DataLookup:
+    """Deprecated: use ``dep_storage_item`` (``storage_item: StorageItem``) instead."""
+    warnings.warn(
+        "dep_data_lookup is deprecated: ask for the task's storage item with "
+        "Annotated[StorageItem, Depends(dep_storage_item)] instead of "
+        "lookup.get_storage_item(task.data_hash)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return lookup

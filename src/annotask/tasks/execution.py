@@ -1,0 +1,268 @@
+"""Running an agent on one task: inject, call, retry, and settle the outcome.
+
+Each attempt gets fresh resources (a label row built anew from the loaded record, a new task
+object, new generator dependencies), so an attempt that consumed an iterator or half-edited
+the labels leaves nothing behind for the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from numbers import Real
+from typing import Any
+from uuid import UUID
+
+from annotask.client import Client, Project, StorageItem
+from annotask.client.label_rows import StoreLabelBackend, label_row_from_record
+from annotask.errors import LabelError, PathwayError, ValidationError
+from annotask.labels import LabelRow
+from annotask.store.records import LabelRowRecord, StorageItemRecord, TaskRecord
+from annotask.tasks.injection import Call, Resource, resolve
+from annotask.tasks.models import TaskAgentReturnStruct
+from annotask.tasks.outcome import OutcomeKind, TaskOutcome
+from annotask.tasks.recorder import AttemptRecorder
+from annotask.workflow import AgentStage, AgentTask, Pathway
+
+__all__ = ["AgentBinding", "Backoff", "RunEnv", "TaskResources", "run_task"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long a task that used up its retries waits before a runner tries it again."""
+
+    base_s: float = 30.0
+    max_s: float = 3600.0
+
+    def delay(self, rounds: int) -> float:
+        """Seconds to wait after ``rounds`` failed rounds (doubling, capped)."""
+        return float(min(self.max_s, self.base_s * 2 ** min(max(rounds - 1, 0), 20)))
+
+
+@dataclass(frozen=True)
+class AgentBinding:
+    """An agent function bound to a stage of a project, with its plan and options."""
+
+    fn: Callable[..., Any]
+    plan: Call
+    stage: AgentStage
+    initialise_args: dict[str, Any]
+    will_set_priority: bool
+    on_failure: Pathway | None
+
+    @property
+    def needs_label_rows(self) -> bool:
+        """Whether label rows must be loaded for this agent's tasks."""
+        return Resource.LABEL_ROW in self.plan.resources or self.will_set_priority
+
+    @property
+    def needs_storage_items(self) -> bool:
+        """Whether storage items must be loaded for this agent's tasks."""
+        return Resource.STORAGE_ITEM in self.plan.resources
+
+
+@dataclass(frozen=True)
+class RunEnv:
+    """What every task of a run shares: the client, the project and how to label-load."""
+
+    client: Client
+    project: Project
+    store_backend: StoreLabelBackend
+    stage_names: dict[str, str]
+    backoff: Backoff
+
+    @classmethod
+    def for_project(cls, client: Client, project: Project, backoff: Backoff) -> RunEnv:
+        """The environment of a run on ``project``."""
+        names = {str(s.uuid): s.name for s in project.workflow.stages}
+        return cls(client, project, project.label_backend(), names, backoff)
+
+
+@dataclass(frozen=True)
+class TaskResources:
+    """A task and what was bulk-loaded for it."""
+
+    task: TaskRecord
+    label_row: LabelRowRecord | None
+    storage_item: StorageItemRecord | None
+
+
+class _Attempt:
+    """Builds the resources of one attempt on demand."""
+
+    def __init__(self, env: RunEnv, binding: AgentBinding, loaded: TaskResources) -> None:
+        self.env = env
+        self.binding = binding
+        self.loaded = loaded
+        self.recorder = AttemptRecorder(loaded.task.label_hash, env.store_backend)
+        self.label_row: LabelRow | None = None
+
+    def provide(self, resource: Resource) -> Any:
+        if resource is Resource.PROJECT:
+            return self.env.project
+        if resource is Resource.CLIENT:
+            return self.env.client
+        if resource is Resource.STAGE:
+            return self.binding.stage
+        if resource is Resource.TASK:
+            task = self.binding.stage.workflow.task_from_record(self.loaded.task)
+            assert isinstance(task, AgentTask)
+            task._on_proceed = self.recorder.record_proceed
+            return task
+        if resource is Resource.LABEL_ROW:
+            return self._label_row()
+        return self._storage_item()
+
+    def _label_row(self) -> LabelRow:
+        if self.label_row is None:
+            record = self.loaded.label_row
+            if record is None:
+                raise ValidationError(f"task {self.loaded.task.uuid} has no label row loaded")
+            row = label_row_from_record(
+                record, self.env.project.ontology, self.recorder, self.env.stage_names
+            )
+            row.initialise_labels(**self.binding.initialise_args)
+            self.label_row = row
+        return self.label_row
+
+    def _storage_item(self) -> StorageItem:
+        record = self.loaded.storage_item
+        if record is None:
+            raise ValidationError(f"task {self.loaded.task.uuid} has no storage item loaded")
+        return StorageItem(self.env.client.ctx, record, sink=self.recorder)
+
+    def settle(self, result: Any) -> TaskOutcome:
+        """Turn the agent's return value and recorded changes into an outcome."""
+        pathway_ref: str | UUID | None
+        priority: float | None = None
+        if isinstance(result, TaskAgentReturnStruct):
+            pathway_ref = result.pathway
+            row = result.label_row
+            if row is not None and (row.has_unsaved_changes or row.priority_changed):
+                row.save()
+            if result.label_row_priority is not None:
+                priority = _checked_priority(result.label_row_priority, self.loaded.task)
+        elif result is None or isinstance(result, str | UUID):
+            pathway_ref = result
+        else:
+            raise ValidationError(
+                f"agent {self.binding.plan.name} returned {type(result).__name__}; return a "
+                "pathway name or UUID, None, or TaskAgentReturnStruct"
+            )
+        injected = self.label_row
+        if priority is None and injected is not None and injected.priority_changed:
+            priority = injected.priority
+        if priority is None:
+            priority = self.recorder.priority
+        pathway = (
+            _find_pathway(self.binding.stage, pathway_ref)
+            if pathway_ref is not None
+            else self.recorder.proceed
+        )
+        rec = self.recorder
+        return TaskOutcome(
+            task=self.loaded.task,
+            kind=OutcomeKind.STAY if pathway is None else OutcomeKind.MOVE,
+            pathway=pathway,
+            label_document=rec.document,
+            base_version=rec.base_version or 0,
+            priority=priority,
+            item_updates=rec.item_updates,
+            item_datasets=self._item_datasets(),
+        )
+
+    def _item_datasets(self) -> dict[str, str]:
+        item = self.loaded.storage_item or (
+            self.loaded.label_row.item if self.loaded.label_row is not None else None
+        )
+        return {} if item is None else {item.uuid: item.dataset_uuid}
+
+
+def _checked_priority(value: object, task: TaskRecord) -> float:
+    if (
+        not isinstance(value, Real)
+        or isinstance(value, bool)
+        or not math.isfinite(float(value))
+        or not 0.0 <= float(value) <= 1.0
+    ):
+        raise LabelError(
+            f"task {task.uuid} ({task.data_title!r}): label_row_priority must be a number in "
+            f"0..1, got {value!r}"
+        )
+    return float(value)
+
+
+def _find_pathway(stage: AgentStage, ref: str | UUID) -> Pathway:
+    """A pathway by name, else by UUID: a string that names a pathway is a name."""
+    if isinstance(ref, UUID):
+        return stage.get_pathway(uuid=ref)
+    for pathway in stage.pathways:
+        if pathway.name == ref:
+            return pathway
+    try:
+        as_uuid = UUID(ref)
+    except ValueError:
+        return stage.get_pathway(name=ref)
+    return stage.get_pathway(uuid=as_uuid)
+
+
+def run_task(
+    env: RunEnv, binding: AgentBinding, loaded: TaskResources, num_retries: int
+) -> TaskOutcome:
+    """Run the agent on one task, retrying failures up to ``num_retries`` times.
+
+    A wrong pathway is not retried: the same agent would return it again. When the
+    attempts are used up the task either fails (with backoff) or, with ``on_failure``,
+    moves along that pathway.
+    """
+    error = ""
+    attempts = 0
+    for attempts in range(1, num_retries + 2):  # noqa: B007 - attempts is read after the loop
+        attempt = _Attempt(env, binding, loaded)
+        try:
+            with ExitStack() as stack:
+                kwargs = resolve(binding.plan, attempt.provide, stack)
+                outcome = attempt.settle(binding.fn(**kwargs))
+            outcome.attempts = loaded.task.attempts
+            return outcome
+        except PathwayError:
+            error = traceback.format_exc()
+            break
+        except Exception:
+            error = traceback.format_exc()
+            logger.debug("agent %s failed on task %s", binding.plan.name, loaded.task.uuid)
+    return _failed(env, binding, loaded.task, attempts, error)
+
+
+def _failed(
+    env: RunEnv, binding: AgentBinding, task: TaskRecord, attempts: int, error: str
+) -> TaskOutcome:
+    total = task.attempts + attempts
+    last_line = error.strip().splitlines()[-1] if error.strip() else "unknown error"
+    logger.warning(
+        "task %s (%r) failed after %d attempt(s): %s", task.uuid, task.data_title, total, last_line
+    )
+    if binding.on_failure is not None:
+        return TaskOutcome(
+            task=task,
+            kind=OutcomeKind.MOVE,
+            pathway=binding.on_failure,
+            action="on_failure",
+            attempts=total,
+            error=error,
+        )
+    rounds = -(-total // max(attempts, 1))
+    return TaskOutcome(
+        task=task,
+        kind=OutcomeKind.FAIL,
+        attempts=total,
+        error=error,
+        retry_after=time.time() + env.backoff.delay(rounds),
+    )

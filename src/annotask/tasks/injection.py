@@ -1,0 +1,237 @@
+"""Dependency injection for agents: ``Depends`` and the plan worked out once per function.
+
+A plan is a tree: the agent's parameters are either resources the runner provides by type
+(project, label row, task, stage, storage item, client), calls of dependency functions
+(whose own parameters are planned the same way, to any depth), or defaults. Resolving a plan
+for one task calls each dependency once, enters generator dependencies as context managers
+on the caller's ``ExitStack`` and hands back the agent's arguments.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any, get_args, get_origin
+
+from annotask.client import Client, Project, StorageItem
+from annotask.errors import ValidationError
+from annotask.labels import LabelRow
+from annotask.workflow import AgentStage, AgentTask, WorkflowStage, WorkflowTask
+
+__all__ = ["Call", "Depends", "Resource", "compile_plan"]
+
+
+class Depends:
+    """Mark a parameter as computed by ``dependency`` (called with its own injections).
+
+    Use ``Annotated[T, Depends(fn)]`` or ``param: T = Depends(fn)``. ``Depends()`` with no
+    function calls ``T`` itself. Within one task a dependency is called once however many
+    parameters ask for it, unless ``use_cache=False``.
+    """
+
+    def __init__(
+        self, dependency: Callable[..., Any] | None = None, *, use_cache: bool = True
+    ) -> None:
+        self.dependency = dependency
+        self.use_cache = use_cache
+
+    def __repr__(self) -> str:
+        name = getattr(self.dependency, "__name__", repr(self.dependency))
+        return f"Depends({name})"
+
+
+class Resource(StrEnum):
+    """What the runner provides by type."""
+
+    PROJECT = "project"
+    LABEL_ROW = "label_row"
+    TASK = "task"
+    STAGE = "stage"
+    STORAGE_ITEM = "storage_item"
+    CLIENT = "client"
+
+
+_BY_TYPE: tuple[tuple[type, Resource], ...] = (
+    (Project, Resource.PROJECT),
+    (LabelRow, Resource.LABEL_ROW),
+    (AgentTask, Resource.TASK),
+    (WorkflowTask, Resource.TASK),
+    (AgentStage, Resource.STAGE),
+    (WorkflowStage, Resource.STAGE),
+    (StorageItem, Resource.STORAGE_ITEM),
+    (Client, Resource.CLIENT),
+)
+_INJECTABLE = "Project, LabelRow, AgentTask, AgentStage, StorageItem, Client"
+
+
+@dataclass(frozen=True)
+class Default:
+    """A parameter left to its default value."""
+
+    value: Any
+
+
+@dataclass(frozen=True, eq=False)
+class Call:
+    """A function to call with planned arguments."""
+
+    fn: Callable[..., Any]
+    args: tuple[tuple[str, Call | Resource | Default], ...]
+    is_generator: bool
+    use_cache: bool = True
+    resources: frozenset[Resource] = field(default=frozenset())
+
+    @property
+    def name(self) -> str:
+        """The function's name, for messages."""
+        return getattr(self.fn, "__qualname__", None) or repr(self.fn)
+
+    def calls(self) -> Iterator[Call]:
+        """This call and every dependency below it."""
+        yield self
+        for _, node in self.args:
+            if isinstance(node, Call):
+                yield from node.calls()
+
+
+def compile_plan(fn: Callable[..., Any]) -> Call:
+    """The injection plan of an agent; ValidationError naming any parameter it cannot fill."""
+    return _compile(fn, agent=_describe(fn), chain=())
+
+
+def _describe(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)
+
+
+def _compile(fn: Callable[..., Any], agent: str, chain: tuple[Any, ...]) -> Call:
+    if fn in chain:
+        loop = " → ".join(_describe(f) for f in (*chain, fn))
+        raise ValidationError(f"agent {agent}: dependencies call each other in a loop: {loop}")
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            f"agent {agent}: cannot read the signature of dependency {_describe(fn)}: {exc}"
+        ) from exc
+    hints = _hints(fn, agent)
+    args: list[tuple[str, Call | Resource | Default]] = []
+    for name, param in signature.parameters.items():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise ValidationError(
+                f"agent {agent}: parameter {'*' * param.kind.value}{name} of {_describe(fn)} "
+                "cannot be injected; give every parameter a type the runner provides "
+                f"({_INJECTABLE}) or a Depends(...)"
+            )
+        annotation = hints.get(name, param.annotation)
+        args.append((name, _plan_param(fn, name, annotation, param.default, agent, chain)))
+    calls = [node for _, node in args if isinstance(node, Call)]
+    resources = frozenset(node for _, node in args if isinstance(node, Resource)).union(
+        *(c.resources for c in calls)
+    )
+    return Call(
+        fn=fn,
+        args=tuple(args),
+        is_generator=inspect.isgeneratorfunction(fn),
+        resources=resources,
+    )
+
+
+def _hints(fn: Callable[..., Any], agent: str) -> dict[str, Any]:
+    target = fn.__init__ if inspect.isclass(fn) else fn
+    try:
+        return typing.get_type_hints(target, include_extras=True)
+    except Exception as exc:
+        raise ValidationError(
+            f"agent {agent}: cannot evaluate the type annotations of {_describe(fn)} ({exc}); "
+            "import the names they use at module level, not under TYPE_CHECKING"
+        ) from exc
+
+
+def _plan_param(  # noqa: PLR0917 - one call site, every argument needed for messages
+    fn: Callable[..., Any],
+    name: str,
+    annotation: Any,
+    default: Any,
+    agent: str,
+    chain: tuple[Any, ...],
+) -> Call | Resource | Default:
+    base, depends = _split_annotated(annotation)
+    if isinstance(default, Depends):
+        depends = default
+    if depends is not None:
+        target = depends.dependency or base
+        if target is inspect.Parameter.empty or not callable(target):
+            raise ValidationError(
+                f"agent {agent}: parameter {name!r} of {_describe(fn)} uses Depends() without "
+                "a function and without a type to call; write Depends(some_function)"
+            )
+        planned = _compile(target, agent, (*chain, fn))
+        return Call(
+            planned.fn, planned.args, planned.is_generator, depends.use_cache, planned.resources
+        )
+    resource = _resource_for(base)
+    if resource is not None:
+        return resource
+    if default is not inspect.Parameter.empty:
+        return Default(default)
+    shown = "no annotation" if base is inspect.Parameter.empty else f"type {_type_name(base)}"
+    raise ValidationError(
+        f"agent {agent}: parameter {name!r} of {_describe(fn)} cannot be injected: it has "
+        f"{shown}. Annotate it with a type the runner provides ({_INJECTABLE}), or with "
+        f"Annotated[{_type_name(base) if base is not inspect.Parameter.empty else 'T'}, "
+        "Depends(a_function)], or give it a default value"
+    )
+
+
+def _split_annotated(annotation: Any) -> tuple[Any, Depends | None]:
+    if get_origin(annotation) is Annotated:
+        base, *extras = get_args(annotation)
+        found = [e for e in extras if isinstance(e, Depends)]
+        return base, (found[-1] if found else None)
+    return annotation, None
+
+
+def _resource_for(annotation: Any) -> Resource | None:
+    if not inspect.isclass(annotation):
+        return None
+    return next((r for cls, r in _BY_TYPE if issubclass(annotation, cls)), None)
+
+
+def _type_name(annotation: Any) -> str:
+    return getattr(annotation, "__name__", None) or repr(annotation)
+
+
+Provide = Callable[[Resource], Any]
+
+
+def resolve(plan: Call, provide: Provide, stack: ExitStack) -> dict[str, Any]:
+    """The keyword arguments for ``plan.fn`` for one task.
+
+    ``provide`` returns the runner's resource of a kind; generator dependencies are entered
+    on ``stack`` so that their cleanup runs when the caller closes it.
+    """
+    cache: dict[Any, Any] = {}
+    return {name: _value(node, provide, stack, cache) for name, node in plan.args}
+
+
+def _value(
+    node: Call | Resource | Default, provide: Provide, stack: ExitStack, cache: dict[Any, Any]
+) -> Any:
+    if isinstance(node, Resource):
+        return provide(node)
+    if isinstance(node, Default):
+        return node.value
+    if node.use_cache and node.fn in cache:
+        return cache[node.fn]
+    kwargs = {name: _value(arg, provide, stack, cache) for name, arg in node.args}
+    if node.is_generator:
+        value = stack.enter_context(contextmanager(node.fn)(**kwargs))
+    else:
+        value = node.fn(**kwargs)
+    if node.use_cache:
+        cache[node.fn] = value
+    return value

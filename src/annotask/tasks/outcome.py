@@ -1,0 +1,73 @@
+"""The settled outcome of one task: what to commit for it, and what came of the commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from annotask.store.records import TaskRecord
+from annotask.workflow import Pathway
+
+__all__ = ["CommitStatus", "OutcomeKind", "TaskOutcome"]
+
+
+class OutcomeKind(StrEnum):
+    """What the agent decided for a task."""
+
+    MOVE = "move"
+    STAY = "stay"
+    FAIL = "fail"
+
+
+class CommitStatus(StrEnum):
+    """What happened to an outcome when its batch committed."""
+
+    MOVED = "moved"
+    STAYED = "stayed"
+    FAILED = "failed"
+    LOST = "lost"
+    """The runner's lease was gone (it expired and another runner took the task)."""
+    CONFLICT = "conflict"
+    """The label row changed since it was loaded; the task stays for another try."""
+
+
+@dataclass
+class TaskOutcome:
+    """Everything one task's agent run changes, committed together or not at all."""
+
+    task: TaskRecord
+    kind: OutcomeKind
+    pathway: Pathway | None = None
+    action: str = "proceed"
+    label_document: dict[str, Any] | None = None
+    base_version: int = 0
+    priority: float | None = None
+    item_updates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    item_datasets: dict[str, str] = field(default_factory=dict)
+    attempts: int = 0
+    error: str | None = None
+    retry_after: float | None = None
+    status: CommitStatus | None = None
+    message: str | None = None
+
+    @property
+    def task_uuid(self) -> str:
+        """The task's UUID."""
+        return self.task.uuid
+
+    def drop_changes(self) -> None:
+        """Leave the task where it is and commit none of its changes."""
+        self.kind = OutcomeKind.STAY
+        self.pathway = None
+        self.label_document = None
+        self.priority = None
+        self.item_updates = {}
+
+    def fail(self, error: str, retry_after: float | None) -> None:
+        """Turn the outcome into a failure: nothing it changed will be committed."""
+        self.drop_changes()
+        self.kind = OutcomeKind.FAIL
+        self.attempts = max(self.attempts, self.task.attempts + 1)
+        self.error = error
+        self.retry_after = retry_after

@@ -1,0 +1,172 @@
+"""``runner.run()``: the options of ``Runner.__call__`` as a command line, plus ``--db``,
+``--user``, ``--dry-run`` and ``--verbose``. ``annotask run agent.py`` uses the same."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+from rich.traceback import Traceback
+
+from annotask.client import Client
+from annotask.errors import AnnotaskError
+from annotask.tasks.report import RunReport
+
+if TYPE_CHECKING:
+    from annotask.tasks.runner.sequential_runner import SequentialRunner
+
+__all__ = ["EXIT_INTERRUPTED", "run_command", "runner_command"]
+
+EXIT_INTERRUPTED = 130
+
+
+def runner_command(
+    runner: SequentialRunner, *, db: str | None = None, user: str | None = None
+) -> typer.Typer:
+    """A Typer app that runs ``runner`` with options from the command line."""
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+    @app.command(help="Run the agents of this file on their project's agent stages.")
+    def main(  # noqa: PLR0917 - Typer maps parameters to options
+        refresh_every: Annotated[
+            int | None,
+            typer.Option(
+                help="Poll for new tasks every this many seconds; without it, stop when the "
+                "stages are empty."
+            ),
+        ] = None,
+        num_retries: Annotated[
+            int, typer.Option(help="How many times to retry a task whose agent raised.")
+        ] = 3,
+        task_batch_size: Annotated[
+            int, typer.Option(help="Tasks claimed, loaded and committed together.")
+        ] = 300,
+        project_hash: Annotated[
+            str | None,
+            typer.Option(help="The project (hash or title) if the runner was not given one."),
+        ] = None,
+        max_tasks_per_stage: Annotated[
+            int | None,
+            typer.Option(help="At most this many tasks per stage per pass (default: all)."),
+        ] = None,
+        db_url: Annotated[
+            str | None,
+            typer.Option(
+                "--db",
+                metavar="URL",
+                help="Store URL (default: $ANNOTASK_DATABASE_URL, else sqlite:///annotask.db).",
+            ),
+        ] = db,
+        as_user: Annotated[
+            str | None,
+            typer.Option("--user", metavar="NAME", help="Run as this user."),
+        ] = user,
+        dry_run: Annotated[
+            bool,
+            typer.Option(
+                "--dry-run", help="Show what each task would get; commit nothing, hold no lease."
+            ),
+        ] = False,
+        verbose: Annotated[
+            bool, typer.Option("--verbose", "-v", help="Debug logging; tracebacks on errors.")
+        ] = False,
+    ) -> None:
+        err = Console(stderr=True)
+        out = Console()
+        _configure_logging(err, verbose)
+        try:
+            if db_url is not None or as_user is not None:
+                runner.use_client(Client(db_url, user=as_user))
+            report = runner(
+                refresh_every=refresh_every,
+                num_retries=num_retries,
+                task_batch_size=task_batch_size,
+                project_hash=project_hash,
+                max_tasks_per_stage=max_tasks_per_stage,
+                dry_run=dry_run,
+            )
+        except AnnotaskError as exc:
+            if verbose:
+                err.print(Traceback.from_exception(type(exc), exc, exc.__traceback__))
+            err.print(f"error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from exc
+        except KeyboardInterrupt:
+            err.print("interrupted: finished tasks were committed, the rest released")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        _print_report(out, report, dry_run)
+
+    return app
+
+
+def run_command(
+    runner: SequentialRunner,
+    args: Sequence[str] | None = None,
+    *,
+    db: str | None = None,
+    user: str | None = None,
+    prog_name: str | None = None,
+) -> None:
+    """Parse ``args`` (default: ``sys.argv[1:]``) and run; exits like a command does."""
+    app = runner_command(runner, db=db, user=user)
+    command = typer.main.get_command(app)
+    try:
+        command.main(
+            args=list(sys.argv[1:] if args is None else args),
+            prog_name=prog_name or sys.argv[0],
+            standalone_mode=True,
+        )
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    except click.exceptions.Exit:
+        pass
+
+
+def _configure_logging(console: Console, verbose: bool) -> None:
+    logger = logging.getLogger("annotask")
+    if not any(isinstance(h, RichHandler) for h in logger.handlers):
+        handler = RichHandler(console=console, show_time=False, show_path=False, markup=False)
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def _print_report(console: Console, report: RunReport, dry_run: bool) -> None:
+    if dry_run:
+        table = Table(title="dry run: nothing was committed")
+        for column in ("stage", "data", "pathway", "→ stage", "priority", "objects", "error"):
+            table.add_column(column)
+        for plan in report.planned:
+            error = plan.error.strip().splitlines()[-1] if plan.error else ""
+            table.add_row(
+                plan.stage,
+                plan.data_title,
+                plan.pathway or "(stays)",
+                plan.destination or "",
+                "" if plan.priority is None else f"{plan.priority:.2f}",
+                "" if plan.objects is None else str(plan.objects),
+                error,
+            )
+        console.print(table)
+        return
+    table = Table(title="run summary")
+    for column in ("stage", "done", "moved", "stayed", "failed", "lost", "tasks/s"):
+        table.add_column(column)
+    for stage in report.stages:
+        moved = ", ".join(f"{n} → {p}" for p, n in sorted(stage.moved.items())) or "0"
+        table.add_row(
+            stage.stage,
+            str(stage.attempted),
+            moved,
+            str(stage.stayed),
+            str(stage.failed),
+            str(stage.lost),
+            f"{stage.rate:.0f}",
+        )
+    console.print(table)

@@ -1,0 +1,242 @@
+"""The queue runner: agents as functions from a task spec (JSON) to a completion result.
+
+Put ``task.model_dump_json()`` of every task in an agent stage on any queue; a worker calls
+the decorated function with the spec and gets :class:`TaskCompletionResult` JSON back. The
+spec names the task by UUID, so a spec delivered twice, or one for a task that a person has
+moved on meanwhile, changes nothing the second time and says where the task is now.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, overload
+from uuid import UUID
+
+from pydantic import ValidationError as PydanticValidationError
+
+from annotask.client import Client
+from annotask.store import tasks as task_store
+from annotask.store.records import TaskRecord
+from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, run_task
+from annotask.tasks.models import (
+    LabelRowInitialiseLabelsArgs,
+    LabelRowMetadataIncludeArgs,
+    TaskCompletionResult,
+)
+from annotask.tasks.outcome import CommitStatus, TaskOutcome
+from annotask.tasks.runner.runner_base import RunnerBase
+from annotask.workflow import AgentStage, WorkflowTask
+
+__all__ = ["QueueAgent", "QueueRunner"]
+
+
+class QueueRunner(RunnerBase):
+    """Holds agents for queue workers; every agent runs on one project.
+
+    Example::
+
+        runner = QueueRunner(project_hash="<project hash>")
+
+        @runner.stage("Pre-label")
+        def pre_label(task: AgentTask) -> str:
+            return "has objects"
+
+        for stage in runner.get_agent_stages():
+            for task in stage.get_tasks():
+                queue.put(task.model_dump_json())
+
+        result = TaskCompletionResult.model_validate_json(pre_label(queue.get()))
+    """
+
+    def __init__(
+        self,
+        project_hash: str | UUID,
+        *,
+        client: Client | None = None,
+        lease_seconds: float = 300.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        super().__init__(project_hash, client=client, lease_seconds=lease_seconds, backoff=backoff)
+
+    def stage(
+        self,
+        stage: str | UUID,
+        *,
+        label_row_metadata_include_args: LabelRowMetadataIncludeArgs | None = None,
+        label_row_initialise_labels_args: LabelRowInitialiseLabelsArgs | None = None,
+        will_set_priority: bool = False,
+        overwrite: bool = False,
+        on_failure: str | None = None,
+    ) -> Callable[[Callable[..., Any]], QueueAgent]:
+        """Wrap an agent so that it takes task spec JSON and returns completion JSON.
+
+        The wrapped function takes one spec (a string) and returns one result (a string), or
+        takes a list of specs and returns a list of results, one per spec in the same order.
+        Each task is leased while its agent runs, and the outcomes of one call commit in one
+        transaction. An agent exception gives ``success=false`` with the traceback and
+        leaves the task in its stage (retried by a later spec after a backoff).
+        """
+
+        def decorator(fn: Callable[..., Any]) -> QueueAgent:
+            registration = self._register(
+                stage,
+                fn,
+                label_row_metadata_include_args=label_row_metadata_include_args,
+                label_row_initialise_labels_args=label_row_initialise_labels_args,
+                overwrite=overwrite,
+                will_set_priority=will_set_priority,
+                on_failure=on_failure,
+            )
+            return QueueAgent(self, registration.stage, fn)
+
+        return decorator
+
+    def get_agent_stages(self) -> Iterable[AgentStage]:
+        """The agent stages this runner has agents for, to enqueue their tasks."""
+        project = self.get_project()
+        return [b.stage for b in self.bind_all(project)]
+
+    def execute(self, stage: str, specs: Sequence[str]) -> list[TaskCompletionResult]:
+        """Run the agent of ``stage`` on each spec; one result per spec, in order."""
+        project = self.get_project()
+        registration = self.agents[stage]
+        binding = self.bind(project, registration)
+        env = self.environment(project)
+        results: list[TaskCompletionResult | None] = [None] * len(specs)
+        wanted: dict[str, list[int]] = {}
+        for index, spec in enumerate(specs):
+            parsed = _parse_spec(spec, binding)
+            if isinstance(parsed, TaskCompletionResult):
+                results[index] = parsed
+            else:
+                wanted.setdefault(parsed, []).append(index)
+        if wanted:
+            for uuid, result in self._run(env, binding, list(wanted)).items():
+                for index in wanted[uuid]:
+                    results[index] = result
+        return [r for r in results if r is not None]
+
+    def _run(
+        self, env: RunEnv, binding: AgentBinding, uuids: list[str]
+    ) -> dict[str, TaskCompletionResult]:
+        leases, loaded = self.claim_and_load(env, binding, uuids)
+        results = {u: self._unclaimed(env, binding, u) for u in uuids if u not in leases}
+        outcomes: list[TaskOutcome] = []
+        try:
+            outcomes = [run_task(env, binding, res, num_retries=0) for res in loaded]
+            self.commit(env, binding, outcomes, leases)
+        except BaseException:
+            done = {o.task_uuid for o in outcomes if o.status is not None}
+            self.release({u: lease for u, lease in leases.items() if u not in done})
+            raise
+        results.update({o.task_uuid: _result(binding, o) for o in outcomes})
+        return results
+
+    def _unclaimed(self, env: RunEnv, binding: AgentBinding, uuid: str) -> TaskCompletionResult:
+        with self.client.store.read() as conn:
+            found = task_store.list_tasks(
+                conn, env.project.project_hash, task_store.TaskFilter(uuids=[uuid])
+            )
+        return TaskCompletionResult(
+            task_uuid=UUID(uuid),
+            stage_uuid=binding.stage.uuid,
+            success=False,
+            error=_why_unclaimed(binding, uuid, found[0] if found else None),
+        )
+
+
+class QueueAgent:
+    """An agent wrapped for queues: call it with spec JSON (or a list of them)."""
+
+    def __init__(self, runner: QueueRunner, stage: str, fn: Callable[..., Any]) -> None:
+        self.runner = runner
+        self.stage = stage
+        self.__wrapped__ = fn
+        self.__name__ = getattr(fn, "__name__", "agent")
+        self.__doc__ = fn.__doc__
+
+    @overload
+    def __call__(self, spec: str) -> str: ...  # type: ignore[overload-overlap]
+    @overload
+    def __call__(self, spec: Sequence[str]) -> list[str]: ...
+    def __call__(self, spec: str | Sequence[str]) -> str | list[str]:
+        """Run the agent on the task(s) the spec(s) name; return result JSON."""
+        if isinstance(spec, str):
+            return self.runner.execute(self.stage, [spec])[0].model_dump_json()
+        return [r.model_dump_json() for r in self.runner.execute(self.stage, list(spec))]
+
+    def __repr__(self) -> str:
+        return f"QueueAgent({self.__name__} on stage {self.stage!r})"
+
+
+def _parse_spec(spec: object, binding: AgentBinding) -> str | TaskCompletionResult:
+    if not isinstance(spec, str | bytes):
+        return _bad_spec(f"a task spec must be a JSON string, got {type(spec).__name__}")
+    try:
+        task = WorkflowTask.model_validate_json(spec)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "spec"
+        return _bad_spec(
+            f"not a task spec ({where}: {first.get('msg')}); put task.model_dump_json() "
+            "of a task from stage.get_tasks() on the queue"
+        )
+    if task.stage_uuid != binding.stage.uuid:
+        return TaskCompletionResult(
+            task_uuid=task.uuid,
+            stage_uuid=task.stage_uuid,
+            success=False,
+            error=(
+                f"the spec is for stage {task.stage_uuid}, but this agent handles stage "
+                f"{binding.stage.name!r} ({binding.stage.uuid}); route it to that stage's agent"
+            ),
+        )
+    return str(task.uuid)
+
+
+def _bad_spec(message: str) -> TaskCompletionResult:
+    return TaskCompletionResult(task_uuid=UUID(int=0), success=False, error=message)
+
+
+def _why_unclaimed(binding: AgentBinding, uuid: str, record: TaskRecord | None) -> str:
+    stage = binding.stage
+    if record is None:
+        return f"task {uuid} does not exist in {stage.workflow.what}; nothing was changed"
+    if record.stage_uuid != str(stage.uuid):
+        now_in = stage.workflow.stage_by_uuid(record.stage_uuid).name
+        return (
+            f"task {uuid} ({record.data_title!r}) is no longer in stage {stage.name!r}; it is "
+            f"now in {now_in!r}. Nothing was changed"
+        )
+    now = time.time()
+    if record.lease_expires_at is not None and record.lease_expires_at >= now:
+        return (
+            f"task {uuid} ({record.data_title!r}) is being worked on by {record.lease_owner} "
+            f"(lease until {time.strftime('%H:%M:%S', time.localtime(record.lease_expires_at))});"
+            " nothing was changed"
+        )
+    if record.retry_after is not None and record.retry_after > now:
+        return (
+            f"task {uuid} ({record.data_title!r}) failed {record.attempts} time(s) and waits "
+            f"until {time.strftime('%H:%M:%S', time.localtime(record.retry_after))} before it "
+            "is tried again; run `annotask tasks retry` to clear that"
+        )
+    return f"task {uuid} could not be claimed; try again"
+
+
+def _result(binding: AgentBinding, outcome: TaskOutcome) -> TaskCompletionResult:
+    success = outcome.status in (CommitStatus.MOVED, CommitStatus.STAYED)
+    moved = outcome.status is CommitStatus.MOVED and outcome.pathway is not None
+    error = outcome.error if outcome.status is CommitStatus.FAILED else outcome.message
+    if outcome.status is CommitStatus.MOVED and outcome.action == "on_failure":
+        success = False
+        error = outcome.error
+    return TaskCompletionResult(
+        task_uuid=UUID(outcome.task_uuid),
+        stage_uuid=binding.stage.uuid,
+        success=success,
+        pathway=outcome.pathway.uuid if moved and outcome.pathway else None,
+        pathway_name=outcome.pathway.name if moved and outcome.pathway else None,
+        error=None if success else error,
+    )

@@ -1,0 +1,283 @@
+"""What every runner shares: registering agents on stages, binding them to a project's
+stages, claiming and loading batches of tasks, and committing their outcomes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid as uuidlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from annotask.client import Client, Project
+from annotask.errors import NotFoundError, ValidationError
+from annotask.store import catalog, default_url
+from annotask.store import labels as label_store
+from annotask.store import tasks as task_store
+from annotask.tasks.commit import commit_outcomes
+from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources
+from annotask.tasks.injection import Call, compile_plan
+from annotask.tasks.models import LabelRowInitialiseLabelsArgs, LabelRowMetadataIncludeArgs
+from annotask.tasks.outcome import TaskOutcome
+from annotask.workflow import AgentStage, StageType, Workflow
+from annotask.workflow.context import Action
+
+__all__ = ["AgentRegistration", "RunnerBase"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AgentRegistration:
+    """An agent as decorated: the stage it names and its options, not yet bound to a project."""
+
+    stage: str
+    fn: Callable[..., Any]
+    plan: Call
+    initialise_args: dict[str, Any]
+    will_set_priority: bool
+    on_failure: str | None
+
+
+class RunnerBase:
+    """Holds agent implementations per stage and the machinery to run them on tasks.
+
+    ``project_hash`` allows checking stages when agents are decorated; without it, stages
+    are checked when the runner starts. ``client`` is the store connection (by default
+    ``annotask.Client()``: ``$ANNOTASK_DATABASE_URL`` or ``./annotask.db``).
+    ``lease_seconds`` is how long a claimed task stays reserved for this runner before
+    others may take it; a runner working on a batch extends its leases as it commits.
+    """
+
+    flush_every_s = 5.0
+    """Finished outcomes are committed at least this often, even within a batch."""
+
+    def __init__(
+        self,
+        project_hash: str | UUID | None = None,
+        *,
+        client: Client | None = None,
+        lease_seconds: float = 300.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        if lease_seconds <= 0:
+            raise ValidationError(f"lease_seconds must be positive, got {lease_seconds!r}")
+        self.project_hash = None if project_hash is None else str(project_hash)
+        self._client = client
+        self.lease_seconds = float(lease_seconds)
+        self.backoff = backoff or Backoff()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuidlib.uuid4().hex[:8]}"
+        self.agents: dict[str, AgentRegistration] = {}
+        self._projects: dict[str, Project] = {}
+
+    # clients and projects ------------------------------------------------------------------
+    @property
+    def client(self) -> Client:
+        """The client the runner reads and writes the store with (opened on first use)."""
+        if self._client is None:
+            self._client = Client()
+        return self._client
+
+    def use_client(self, client: Client) -> None:
+        """Run on another store or as another user (``--db``); forgets cached projects."""
+        self._client = client
+        self._projects.clear()
+
+    def _store_is_known(self) -> bool:
+        if self._client is not None:
+            return True
+        url = default_url()
+        if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+            return os.path.exists(url.removeprefix("sqlite:///"))
+        return True
+
+    def get_project(self, project_hash: str | UUID | None = None) -> Project:
+        """The project to run on: the argument, else the one the runner was made for."""
+        key = str(project_hash) if project_hash is not None else self.project_hash
+        if key is None:
+            raise ValidationError(
+                "no project to run on: pass project_hash to the runner, to the call, or "
+                "--project-hash on the command line"
+            )
+        if key not in self._projects:
+            self._projects[key] = self.client.get_project(key)
+        return self._projects[key]
+
+    # registration --------------------------------------------------------------------------
+    def _register(
+        self,
+        stage: str | UUID,
+        fn: Callable[..., Any],
+        *,
+        label_row_metadata_include_args: LabelRowMetadataIncludeArgs | None,
+        label_row_initialise_labels_args: LabelRowInitialiseLabelsArgs | None,
+        overwrite: bool,
+        will_set_priority: bool,
+        on_failure: str | None,
+    ) -> AgentRegistration:
+        key = str(stage)
+        if key in self.agents and not overwrite:
+            raise ValidationError(
+                f"stage {key!r} already has the agent {self.agents[key].plan.name}; pass "
+                "overwrite=True to replace it"
+            )
+        del label_row_metadata_include_args  # the embedded store always loads full metadata
+        init = label_row_initialise_labels_args or LabelRowInitialiseLabelsArgs()
+        registration = AgentRegistration(
+            stage=key,
+            fn=fn,
+            plan=compile_plan(fn),
+            initialise_args=init.as_kwargs(),
+            will_set_priority=will_set_priority,
+            on_failure=on_failure,
+        )
+        if self.project_hash is not None and self._store_is_known():
+            self.bind(self.get_project(), registration)
+        self.agents[key] = registration
+        return registration
+
+    def bind(self, project: Project, registration: AgentRegistration) -> AgentBinding:
+        """The registration bound to the project's stage; errors list the agent stages."""
+        workflow = project.workflow
+        try:
+            stage = workflow.find_stage(registration.stage)
+        except NotFoundError:
+            stage = None
+        if not isinstance(stage, AgentStage):
+            what = "has no stage" if stage is None else f"has a {stage.stage_type.value} stage"
+            raise ValidationError(
+                f"{project.what} {what} {registration.stage!r} for agent "
+                f"{registration.plan.name}; its agent stages are {_agent_stages(workflow)}"
+            )
+        on_failure = None
+        if registration.on_failure is not None:
+            on_failure = stage.get_pathway(name=registration.on_failure)
+        return AgentBinding(
+            fn=registration.fn,
+            plan=registration.plan,
+            stage=stage,
+            initialise_args=registration.initialise_args,
+            will_set_priority=registration.will_set_priority,
+            on_failure=on_failure,
+        )
+
+    def bind_all(self, project: Project) -> list[AgentBinding]:
+        """Every registered agent bound to the project, in registration order."""
+        if not self.agents:
+            raise ValidationError(
+                "the runner has no agents: decorate a function with @runner.stage(...)"
+            )
+        bindings = [self.bind(project, r) for r in self.agents.values()]
+        seen: dict[UUID, str] = {}
+        for binding in bindings:
+            if binding.stage.uuid in seen:
+                raise ValidationError(
+                    f"stage {binding.stage.name!r} has two agents ({seen[binding.stage.uuid]} "
+                    f"and {binding.plan.name}), registered by name and by UUID; keep one"
+                )
+            seen[binding.stage.uuid] = binding.plan.name
+        with self.client.store.read() as conn:
+            self.client.ctx.require(conn, project.project_hash, Action.AGENT, project.what)
+        return bindings
+
+    def environment(self, project: Project) -> RunEnv:
+        """What the tasks of a run on ``project`` share."""
+        return RunEnv.for_project(self.client, project, self.backoff)
+
+    # batches --------------------------------------------------------------------------------
+    def claim_and_load(
+        self, env: RunEnv, binding: AgentBinding, uuids: Sequence[str]
+    ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
+        """Lease what is still free of ``uuids`` and load those tasks' resources, in one
+        transaction: one query for the tasks, one for label rows, one for storage items."""
+        now = time.time()
+        with self.client.store.write() as conn:
+            leases = task_store.claim(
+                conn,
+                str(binding.stage.uuid),
+                uuids,
+                owner=self.owner,
+                expires_at=now + self.lease_seconds,
+                now=now,
+            )
+            loaded = self._load(conn, env, binding, list(leases)) if leases else []
+        return leases, loaded
+
+    def load(self, env: RunEnv, binding: AgentBinding, uuids: Sequence[str]) -> list[TaskResources]:
+        """Load tasks and their resources without leasing them (for dry runs)."""
+        with self.client.store.read() as conn:
+            return self._load(conn, env, binding, uuids)
+
+    def _load(
+        self, conn: Any, env: RunEnv, binding: AgentBinding, uuids: Sequence[str]
+    ) -> list[TaskResources]:
+        project_hash = env.project.project_hash
+        records = task_store.list_tasks(
+            conn,
+            project_hash,
+            task_store.TaskFilter(stage_uuid=str(binding.stage.uuid), uuids=uuids),
+        )
+        hashes = [r.data_hash for r in records]
+        rows = (
+            {
+                r.data_hash: r
+                for r in label_store.get_label_rows(conn, project_hash, data_hashes=hashes)
+            }
+            if binding.needs_label_rows and hashes
+            else {}
+        )
+        items = {}
+        if binding.needs_storage_items and hashes:
+            items = (
+                {h: row.item for h, row in rows.items()}
+                if rows
+                else catalog.get_storage_items(conn, hashes)
+            )
+        return [TaskResources(r, rows.get(r.data_hash), items.get(r.data_hash)) for r in records]
+
+    def commit(
+        self,
+        env: RunEnv,
+        binding: AgentBinding,
+        outcomes: Sequence[TaskOutcome],
+        leases: dict[str, task_store.Lease],
+        pending: dict[str, task_store.Lease] | None = None,
+    ) -> None:
+        """Commit finished outcomes (and extend the leases of ``pending`` tasks)."""
+        if not outcomes and not pending:
+            return
+        workflow = binding.stage.workflow
+        commit_outcomes(
+            self.client.ctx,
+            env.project.project_hash,
+            str(binding.stage.uuid),
+            outcomes,
+            leases,
+            stage_names=env.stage_names,
+            destination_types={str(s.uuid): s.stage_type for s in workflow.stages},
+            extend=pending,
+            extend_to=time.time() + self.lease_seconds,
+        )
+
+    def release(self, leases: dict[str, task_store.Lease]) -> None:
+        """Give back leases of tasks this runner will not work on after all."""
+        if leases:
+            with self.client.store.write() as conn:
+                task_store.release(conn, leases)
+
+
+def _agent_stages(workflow: Workflow) -> str:
+    stages = [s for s in workflow.stages if s.stage_type is StageType.AGENT]
+    if not stages:
+        return "none (the workflow has no agent stage)"
+    return ", ".join(f"{s.name!r} ({s.uuid})" for s in stages)
+
+
+def chunks(values: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    """``values`` in slices of ``size``."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,0 +1,307 @@
+"""The in-process runner: claims batches of tasks per agent stage, runs the agents, commits.
+
+``Runner`` is the same class under the reference API's shorter name.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from annotask.errors import ValidationError
+from annotask.store import tasks as task_store
+from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, run_task
+from annotask.tasks.models import LabelRowInitialiseLabelsArgs, LabelRowMetadataIncludeArgs
+from annotask.tasks.outcome import TaskOutcome
+from annotask.tasks.progress import LogProgress, RunProgress, progress_for_terminal
+from annotask.tasks.report import RunReport, StageReport
+from annotask.tasks.runner.runner_base import RunnerBase, chunks
+
+__all__ = ["Runner", "SequentialRunner"]
+
+logger = logging.getLogger(__name__)
+
+DecoratedCallable = TypeVar("DecoratedCallable", bound=Callable[..., Any])
+
+
+class SequentialRunner(RunnerBase):
+    """Runs agents against a project's agent stages until they are empty (or forever).
+
+    Example::
+
+        runner = Runner(project_hash="<project hash>")
+
+        @runner.stage("Pre-label")
+        def pre_label(task: AgentTask, label_row: LabelRow) -> str | None:
+            ...
+            return "has objects"
+
+        if __name__ == "__main__":
+            runner.run()   # python agent.py --help
+    """
+
+    def __init__(
+        self,
+        project_hash: str | UUID | None = None,
+        *,
+        pre_execution_callback: Callable[[SequentialRunner], None] | None = None,
+        client: Any = None,
+        lease_seconds: float = 300.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        super().__init__(project_hash, client=client, lease_seconds=lease_seconds, backoff=backoff)
+        self.pre_execution_callback = pre_execution_callback
+        self.progress: RunProgress | None = None
+        """How progress is shown; by default Rich bars on a terminal, log lines otherwise."""
+
+    def stage(
+        self,
+        stage: str | UUID,
+        *,
+        label_row_metadata_include_args: LabelRowMetadataIncludeArgs | None = None,
+        label_row_initialise_labels_args: LabelRowInitialiseLabelsArgs | None = None,
+        overwrite: bool = False,
+        will_set_priority: bool = False,
+        on_failure: str | None = None,
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Make the decorated function the agent of an agent stage (by name or UUID).
+
+        Its parameters are checked now: each must be a type the runner provides or carry a
+        ``Depends``. With a project known, the stage is checked too. ``on_failure`` names a
+        pathway for tasks whose attempts are used up (instead of leaving them failed).
+        """
+
+        def decorator(fn: DecoratedCallable) -> DecoratedCallable:
+            self._register(
+                stage,
+                fn,
+                label_row_metadata_include_args=label_row_metadata_include_args,
+                label_row_initialise_labels_args=label_row_initialise_labels_args,
+                overwrite=overwrite,
+                will_set_priority=will_set_priority,
+                on_failure=on_failure,
+            )
+            return fn
+
+        return decorator
+
+    def __call__(
+        self,
+        refresh_every: int | None = None,
+        num_retries: int = 3,
+        task_batch_size: int = 300,
+        project_hash: str | None = None,
+        max_tasks_per_stage: int | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> RunReport:
+        """Run every agent stage until it is empty; with ``refresh_every``, poll forever.
+
+        Polls start ``refresh_every`` seconds apart (or right away when a pass took longer).
+        Ctrl-C commits what finished, releases the rest and raises KeyboardInterrupt.
+        ``dry_run`` runs the agents and reports what each task would get, committing nothing.
+        """
+        _check_options(refresh_every, num_retries, task_batch_size, max_tasks_per_stage)
+        project = self.get_project(project_hash)
+        bindings = self.bind_all(project)
+        if self.pre_execution_callback is not None:
+            self.pre_execution_callback(self)
+        env = self.environment(project)
+        report = RunReport()
+        with self.progress or (LogProgress() if dry_run else progress_for_terminal()) as progress:
+            while True:
+                started = time.monotonic()
+                for binding in bindings:
+                    report.stages.append(
+                        self._run_pass(
+                            env,
+                            binding,
+                            progress,
+                            num_retries=num_retries,
+                            task_batch_size=task_batch_size,
+                            cap=max_tasks_per_stage,
+                            dry_run=dry_run,
+                        )
+                    )
+                if refresh_every is None:
+                    return report
+                time.sleep(max(0.0, started + refresh_every - time.monotonic()))
+
+    def run_stage(
+        self,
+        stage: str | UUID,
+        *,
+        num_retries: int = 3,
+        task_batch_size: int = 300,
+        project_hash: str | None = None,
+        max_tasks: int | None = None,
+        dry_run: bool = False,
+    ) -> StageReport:
+        """Run one registered stage once (for web handlers and schedulers)."""
+        _check_options(None, num_retries, task_batch_size, max_tasks)
+        project = self.get_project(project_hash)
+        wanted = project.workflow.find_stage(stage)
+        binding = next((b for b in self.bind_all(project) if b.stage.uuid == wanted.uuid), None)
+        if binding is None:
+            raise ValidationError(
+                f"stage {wanted.name!r} has no agent in this runner; decorate one with "
+                f"@runner.stage({wanted.name!r})"
+            )
+        with self.progress or LogProgress() as progress:
+            return self._run_pass(
+                self.environment(project),
+                binding,
+                progress,
+                num_retries=num_retries,
+                task_batch_size=task_batch_size,
+                cap=max_tasks,
+                dry_run=dry_run,
+            )
+
+    def dry_run(
+        self,
+        project_hash: str | None = None,
+        *,
+        max_tasks_per_stage: int | None = None,
+        num_retries: int = 0,
+    ) -> RunReport:
+        """Run the agents on real tasks and report what each would get; commit nothing."""
+        return self(
+            project_hash=project_hash,
+            max_tasks_per_stage=max_tasks_per_stage,
+            num_retries=num_retries,
+            dry_run=True,
+        )
+
+    def run(self) -> None:
+        """Run from the command line with the options of ``__call__`` (``--help`` lists them)."""
+        from annotask.tasks.runner.command import run_command  # noqa: PLC0415 - Typer on demand
+
+        run_command(self)
+
+    # one stage, one pass --------------------------------------------------------------------
+    def _run_pass(
+        self,
+        env: RunEnv,
+        binding: AgentBinding,
+        progress: RunProgress,
+        *,
+        num_retries: int,
+        task_batch_size: int,
+        cap: int | None,
+        dry_run: bool,
+    ) -> StageReport:
+        report = StageReport(binding.stage.name)
+        started = time.monotonic()
+        with self.client.store.read() as conn:
+            uuids = task_store.claimable_uuids(conn, str(binding.stage.uuid), time.time(), cap)
+        progress.start(report, len(uuids))
+        try:
+            for chunk in chunks(uuids, task_batch_size):
+                if dry_run:
+                    loaded = self.load(env, binding, chunk)
+                    report.plan(run_task(env, binding, res, num_retries) for res in loaded)
+                else:
+                    self._run_batch(
+                        env=env,
+                        binding=binding,
+                        chunk=chunk,
+                        num_retries=num_retries,
+                        report=report,
+                        progress=progress,
+                        started=started,
+                    )
+                report.seconds = time.monotonic() - started
+                progress.update(report)
+        finally:
+            report.seconds = time.monotonic() - started
+            progress.finish(report)
+        return report
+
+    def _run_batch(
+        self,
+        *,
+        env: RunEnv,
+        binding: AgentBinding,
+        chunk: Any,
+        num_retries: int,
+        report: StageReport,
+        progress: RunProgress,
+        started: float,
+    ) -> None:
+        leases, loaded = self.claim_and_load(env, binding, chunk)
+        pending = dict(leases)
+        finished: list[TaskOutcome] = []
+        last_commit = time.monotonic()
+        try:
+            for resources in loaded:
+                finished.append(run_task(env, binding, resources, num_retries))
+                del pending[resources.task.uuid]
+                if time.monotonic() - last_commit >= self.flush_every_s and pending:
+                    self.commit(env, binding, finished, leases, pending)
+                    report.add(finished)
+                    finished = []
+                    last_commit = time.monotonic()
+                    report.seconds = last_commit - started
+                    progress.update(report)
+            self.commit(env, binding, finished, leases)
+            report.add(finished)
+            finished = []
+        finally:
+            if finished or pending:
+                self._settle_interrupted(
+                    env, binding, finished, leases, pending=pending, report=report
+                )
+
+    def _settle_interrupted(
+        self,
+        env: RunEnv,
+        binding: AgentBinding,
+        finished: list[TaskOutcome],
+        leases: dict[str, task_store.Lease],
+        *,
+        pending: dict[str, task_store.Lease],
+        report: StageReport,
+    ) -> None:
+        """On an interruption, commit what finished and release the rest."""
+        try:
+            self.commit(env, binding, finished, leases)
+            report.add(finished)
+            self.release(pending)
+            logger.warning(
+                "stage %r interrupted: committed %d finished task(s), released %d",
+                binding.stage.name,
+                len(finished),
+                len(pending),
+            )
+        except Exception:
+            logger.exception(
+                "stage %r: could not settle after an interruption; %d lease(s) expire in %.0f s",
+                binding.stage.name,
+                len(pending),
+                self.lease_seconds,
+            )
+
+
+Runner = SequentialRunner
+
+
+def _check_options(
+    refresh_every: int | None, num_retries: int, task_batch_size: int, cap: int | None
+) -> None:
+    problems = []
+    if refresh_every is not None and refresh_every < 0:
+        problems.append(f"refresh_every must be at least 0 seconds, got {refresh_every}")
+    if num_retries < 0:
+        problems.append(f"num_retries must be at least 0, got {num_retries}")
+    if task_batch_size < 1:
+        problems.append(f"task_batch_size must be at least 1, got {task_batch_size}")
+    if cap is not None and cap < 1:
+        problems.append(
+            f"max_tasks_per_stage must be at least 1, got {cap} (leave it out to do every task)"
+        )
+    if problems:
+        raise ValidationError("; ".join(problems))
