@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from annotask.cli import datasets, db, projects, tasks
+from annotask.cli import agent_file, datasets, db, projects, tasks
 from annotask.cli.errors import AnnotaskGroup
 from annotask.cli.session import Session, configure_logging
 
@@ -60,6 +60,11 @@ def _register(root: typer.Typer) -> None:
     root.add_typer(datasets.app, name="dataset")
     root.add_typer(projects.app, name="project")
     root.add_typer(tasks.app, name="tasks")
+    root.command(
+        "run",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        add_help_option=False,
+    )(agent_file.run)
 
 
 _register(app)

@@ -1,0 +1,74 @@
+"""``annotask run agent.py [options]``: find the runner in an agent file and run it."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from annotask.cli.session import get_session
+from annotask.errors import ValidationError
+from annotask.tasks import SequentialRunner
+from annotask.tasks.runner.command import run_command
+
+__all__ = ["load_runner", "run"]
+
+
+def load_runner(path: Path, name: str | None = None) -> SequentialRunner:
+    """Import ``path`` (not as ``__main__``) and return its runner (the one named ``name``)."""
+    if not path.is_file():
+        raise ValidationError(f"agent file {path} does not exist; give the path of a .py file")
+    module_name = f"annotask_agent_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ValidationError(f"cannot import {path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.resolve().parent))
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.resolve().parent))
+    runners = {k: v for k, v in vars(module).items() if isinstance(v, SequentialRunner)}
+    if name is not None:
+        if name not in runners:
+            raise ValidationError(
+                f"{path} has no runner named {name!r}; its runners are {sorted(runners) or 'none'}"
+            )
+        return runners[name]
+    if len(runners) != 1:
+        found = ", ".join(sorted(runners)) or "none"
+        raise ValidationError(
+            f"{path} must define exactly one Runner at module level (found {found}); "
+            "name one with --runner NAME"
+        )
+    return next(iter(runners.values()))
+
+
+def run(
+    ctx: typer.Context,
+    agent_file: Annotated[
+        Path | None, typer.Argument(help="The Python file that defines the runner.")
+    ] = None,
+    runner_name: Annotated[
+        str | None,
+        typer.Option("--runner", metavar="NAME", help="Which runner, if the file has several."),
+    ] = None,
+) -> None:
+    """Run the agents of AGENT_FILE; options after it go to the runner (`annotask run
+    AGENT_FILE --help` lists them)."""
+    if agent_file is None or str(agent_file) in ("--help", "-h"):
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0 if agent_file is not None else 2)
+    session = get_session(ctx)
+    runner = load_runner(agent_file, runner_name)
+    run_command(
+        runner,
+        ctx.args,
+        db=session.url,
+        user=session.user,
+        prog_name=f"annotask run {agent_file}",
+    )
