@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -98,16 +98,22 @@ class Call:
                 yield from node.calls()
 
 
-def compile_plan(fn: Callable[..., Any]) -> Call:
-    """The injection plan of an agent; ValidationError naming any parameter it cannot fill."""
-    return _compile(fn, agent=_describe(fn), chain=())
+def compile_plan(fn: Callable[..., Any], localns: Mapping[str, Any] | None = None) -> Call:
+    """The injection plan of an agent; ValidationError naming any parameter it cannot fill.
+
+    ``localns`` are the names visible where the agent was decorated, so that string
+    annotations (``from __future__ import annotations``) may name local functions.
+    """
+    return _compile(fn, agent=_describe(fn), chain=(), localns=dict(localns or {}))
 
 
 def _describe(fn: Callable[..., Any]) -> str:
     return getattr(fn, "__qualname__", None) or repr(fn)
 
 
-def _compile(fn: Callable[..., Any], agent: str, chain: tuple[Any, ...]) -> Call:
+def _compile(
+    fn: Callable[..., Any], agent: str, chain: tuple[Any, ...], localns: dict[str, Any]
+) -> Call:
     if fn in chain:
         loop = " → ".join(_describe(f) for f in (*chain, fn))
         raise ValidationError(f"agent {agent}: dependencies call each other in a loop: {loop}")
@@ -117,7 +123,7 @@ def _compile(fn: Callable[..., Any], agent: str, chain: tuple[Any, ...]) -> Call
         raise ValidationError(
             f"agent {agent}: cannot read the signature of dependency {_describe(fn)}: {exc}"
         ) from exc
-    hints = _hints(fn, agent)
+    hints = _hints(fn, agent, localns)
     args: list[tuple[str, Call | Resource | Default]] = []
     for name, param in signature.parameters.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -127,7 +133,8 @@ def _compile(fn: Callable[..., Any], agent: str, chain: tuple[Any, ...]) -> Call
                 f"({_INJECTABLE}) or a Depends(...)"
             )
         annotation = hints.get(name, param.annotation)
-        args.append((name, _plan_param(fn, name, annotation, param.default, agent, chain)))
+        planned = _plan_param(fn, name, annotation, param.default, agent, (chain, localns))
+        args.append((name, planned))
     calls = [node for _, node in args if isinstance(node, Call)]
     resources = frozenset(node for _, node in args if isinstance(node, Resource)).union(
         *(c.resources for c in calls)
@@ -140,10 +147,10 @@ def _compile(fn: Callable[..., Any], agent: str, chain: tuple[Any, ...]) -> Call
     )
 
 
-def _hints(fn: Callable[..., Any], agent: str) -> dict[str, Any]:
+def _hints(fn: Callable[..., Any], agent: str, localns: dict[str, Any]) -> dict[str, Any]:
     target = fn.__init__ if inspect.isclass(fn) else fn
     try:
-        return typing.get_type_hints(target, include_extras=True)
+        return typing.get_type_hints(target, localns=localns, include_extras=True)
     except Exception as exc:
         raise ValidationError(
             f"agent {agent}: cannot evaluate the type annotations of {_describe(fn)} ({exc}); "
@@ -157,7 +164,7 @@ def _plan_param(  # noqa: PLR0917 - one call site, every argument needed for mes
     annotation: Any,
     default: Any,
     agent: str,
-    chain: tuple[Any, ...],
+    scope: tuple[tuple[Any, ...], dict[str, Any]],
 ) -> Call | Resource | Default:
     base, depends = _split_annotated(annotation)
     if isinstance(default, Depends):
@@ -169,7 +176,8 @@ def _plan_param(  # noqa: PLR0917 - one call site, every argument needed for mes
                 f"agent {agent}: parameter {name!r} of {_describe(fn)} uses Depends() without "
                 "a function and without a type to call; write Depends(some_function)"
             )
-        planned = _compile(target, agent, (*chain, fn))
+        chain, localns = scope
+        planned = _compile(target, agent, (*chain, fn), localns)
         return Call(
             planned.fn, planned.args, planned.is_generator, depends.use_cache, planned.resources
         )

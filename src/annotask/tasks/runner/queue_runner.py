@@ -25,7 +25,7 @@ from annotask.tasks.models import (
     TaskCompletionResult,
 )
 from annotask.tasks.outcome import CommitStatus, TaskOutcome
-from annotask.tasks.runner.runner_base import RunnerBase
+from annotask.tasks.runner.runner_base import RunnerBase, caller_names
 from annotask.workflow import AgentStage, WorkflowTask
 
 __all__ = ["QueueAgent", "QueueRunner"]
@@ -87,6 +87,7 @@ class QueueRunner(RunnerBase):
                 overwrite=overwrite,
                 will_set_priority=will_set_priority,
                 on_failure=on_failure,
+                localns=caller_names(),
             )
             return QueueAgent(self, registration.stage, fn)
 

@@ -3,12 +3,13 @@ stages, claiming and loading batches of tasks, and committing their outcomes."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import socket
 import time
 import uuid as uuidlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -118,6 +119,7 @@ class RunnerBase:
         overwrite: bool,
         will_set_priority: bool,
         on_failure: str | None,
+        localns: Mapping[str, Any] | None = None,
     ) -> AgentRegistration:
         key = str(stage)
         if key in self.agents and not overwrite:
@@ -130,7 +132,7 @@ class RunnerBase:
         registration = AgentRegistration(
             stage=key,
             fn=fn,
-            plan=compile_plan(fn),
+            plan=compile_plan(fn, localns),
             initialise_args=init.as_kwargs(),
             will_set_priority=will_set_priority,
             on_failure=on_failure,
@@ -275,6 +277,13 @@ def _agent_stages(workflow: Workflow) -> str:
     if not stages:
         return "none (the workflow has no agent stage)"
     return ", ".join(f"{s.name!r} ({s.uuid})" for s in stages)
+
+
+def caller_names() -> dict[str, Any]:
+    """The local names where a decorator was applied (two frames up from the caller)."""
+    frame = inspect.currentframe()
+    target = frame.f_back.f_back if frame is not None and frame.f_back is not None else None
+    return dict(target.f_locals) if target is not None else {}
 
 
 def chunks(values: Sequence[str], size: int) -> Iterator[Sequence[str]]:

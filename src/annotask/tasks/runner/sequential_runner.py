@@ -18,7 +18,7 @@ from annotask.tasks.models import LabelRowInitialiseLabelsArgs, LabelRowMetadata
 from annotask.tasks.outcome import TaskOutcome
 from annotask.tasks.progress import LogProgress, RunProgress, progress_for_terminal
 from annotask.tasks.report import RunReport, StageReport
-from annotask.tasks.runner.runner_base import RunnerBase, chunks
+from annotask.tasks.runner.runner_base import RunnerBase, caller_names, chunks
 
 __all__ = ["Runner", "SequentialRunner"]
 
@@ -83,6 +83,7 @@ class SequentialRunner(RunnerBase):
                 overwrite=overwrite,
                 will_set_priority=will_set_priority,
                 on_failure=on_failure,
+                localns=caller_names(),
             )
             return fn
 

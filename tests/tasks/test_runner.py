@@ -1,0 +1,569 @@
+"""The sequential runner: every task once, batches, caps, returns, failures, atomic commits."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Annotated
+from uuid import UUID
+
+import pytest
+
+import annotask
+from annotask import AgentTask, PathwayError, StorageItem, ValidationError
+from annotask.labels import BoundingBoxCoordinates, LabelRow, ObjectInstance
+from annotask.store import tasks as task_store
+from annotask.tasks import Backoff, Depends, Runner, TaskAgentReturnStruct
+from tests.tasks.conftest import MakeProject
+from tests.tasks.statements import recording
+
+
+def _stages(project: annotask.Project) -> Counter[str]:
+    return Counter({k: sum(v.values()) for k, v in project.task_counts().items() if v})
+
+
+def _box() -> BoundingBoxCoordinates:
+    return BoundingBoxCoordinates(top_left_x=0.1, top_left_y=0.2, width=0.3, height=0.4)
+
+
+def test_every_task_runs_once_and_moves(client: annotask.Client, make_project: MakeProject) -> None:
+    project = make_project(1000)
+    seen: Counter[UUID] = Counter()
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        seen[task.uuid] += 1
+        return "empty" if task.data_title.endswith(("0.txt", "5.txt")) else "has objects"
+
+    report = runner(task_batch_size=11)
+    assert len(seen) == 1000 and set(seen.values()) == {1}
+    assert _stages(project) == Counter({"Review": 800, "Annotate": 200})
+    assert report.moved == 1000 and report.stages[0].moved == {"has objects": 800, "empty": 200}
+    events = project.events()
+    assert len(events) == 1000 and {e.action for e in events} == {"proceed"}
+    assert Counter(e.task_uuid for e in events).most_common(1)[0][1] == 1
+
+
+def test_a_cap_of_two_moves_exactly_two(client: annotask.Client, make_project: MakeProject) -> None:
+    project = make_project(5)
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route() -> str:
+        return "empty"
+
+    runner(max_tasks_per_stage=2)
+    assert _stages(project) == Counter({"Pre-label": 3, "Annotate": 2})
+
+
+@pytest.mark.parametrize("cap", [0, -1])
+def test_a_cap_below_one_is_refused_before_any_work(
+    client: annotask.Client, make_project: MakeProject, cap: int
+) -> None:
+    project = make_project(2)
+    calls = []
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route() -> str:
+        calls.append(1)
+        return "empty"
+
+    with pytest.raises(ValidationError, match="max_tasks_per_stage must be at least 1"):
+        runner(max_tasks_per_stage=cap)
+    assert calls == [] and _stages(project) == Counter({"Pre-label": 2})
+
+
+def test_returning_none_moves_nothing_and_releases_the_lease(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(4)
+    runner = Runner(project.project_hash, client=client)
+    calls = []
+
+    @runner.stage("Pre-label")
+    def stay(task: AgentTask) -> None:
+        calls.append(task.uuid)
+
+    report = runner()
+    assert len(calls) == 4 and report.stages[0].stayed == 4
+    assert _stages(project) == Counter({"Pre-label": 4})
+    tasks = project.list_tasks()
+    assert all(t.lease_owner is None and t.lease_expires_at is None for t in tasks)
+    assert project.events() == []
+    runner()  # a later run sees them again
+    assert len(calls) == 8
+
+
+def test_callback_runs_once_before_any_task(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(3)
+    order: list[str] = []
+
+    def check(r: annotask.tasks.SequentialRunner) -> None:
+        assert r is runner
+        order.append("callback")
+
+    runner = Runner(project.project_hash, client=client, pre_execution_callback=check)
+
+    @runner.stage("Pre-label")
+    def route() -> str:
+        order.append("task")
+        return "empty"
+
+    runner()
+    assert order == ["callback", "task", "task", "task"]
+
+
+def test_a_callback_error_stops_the_run_before_any_task(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(3)
+
+    def refuse(_: object) -> None:
+        raise RuntimeError("ontology lacks 'car'")
+
+    runner = Runner(project.project_hash, client=client, pre_execution_callback=refuse)
+
+    @runner.stage("Pre-label")
+    def route() -> str:
+        raise AssertionError("must not run")
+
+    with pytest.raises(RuntimeError, match="ontology lacks"):
+        runner()
+    assert _stages(project) == Counter({"Pre-label": 3})
+    assert all(t.lease_owner is None for t in project.list_tasks())
+
+
+def test_a_wrong_pathway_fails_that_task_only_listing_the_valid_ones(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(6)
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        return "nowhere" if task.data_title == "item-0003.txt" else "empty"
+
+    report = runner(task_batch_size=3)
+    assert report.stages[0].failed == 1 and report.moved == 5
+    failed = project.list_tasks(failed=True)
+    assert [t.data_title for t in failed] == ["item-0003.txt"]
+    error = failed[0].last_error or ""
+    assert "PathwayError" in error and "'has objects'" in error and "'empty'" in error
+    assert failed[0].attempts == 1  # a wrong pathway is not retried
+
+
+def test_a_pathway_uuid_and_task_proceed_both_move(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(2)
+    stage = project.workflow.get_stage(name="Pre-label")
+    empty = stage.get_pathway(name="empty")
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage(str(stage.uuid))
+    def route(task: AgentTask) -> str | UUID | None:
+        if task.data_title == "item-0000.txt":
+            return empty.uuid
+        task.proceed(pathway_name="has objects")
+        return None
+
+    runner()
+    assert _stages(project) == Counter({"Annotate": 1, "Review": 1})
+    assert {e.pathway for e in project.events()} == {"empty", "has objects"}
+
+
+def test_labels_priority_and_metadata_commit_with_the_move(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(3)
+    car = project.ontology.get_object("car")
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def label(lr: LabelRow, item: StorageItem) -> TaskAgentReturnStruct:
+        instance = ObjectInstance(car)
+        instance.set_for_frames(_box(), frames=0, confidence=0.4)
+        lr.add_object_instance(instance)
+        item.update(client_metadata={"checked": True})
+        return TaskAgentReturnStruct(pathway="has objects", label_row=lr, label_row_priority=0.0)
+
+    runner()
+    rows = project.list_label_rows()
+    assert {r.version for r in rows} == {1}
+    assert {t.priority for t in project.list_tasks()} == {0.0}
+    for row in rows:
+        row.initialise_labels()
+        assert len(row.get_object_instances()) == 1
+        assert row.client_metadata == {"checked": True}
+        assert row.history()[0].workflow_stage == "Pre-label"
+
+
+def test_priority_zero_from_set_priority_without_save_is_committed(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(2)
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def rank(lr: LabelRow) -> None:
+        lr.set_priority(0.0)
+
+    runner()
+    assert {t.priority for t in project.list_tasks()} == {0.0}
+    assert {r.version for r in project.list_label_rows()} == {0}
+
+
+def test_will_set_priority_without_a_label_row_parameter(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(2)
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label", will_set_priority=True)
+    def rank() -> TaskAgentReturnStruct:
+        return TaskAgentReturnStruct(pathway=None, label_row_priority=0.0)
+
+    runner()
+    assert {t.priority for t in project.list_tasks()} == {0.0}
+
+
+def test_an_agent_failure_changes_nothing_for_its_task(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    car = project.ontology.get_object("car")
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def half_done(lr: LabelRow, item: StorageItem) -> str:
+        instance = ObjectInstance(car)
+        instance.set_for_frames(_box(), frames=0)
+        lr.add_object_instance(instance)
+        lr.save()
+        item.update(client_metadata={"half": True})
+        raise RuntimeError("model crashed")
+
+    runner(num_retries=1)
+    (task,) = project.list_tasks()
+    assert task.attempts == 2 and "RuntimeError: model crashed" in (task.last_error or "")
+    assert task.status == "failed" and task.lease_owner is None
+    (row,) = project.list_label_rows()
+    assert row.version == 0 and row.client_metadata == {}
+
+
+def test_retries_resolve_dependencies_afresh(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    made: list[list[int]] = []
+
+    def numbers() -> list[int]:
+        made.append([1, 2, 3])
+        return made[-1]
+
+    runner = Runner(project.project_hash, client=client)
+    attempts = []
+
+    @runner.stage("Pre-label")
+    def consume(values: Annotated[list[int], Depends(numbers)]) -> str:
+        attempts.append(list(values))
+        values.clear()
+        if len(attempts) < 3:
+            raise RuntimeError("try again")
+        return "empty"
+
+    runner(num_retries=3)
+    assert attempts == [[1, 2, 3]] * 3 and len(made) == 3
+    assert _stages(project) == Counter({"Annotate": 1})
+
+
+def test_failed_tasks_wait_for_the_backoff_and_retry_clears_them(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(2)
+    runner = Runner(project.project_hash, client=client, backoff=Backoff(base_s=60))
+    calls: Counter[str] = Counter()
+
+    @runner.stage("Pre-label")
+    def flaky(task: AgentTask) -> str:
+        calls[task.data_title] += 1
+        if task.data_title == "item-0000.txt":
+            raise ValueError("bad input")
+        return "empty"
+
+    runner(num_retries=2)
+    assert calls == {"item-0000.txt": 3, "item-0001.txt": 1}
+    (failed,) = project.list_tasks(failed=True)
+    assert failed.attempts == 3
+    runner(num_retries=2)  # in backoff: not picked up again
+    assert calls["item-0000.txt"] == 3
+    assert project.retry_failed() == 1
+    runner(num_retries=0)
+    assert calls["item-0000.txt"] == 4
+    (again,) = project.list_tasks(failed=True)
+    assert again.attempts == 1
+
+
+def test_on_failure_routes_tasks_that_used_up_their_attempts(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(2)
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label", on_failure="empty")
+    def broken() -> str:
+        raise RuntimeError("always")
+
+    runner(num_retries=1)
+    assert _stages(project) == Counter({"Annotate": 2})
+    assert {e.action for e in project.events()} == {"on_failure"}
+
+
+def test_an_unknown_on_failure_pathway_is_refused_at_decoration(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = Runner(project.project_hash, client=client)
+    with pytest.raises(PathwayError, match="'has objects'"):
+
+        @runner.stage("Pre-label", on_failure="dead letter")
+        def agent() -> str:
+            return "empty"
+
+
+def test_one_query_per_batch_for_label_rows_and_for_storage_items(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(25)
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def look(lr: LabelRow, item: StorageItem) -> str:
+        assert lr.data_hash == item.data_hash
+        return "empty"
+
+    with recording(client.store) as rec:
+        runner(task_batch_size=10)
+    assert rec.count("SELECT", "FROM label_rows") == 3
+    only_items = Runner(make_project(25).project_hash, client=client)
+
+    @only_items.stage("Pre-label")
+    def item_only(item: StorageItem) -> str:
+        return "empty"
+
+    with recording(client.store) as rec:
+        only_items(task_batch_size=10)
+    assert rec.count("SELECT", "FROM label_rows") == 0
+    assert rec.count("SELECT", "FROM storage_items", "storage_items.uuid IN") == 3
+
+
+def test_one_transaction_commits_each_batch(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(25)
+    car = project.ontology.get_object("car")
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def label(lr: LabelRow, item: StorageItem) -> TaskAgentReturnStruct:
+        instance = ObjectInstance(car)
+        instance.set_for_frames(_box(), frames=0)
+        lr.add_object_instance(instance)
+        item.update(client_metadata={"n": 1})
+        return TaskAgentReturnStruct("has objects", lr, 0.25)
+
+    with recording(client.store) as rec:
+        runner(task_batch_size=10)
+    moving = [t for t in rec.writes() if t.has("SET stage_uuid")]
+    assert len(moving) == 3
+    for tx in moving:
+        assert tx.has("INSERT INTO label_row_versions")
+        assert tx.has("UPDATE storage_items")
+        assert tx.has("INSERT INTO task_events")
+        assert tx.has("SET priority")
+
+
+def test_a_task_whose_lease_was_lost_is_not_committed(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(2)
+    stage = project.workflow.get_stage(name="Pre-label")
+    runner = Runner(project.project_hash, client=client, lease_seconds=0.2)
+
+    @runner.stage("Pre-label")
+    def slow(task: AgentTask) -> str:
+        if task.data_title == "item-0000.txt":
+            time.sleep(0.4)  # the lease expires meanwhile; another runner takes the task
+            with client.store.write() as conn:
+                now = time.time()
+                taken = task_store.claim(
+                    conn, str(stage.uuid), [str(task.uuid)], owner="other", expires_at=now + 60, now=now
+                )
+            assert taken
+        return "empty"
+
+    report = runner(task_batch_size=1)
+    assert report.stages[0].lost == 1 and report.moved == 1
+    held = [t for t in project.list_tasks(stage="Pre-label")]
+    assert [(t.data_title, t.lease_owner) for t in held] == [("item-0000.txt", "other")]
+    assert len(project.events()) == 1
+
+
+def test_ctrl_c_commits_what_finished_and_releases_the_rest(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(6)
+    runner = Runner(project.project_hash, client=client)
+    done = []
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        if len(done) == 3:
+            raise KeyboardInterrupt
+        done.append(task.uuid)
+        return "empty"
+
+    with pytest.raises(KeyboardInterrupt):
+        runner(task_batch_size=10)
+    assert _stages(project) == Counter({"Annotate": 3, "Pre-label": 3})
+    assert all(t.lease_owner is None for t in project.list_tasks())
+
+
+def test_unknown_and_non_agent_stages_are_refused_at_decoration(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = Runner(project.project_hash, client=client)
+    pre_label = project.workflow.get_stage(name="Pre-label")
+    for name in ("Nope", "Review"):
+        with pytest.raises(ValidationError) as info:
+
+            @runner.stage(name)
+            def agent() -> None:
+                return None
+
+        assert f"'Pre-label' ({pre_label.uuid})" in str(info.value)
+    assert runner.agents == {}
+
+
+def test_without_a_project_stages_are_checked_when_the_run_starts(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = Runner(client=client)
+
+    @runner.stage("Review")
+    def agent() -> None:
+        return None
+
+    with pytest.raises(ValidationError, match="has a review stage 'Review'"):
+        runner(project_hash=project.project_hash)
+    with pytest.raises(ValidationError, match="no project to run on"):
+        runner()
+
+
+def test_a_stage_registered_twice_needs_overwrite_which_keeps_its_place(
+    client: annotask.Client,
+) -> None:
+    runner = Runner(client=client)
+
+    @runner.stage("A")
+    def first() -> None:
+        return None
+
+    @runner.stage("B")
+    def second() -> None:
+        return None
+
+    with pytest.raises(ValidationError, match="overwrite=True"):
+
+        @runner.stage("A")
+        def again() -> None:
+            return None
+
+    @runner.stage("A", overwrite=True)
+    def replacement() -> None:
+        return None
+
+    assert list(runner.agents) == ["A", "B"]
+    assert runner.agents["A"].fn is replacement
+
+
+def test_dry_run_reports_and_commits_nothing(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(3)
+    car = project.ontology.get_object("car")
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def label(lr: LabelRow) -> TaskAgentReturnStruct:
+        instance = ObjectInstance(car)
+        instance.set_for_frames(_box(), frames=0)
+        lr.add_object_instance(instance)
+        return TaskAgentReturnStruct("has objects", lr, 0.9)
+
+    with recording(client.store) as rec:
+        report = runner.dry_run()
+    assert rec.writes() == []
+    assert [(p.pathway, p.destination, p.priority, p.objects) for p in report.planned] == [
+        ("has objects", "Review", 0.9, 1)
+    ] * 3
+    assert _stages(project) == Counter({"Pre-label": 3})
+    assert {r.version for r in project.list_label_rows()} == {0}
+
+
+def test_run_stage_runs_one_stage_once(client: annotask.Client, make_project: MakeProject) -> None:
+    project = make_project(3)
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route() -> str:
+        return "has objects"
+
+    report = runner.run_stage("Pre-label", max_tasks=2)
+    assert report.moved_total == 2
+    with pytest.raises(ValidationError, match="has no agent"):
+        runner.run_stage("Review")
+
+
+def test_polling_picks_up_tasks_added_later(
+    client: annotask.Client, make_project: MakeProject, tmp_path: object
+) -> None:
+    project = make_project(1)
+    runner = Runner(project.project_hash, client=client)
+    passes = []
+
+    @runner.stage("Pre-label")
+    def route() -> str:
+        return "empty"
+
+    def stop_after_two(r: object) -> None:
+        passes.append(1)
+
+    original_sleep = time.sleep
+
+    def fake_sleep(seconds: float) -> None:
+        if len(passes) >= 1:
+            raise KeyboardInterrupt
+        passes.append(1)
+        project.datasets[0].add_items({_text(tmp_path): {}})
+        original_sleep(min(seconds, 0.01))
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(time, "sleep", fake_sleep)
+        with pytest.raises(KeyboardInterrupt):
+            runner(refresh_every=1)
+    assert _stages(project) == Counter({"Annotate": 2})
+
+
+def _text(folder: object) -> str:
+    from pathlib import Path  # noqa: PLC0415
+
+    path = Path(str(folder)) / "late.txt"
+    path.write_text("late\n")
+    return str(path)
