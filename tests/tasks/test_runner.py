@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
@@ -400,8 +401,9 @@ def test_a_task_whose_lease_was_lost_is_not_committed(
             time.sleep(0.4)  # the lease expires meanwhile; another runner takes the task
             with client.store.write() as conn:
                 now = time.time()
+                uuids = [str(task.uuid)]
                 taken = task_store.claim(
-                    conn, str(stage.uuid), [str(task.uuid)], owner="other", expires_at=now + 60, now=now
+                    conn, str(stage.uuid), uuids, owner="other", expires_at=now + 60, now=now
                 )
             assert taken
         return "empty"
@@ -532,38 +534,30 @@ def test_run_stage_runs_one_stage_once(client: annotask.Client, make_project: Ma
 
 
 def test_polling_picks_up_tasks_added_later(
-    client: annotask.Client, make_project: MakeProject, tmp_path: object
+    client: annotask.Client, make_project: MakeProject, tmp_path: Path
 ) -> None:
     project = make_project(1)
     runner = Runner(project.project_hash, client=client)
-    passes = []
+    naps: list[float] = []
 
     @runner.stage("Pre-label")
     def route() -> str:
         return "empty"
 
-    def stop_after_two(r: object) -> None:
-        passes.append(1)
+    real_sleep = time.sleep
 
-    original_sleep = time.sleep
-
-    def fake_sleep(seconds: float) -> None:
-        if len(passes) >= 1:
+    def nap(seconds: float) -> None:
+        naps.append(seconds)
+        if len(naps) > 1:
             raise KeyboardInterrupt
-        passes.append(1)
-        project.datasets[0].add_items({_text(tmp_path): {}})
-        original_sleep(min(seconds, 0.01))
+        late = tmp_path / "late.txt"
+        late.write_text("late\n")
+        project.datasets[0].add_items([late])
+        real_sleep(0)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(time, "sleep", fake_sleep)
+        mp.setattr(time, "sleep", nap)
         with pytest.raises(KeyboardInterrupt):
             runner(refresh_every=1)
     assert _stages(project) == Counter({"Annotate": 2})
-
-
-def _text(folder: object) -> str:
-    from pathlib import Path  # noqa: PLC0415
-
-    path = Path(str(folder)) / "late.txt"
-    path.write_text("late\n")
-    return str(path)
+    assert 0 < naps[0] <= 1
