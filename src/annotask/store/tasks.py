@@ -146,9 +146,12 @@ def insert_tasks(
 
 
 def _task_select() -> Select[Any]:
-    return select(tasks, storage_items.c.name.label("data_title")).join(
-        storage_items, storage_items.c.uuid == tasks.c.data_hash
-    )
+    # Columns in TaskRecord's field order, so that rows build records positionally (fast).
+    columns = [
+        storage_items.c.name.label("data_title") if name == "data_title" else tasks.c[name]
+        for name in TaskRecord.__dataclass_fields__
+    ]
+    return select(*columns).join(storage_items, storage_items.c.uuid == tasks.c.data_hash)
 
 
 def _filtered(query: Select[Any], project_uuid: str, flt: TaskFilter) -> Select[Any]:
@@ -181,7 +184,7 @@ def list_tasks(
     )
     if limit is not None:
         query = query.limit(limit)
-    return [TaskRecord(**r._mapping) for r in conn.execute(query)]
+    return [TaskRecord(*r) for r in conn.execute(query)]
 
 
 def find_task_project(conn: Connection, task_uuid: str) -> str | None:
@@ -332,35 +335,36 @@ def move_tasks(conn: Connection, moves: Sequence[Move]) -> int:
     if not moves:
         return 0
     now = utcnow()
-    result = conn.execute(
-        update(tasks)
-        .where(tasks.c.uuid == bindparam("_uuid"), tasks.c.stage_uuid == bindparam("_from"))
-        .values(
-            stage_uuid=bindparam("_to"),
-            status=bindparam("_status"),
-            assignee=bindparam("_assignee"),
-            lease_owner=None,
-            lease_expires_at=None,
-            attempts=0,
-            last_error=None,
-            retry_after=None,
-            updated_at=now,
-            last_actioned_by=bindparam("_actor"),
-        ),
-        [
-            {
-                "_uuid": m.task_uuid,
-                "_from": m.from_stage,
-                "_to": m.to_stage,
-                "_status": m.status,
-                "_assignee": m.assignee,
-                "_actor": m.actor,
-            }
-            for m in moves
-        ],
-    )
+    # Moves that differ only in their task share one UPDATE … WHERE uuid IN (…).
+    groups: dict[tuple[str, str, str, str | None, str], list[str]] = {}
+    for m in moves:
+        key = (m.from_stage, m.to_stage, m.status, m.assignee, m.actor)
+        groups.setdefault(key, []).append(m.task_uuid)
+    moved = 0
+    for (from_stage, to_stage, status, assignee, actor), uuids in groups.items():
+        for start in range(0, len(uuids), _CHUNK):
+            result = conn.execute(
+                update(tasks)
+                .where(
+                    tasks.c.uuid.in_(uuids[start : start + _CHUNK]),
+                    tasks.c.stage_uuid == from_stage,
+                )
+                .values(
+                    stage_uuid=to_stage,
+                    status=status,
+                    assignee=assignee,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    attempts=0,
+                    last_error=None,
+                    retry_after=None,
+                    updated_at=now,
+                    last_actioned_by=actor,
+                )
+            )
+            moved += int(result.rowcount)
     insert_events(conn, moves, now)
-    return int(result.rowcount)
+    return moved
 
 
 def insert_events(conn: Connection, moves: Iterable[Move], at: Any = None) -> None:
