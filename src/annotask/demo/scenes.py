@@ -156,9 +156,7 @@ def background(width: int, height: int, top: RGB, bottom: RGB, seed: int) -> NDA
     t = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
     gradient = np.asarray(top, np.float32) * (1 - t) + np.asarray(bottom, np.float32) * t
     coarse = rng.normal(0.0, 1.0, (height // 48 + 2, width // 48 + 2)).astype(np.float32)
-    blotches = np.asarray(
-        Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC)
-    )
+    blotches = np.asarray(Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC))
     ys, xs = np.mgrid[0:height, 0:width]
     stripes = 3.0 * np.sin(2 * np.pi * (xs + 0.5 * ys) / 23.0)
     grain = rng.integers(-5, 6, (height, width))
