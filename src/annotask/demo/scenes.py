@@ -29,6 +29,7 @@ __all__ = [
     "SCENES",
     "Shape",
     "background",
+    "media_file_names",
     "render_scene",
     "video_shapes",
     "write_demo_media",
@@ -42,6 +43,7 @@ SCENE_SIZE = (480, 360)
 VIDEO_SIZE = (320, 240)
 VIDEO_FRAMES = 60
 VIDEO_FPS = 30
+VIDEO_NAME = "shapes_video.mp4"
 _SHADOW_OFFSET = (5, 6)  # pixels right and down
 _SHADOW_RGB = (70, 72, 78)
 
@@ -206,6 +208,11 @@ def video_shapes(frame: int) -> tuple[Shape, ...]:
     return tuple(shapes)
 
 
+def media_file_names() -> list[str]:
+    """The names of the files :func:`write_demo_media` writes, in the order it writes them."""
+    return [*PHOTOS, *SCENES, VIDEO_NAME]
+
+
 def write_demo_media(folder: Path) -> DemoManifest:
     """Write the photos, the rendered scenes and the video into ``folder``; say what was written.
 
@@ -259,7 +266,7 @@ def _write_scenes(folder: Path) -> list[DemoMedia]:
 
 def _write_video(folder: Path) -> DemoMedia:
     width, height = VIDEO_SIZE
-    path = folder / "shapes_video.mp4"
+    path = folder / VIDEO_NAME
     backdrop = background(width, height, (200, 204, 196), (120, 126, 136), seed=99)
     truth: dict[int, tuple[TruthBox, ...]] = {}
     with av.open(str(path), "w") as container:
