@@ -1,0 +1,163 @@
+"""The queue runner: task specs in, completion results out; stale and repeated specs."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+import annotask
+from annotask import AgentTask, ReviewTask
+from annotask.labels import ClassificationInstance, LabelRow
+from annotask.tasks import QueueRunner, TaskAgentReturnStruct, TaskCompletionResult
+from tests.tasks.conftest import MakeProject
+
+
+def _specs(runner: QueueRunner) -> list[str]:
+    return [t.model_dump_json() for s in runner.get_agent_stages() for t in s.get_tasks()]
+
+
+def test_one_spec_gives_one_result(client: annotask.Client, make_project: MakeProject) -> None:
+    project = make_project(2)
+    runner = QueueRunner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        return "has objects"
+
+    spec = _specs(runner)[0]
+    result = TaskCompletionResult.model_validate_json(route(spec))
+    stage = project.workflow.get_stage(name="Pre-label")
+    pathway = stage.get_pathway(name="has objects")
+    assert result.success and result.error is None
+    assert result.pathway == pathway.uuid and result.pathway_name == "has objects"
+    assert result.stage_uuid == stage.uuid
+    assert Counter(e.to_stage for e in project.events()) == {"Review": 1}
+
+
+def test_many_specs_give_one_result_each_in_order(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(5)
+    runner = QueueRunner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str | None:
+        if task.data_title == "item-0001.txt":
+            raise RuntimeError("cannot read it")
+        return None if task.data_title == "item-0002.txt" else "empty"
+
+    specs = list(reversed(_specs(runner)))
+    results = [TaskCompletionResult.model_validate_json(r) for r in route(specs)]
+    titles = [annotask.WorkflowTask.model_validate_json(s).data_title for s in specs]
+    assert [str(r.task_uuid) for r in results] == [
+        str(annotask.WorkflowTask.model_validate_json(s).uuid) for s in specs
+    ]
+    by_title = dict(zip(titles, results, strict=True))
+    assert not by_title["item-0001.txt"].success
+    assert "RuntimeError: cannot read it" in (by_title["item-0001.txt"].error or "")
+    assert "Traceback" in (by_title["item-0001.txt"].error or "")
+    assert by_title["item-0002.txt"].success and by_title["item-0002.txt"].pathway is None
+    assert sum(r.pathway_name == "empty" for r in results) == 3
+    stays = project.list_tasks(stage="Pre-label")
+    assert sorted(t.data_title for t in stays) == ["item-0001.txt", "item-0002.txt"]
+    assert all(t.lease_owner is None for t in stays)
+
+
+def test_a_spec_delivered_twice_moves_its_task_once(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = QueueRunner(project.project_hash, client=client)
+    calls = []
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        calls.append(task.uuid)
+        return "has objects"
+
+    (spec,) = _specs(runner)
+    first = TaskCompletionResult.model_validate_json(route(spec))
+    second = TaskCompletionResult.model_validate_json(route(spec))
+    assert first.success and not second.success
+    assert "no longer in stage 'Pre-label'; it is now in 'Review'" in (second.error or "")
+    assert len(calls) == 1 and len(project.events()) == 1
+
+
+def test_a_spec_for_a_task_a_person_moved_changes_nothing(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = QueueRunner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        raise AssertionError("must not run")
+
+    (spec,) = _specs(runner)
+    (task,) = project.list_tasks()
+    task.move("Review")
+    review = project.get_task(task.uuid)
+    assert isinstance(review, ReviewTask)
+    result = TaskCompletionResult.model_validate_json(route(spec))
+    assert not result.success and "it is now in 'Review'" in (result.error or "")
+    assert [e.action for e in project.events()] == ["move"]
+
+
+def test_will_set_priority_is_honoured(client: annotask.Client, make_project: MakeProject) -> None:
+    project = make_project(2)
+    runner = QueueRunner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label", will_set_priority=True)
+    def rank() -> TaskAgentReturnStruct:
+        return TaskAgentReturnStruct(pathway=None, label_row_priority=0.0)
+
+    rank(_specs(runner))
+    assert {t.priority for t in project.list_tasks()} == {0.0}
+
+
+def test_labels_from_a_queue_agent_commit_with_the_move(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = QueueRunner(project.project_hash, client=client)
+    weather = project.ontology.get_classification("weather")
+
+    @runner.stage("Pre-label")
+    def classify(lr: LabelRow) -> TaskAgentReturnStruct:
+        instance = ClassificationInstance(weather)
+        instance.set_for_frames(frames=0)
+        instance.set_answer("sunny")
+        lr.add_classification_instance(instance)
+        return TaskAgentReturnStruct("has objects", lr, 0.3)
+
+    (result,) = classify(_specs(runner))
+    assert TaskCompletionResult.model_validate_json(result).success
+    (row,) = project.list_label_rows()
+    assert row.version == 1 and row.priority == 0.3
+
+
+def test_bad_specs_are_reported_not_raised(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = QueueRunner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route() -> str:
+        return "empty"
+
+    (bad,) = [TaskCompletionResult.model_validate_json(r) for r in route(["{not json"])]
+    assert not bad.success and "not a task spec" in (bad.error or "")
+
+
+def test_a_queue_runner_needs_an_agent_stage(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = QueueRunner(project.project_hash, client=client)
+    with pytest.raises(annotask.ValidationError, match="agent stages are 'Pre-label'"):
+
+        @runner.stage("Annotate")
+        def route() -> str:
+            return "submit"
