@@ -71,7 +71,7 @@ def test_parameters_are_injected_by_type_and_by_depends(
         me: Client,
         title: Annotated[str, Depends(title_of)],
         settings: Settings = Depends(),  # noqa: B008 - the reference API's style
-        number: int = Depends(doubled),  # noqa: B008
+        number: int = Depends(doubled),
     ) -> str:
         seen.update(
             proj=proj.project_hash,
@@ -189,7 +189,7 @@ def test_a_nested_uninjectable_parameter_names_the_dependency(client: annotask.C
     def needs_text(text: str) -> str:
         return text
 
-    with pytest.raises(ValidationError, match="parameter 'text' of .*needs_text"):
+    with pytest.raises(ValidationError, match=r"parameter 'text' of .*needs_text"):
 
         @runner.stage("Pre-label")
         def agent(value: Annotated[str, Depends(needs_text)]) -> str:
