@@ -282,3 +282,14 @@ def test_s3_image_is_probed_with_storage_options(
         30,
     )
     assert list(private_tmp.iterdir()) == []
+
+
+def test_a_user_who_may_not_add_items_is_refused_before_anything_is_fetched(
+    client: annotask.Client, http_root: tuple[str, Path], private_tmp: Path
+) -> None:
+    dataset = client.create_dataset("d")
+    dataset.add_member("rita", "reviewer")
+    rita = client.as_user("rita").get_dataset(dataset.dataset_hash)
+    with pytest.raises(annotask.AuthorizationError, match="does not allow edit items"):
+        rita.add_items([f"{http_root[0]}/absent.png"])
+    assert list(private_tmp.iterdir()) == []
