@@ -35,9 +35,11 @@ __all__ = [
     "Move",
     "TaskFilter",
     "claim",
+    "claim_next",
     "claimable_uuids",
     "clear_failures",
     "count_by_stage",
+    "count_claimable",
     "extend_leases",
     "find_task_project",
     "held_by",
@@ -228,6 +230,12 @@ def claimable_uuids(
     return [str(r.uuid) for r in conn.execute(query)]
 
 
+def count_claimable(conn: Connection, stage_uuid: str, now: float) -> int:
+    """How many tasks of a stage nobody holds (and none waits out a backoff)."""
+    query = select(func.count()).select_from(tasks).where(_claimable(stage_uuid, now))
+    return int(conn.execute(query).scalar_one())
+
+
 def claim(
     conn: Connection,
     stage_uuid: str,
@@ -264,6 +272,42 @@ def claim(
         )
         leases.update({u: Lease(owner, token, expires_at) for u, token in free.items()})
     return leases
+
+
+def claim_next(
+    conn: Connection,
+    stage_uuid: str,
+    limit: int,
+    *,
+    owner: str,
+    expires_at: float,
+    now: float,
+) -> dict[str, Lease]:
+    """Lease up to ``limit`` claimable tasks of a stage, highest priority first, in one
+    statement; return their leases.
+
+    On PostgreSQL rows that another transaction is claiming are skipped (``SKIP LOCKED``),
+    so runners sharing a stage take disjoint batches without waiting for each other.
+    """
+    chosen = (
+        select(tasks.c.uuid)
+        .where(_claimable(stage_uuid, now))
+        .order_by(tasks.c.priority.desc(), tasks.c.created_at, tasks.c.uuid)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True)
+    result = conn.execute(
+        update(tasks)
+        .where(tasks.c.uuid.in_(chosen.scalar_subquery()))
+        .values(
+            lease_owner=owner,
+            lease_token=tasks.c.lease_token + 1,
+            lease_expires_at=expires_at,
+        )
+        .returning(tasks.c.uuid, tasks.c.lease_token)
+    )
+    return {str(r.uuid): Lease(owner, int(r.lease_token), expires_at) for r in result}
 
 
 def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now: float) -> set[str]:

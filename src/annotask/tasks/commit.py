@@ -23,12 +23,13 @@ from annotask.tasks.outcome import CommitStatus, OutcomeKind, TaskOutcome
 from annotask.workflow import StageType, TaskStatus
 from annotask.workflow.context import Action, Context
 
-__all__ = ["commit_outcomes"]
+__all__ = ["mark_committed", "write_outcomes"]
 
 logger = logging.getLogger(__name__)
 
 
-def commit_outcomes(
+def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in order
+    conn: Connection,
     ctx: Context,
     project_uuid: str,
     stage_uuid: str,
@@ -39,32 +40,41 @@ def commit_outcomes(
     destination_types: Mapping[str, StageType],
     extend: Mapping[str, task_store.Lease] | None = None,
     extend_to: float | None = None,
-) -> None:
-    """Commit ``outcomes`` in one transaction; set each outcome's ``status``.
+    release_stays: bool = True,
+) -> list[TaskOutcome]:
+    """Write ``outcomes`` in the caller's write transaction; return those that will land.
 
-    ``extend`` are leases of tasks still being worked on: their expiry moves to
-    ``extend_to`` in the same transaction.
+    Outcomes refused here get their ``status`` now; call :func:`mark_committed` with the
+    returned ones once the transaction has committed. ``extend`` are leases of tasks still
+    being worked on: their expiry moves to ``extend_to`` in the same transaction.
     """
-    with ctx.store.write() as conn:
-        now = time.time()
-        mine = {o.task_uuid: leases[o.task_uuid] for o in outcomes}
-        held = task_store.held_by(conn, stage_uuid, mine, now)
-        live = []
-        for outcome in outcomes:
-            if outcome.task_uuid in held:
-                live.append(outcome)
-            else:
-                outcome.status = CommitStatus.LOST
-                outcome.message = (
-                    f"task {outcome.task_uuid} was not committed: this runner's lease on it "
-                    "was lost (it expired, or the task was moved meanwhile)"
-                )
-                logger.warning("%s", outcome.message)
-        _refuse_unauthorised_items(conn, ctx, live)
-        _refuse_stale_labels(conn, live)
-        _write(conn, ctx, project_uuid, stage_uuid, live, leases, destination_types, stage_names)
-        if extend and extend_to is not None:
-            task_store.extend_leases(conn, extend, extend_to)
+    now = time.time()
+    mine = {o.task_uuid: leases[o.task_uuid] for o in outcomes}
+    held = task_store.held_by(conn, stage_uuid, mine, now)
+    live = []
+    for outcome in outcomes:
+        if outcome.task_uuid in held:
+            live.append(outcome)
+        else:
+            outcome.status = CommitStatus.LOST
+            outcome.message = (
+                f"task {outcome.task_uuid} was not committed: this runner's lease on it "
+                "was lost (it expired, or the task was moved meanwhile)"
+            )
+            logger.warning("%s", outcome.message)
+    _refuse_unauthorised_items(conn, ctx, live)
+    _refuse_stale_labels(conn, live)
+    _write(conn, ctx, project_uuid, stage_uuid, live, leases, destination_types, stage_names)
+    if release_stays:
+        stays = {o.task_uuid: leases[o.task_uuid] for o in live if o.kind is OutcomeKind.STAY}
+        task_store.release(conn, stays)
+    if extend and extend_to is not None:
+        task_store.extend_leases(conn, extend, extend_to)
+    return live
+
+
+def mark_committed(live: Sequence[TaskOutcome]) -> None:
+    """Set the status of outcomes whose transaction committed."""
     for outcome in live:
         if outcome.status is None:
             outcome.status = _status_of(outcome)
@@ -173,6 +183,3 @@ def _write(  # noqa: PLR0917 - one call site inside commit_outcomes
         if o.kind is OutcomeKind.FAIL
     ]
     task_store.record_failures(conn, failures, leases)
-    task_store.release(
-        conn, {o.task_uuid: leases[o.task_uuid] for o in live if o.kind is OutcomeKind.STAY}
-    )

@@ -126,7 +126,8 @@ class QueueRunner(RunnerBase):
         outcomes: list[TaskOutcome] = []
         try:
             outcomes = [run_task(env, binding, res, num_retries=0) for res in loaded]
-            self.commit(env, binding, outcomes, leases)
+            if outcomes:
+                self.commit(env, binding, outcomes, leases)
         except BaseException:
             done = {o.task_uuid for o in outcomes if o.status is not None}
             self.release({u: lease for u, lease in leases.items() if u not in done})

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Connection
+
 from annotask.client import Client, Project
 from annotask.errors import NotFoundError, ValidationError
 from annotask.store import catalog, default_url
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
-from annotask.tasks.commit import commit_outcomes
+from annotask.tasks.commit import mark_committed, write_outcomes
 from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources
 from annotask.tasks.injection import Call, compile_plan
 from annotask.tasks.models import LabelRowInitialiseLabelsArgs, LabelRowMetadataIncludeArgs
@@ -192,21 +194,32 @@ class RunnerBase:
 
     # batches --------------------------------------------------------------------------------
     def claim_and_load(
-        self, env: RunEnv, binding: AgentBinding, uuids: Sequence[str]
+        self, env: RunEnv, binding: AgentBinding, uuids: Sequence[str] | int
     ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
-        """Lease what is still free of ``uuids`` and load those tasks' resources, in one
-        transaction: one query for the tasks, one for label rows, one for storage items."""
-        now = time.time()
+        """Lease tasks and load their resources, in one transaction: one query for the
+        tasks, one for label rows, one for storage items.
+
+        ``uuids`` names the tasks wanted (those still free are leased), or is a number: that
+        many of the stage's claimable tasks, highest priority first.
+        """
         with self.client.store.write() as conn:
-            leases = task_store.claim(
-                conn,
-                str(binding.stage.uuid),
-                uuids,
-                owner=self.owner,
-                expires_at=now + self.lease_seconds,
-                now=now,
+            return self._claim_and_load(conn, env, binding, uuids)
+
+    def _claim_and_load(
+        self, conn: Connection, env: RunEnv, binding: AgentBinding, uuids: Sequence[str] | int
+    ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
+        now = time.time()
+        stage_uuid = str(binding.stage.uuid)
+        expires_at = now + self.lease_seconds
+        if isinstance(uuids, int):
+            leases = task_store.claim_next(
+                conn, stage_uuid, uuids, owner=self.owner, expires_at=expires_at, now=now
             )
-            loaded = self._load(conn, env, binding, list(leases)) if leases else []
+        else:
+            leases = task_store.claim(
+                conn, stage_uuid, uuids, owner=self.owner, expires_at=expires_at, now=now
+            )
+        loaded = self._load(conn, env, binding, list(leases)) if leases else []
         return leases, loaded
 
     def load(self, env: RunEnv, binding: AgentBinding, uuids: Sequence[str]) -> list[TaskResources]:
@@ -215,7 +228,7 @@ class RunnerBase:
             return self._load(conn, env, binding, uuids)
 
     def _load(
-        self, conn: Any, env: RunEnv, binding: AgentBinding, uuids: Sequence[str]
+        self, conn: Connection, env: RunEnv, binding: AgentBinding, uuids: Sequence[str]
     ) -> list[TaskResources]:
         project_hash = env.project.project_hash
         records = task_store.list_tasks(
@@ -248,22 +261,37 @@ class RunnerBase:
         outcomes: Sequence[TaskOutcome],
         leases: dict[str, task_store.Lease],
         pending: dict[str, task_store.Lease] | None = None,
-    ) -> None:
-        """Commit finished outcomes (and extend the leases of ``pending`` tasks)."""
-        if not outcomes and not pending:
-            return
+        *,
+        release_stays: bool = True,
+        then_claim: int | None = None,
+    ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
+        """Commit finished outcomes (and extend the leases of ``pending`` tasks).
+
+        With ``release_stays=False`` tasks the agent left in place keep their lease (the
+        caller releases them later, so that one pass does not claim them again). With
+        ``then_claim``, the next batch of that many tasks is claimed and loaded in the same
+        transaction, and returned.
+        """
         workflow = binding.stage.workflow
-        commit_outcomes(
-            self.client.ctx,
-            env.project.project_hash,
-            str(binding.stage.uuid),
-            outcomes,
-            leases,
-            stage_names=env.stage_names,
-            destination_types={str(s.uuid): s.stage_type for s in workflow.stages},
-            extend=pending,
-            extend_to=time.time() + self.lease_seconds,
-        )
+        with self.client.store.write() as conn:
+            live = write_outcomes(
+                conn,
+                self.client.ctx,
+                env.project.project_hash,
+                str(binding.stage.uuid),
+                outcomes,
+                leases,
+                stage_names=env.stage_names,
+                destination_types={str(s.uuid): s.stage_type for s in workflow.stages},
+                extend=pending,
+                extend_to=time.time() + self.lease_seconds,
+                release_stays=release_stays,
+            )
+            claimed = (
+                self._claim_and_load(conn, env, binding, then_claim) if then_claim else ({}, [])
+            )
+        mark_committed(live)
+        return claimed
 
     def release(self, leases: dict[str, task_store.Lease]) -> None:
         """Give back leases of tasks this runner will not work on after all."""

@@ -13,9 +13,9 @@ from uuid import UUID
 
 from annotask.errors import ValidationError
 from annotask.store import tasks as task_store
-from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, run_task
+from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources, run_task
 from annotask.tasks.models import LabelRowInitialiseLabelsArgs, LabelRowMetadataIncludeArgs
-from annotask.tasks.outcome import TaskOutcome
+from annotask.tasks.outcome import CommitStatus, TaskOutcome
 from annotask.tasks.progress import LogProgress, RunProgress, progress_for_terminal
 from annotask.tasks.report import RunReport, StageReport
 from annotask.tasks.runner.runner_base import RunnerBase, caller_names, chunks
@@ -195,96 +195,151 @@ class SequentialRunner(RunnerBase):
         cap: int | None,
         dry_run: bool,
     ) -> StageReport:
-        report = StageReport(binding.stage.name)
-        started = time.monotonic()
-        with self.client.store.read() as conn:
-            uuids = task_store.claimable_uuids(conn, str(binding.stage.uuid), time.time(), cap)
-        progress.start(report, len(uuids))
+        stage_pass = _StagePass(self, env, binding, progress, num_retries)
         try:
-            for chunk in chunks(uuids, task_batch_size):
-                if dry_run:
-                    loaded = self.load(env, binding, chunk)
-                    report.plan(run_task(env, binding, res, num_retries) for res in loaded)
-                else:
-                    self._run_batch(
-                        env=env,
-                        binding=binding,
-                        chunk=chunk,
-                        num_retries=num_retries,
-                        report=report,
-                        progress=progress,
-                        started=started,
-                    )
-                report.seconds = time.monotonic() - started
-                progress.update(report)
+            if dry_run:
+                stage_pass.plan(task_batch_size, cap)
+            else:
+                stage_pass.run(task_batch_size, cap)
         finally:
-            report.seconds = time.monotonic() - started
-            progress.finish(report)
-        return report
+            stage_pass.finish()
+        return stage_pass.report
 
-    def _run_batch(
+
+class _StagePass:
+    """One pass over one stage: claim batches until the stage is empty (or the cap is hit).
+
+    Tasks the agent leaves in place keep their lease until the pass ends, so the pass does
+    not claim them again; they are released together at the end.
+    """
+
+    def __init__(
         self,
-        *,
+        runner: SequentialRunner,
         env: RunEnv,
         binding: AgentBinding,
-        chunk: Any,
-        num_retries: int,
-        report: StageReport,
         progress: RunProgress,
-        started: float,
+        num_retries: int,
     ) -> None:
-        leases, loaded = self.claim_and_load(env, binding, chunk)
+        self.runner = runner
+        self.env = env
+        self.binding = binding
+        self.progress = progress
+        self.num_retries = num_retries
+        self.report = StageReport(binding.stage.name)
+        self.started = time.monotonic()
+        self.stays: dict[str, task_store.Lease] = {}
+        with runner.client.store.read() as conn:
+            self.waiting = task_store.count_claimable(conn, str(binding.stage.uuid), time.time())
+        progress.start(self.report, self.waiting)
+
+    def plan(self, batch_size: int, cap: int | None) -> None:
+        """Dry run: read the claimable tasks, run the agents, keep the outcomes unsaved."""
+        with self.runner.client.store.read() as conn:
+            uuids = task_store.claimable_uuids(conn, str(self.binding.stage.uuid), time.time(), cap)
+        for chunk in chunks(uuids, batch_size):
+            loaded = self.runner.load(self.env, self.binding, chunk)
+            self.report.plan(
+                run_task(self.env, self.binding, res, self.num_retries) for res in loaded
+            )
+            self._tick()
+
+    def run(self, batch_size: int, cap: int | None) -> None:
+        """Claim, run and commit batches until nothing claimable is left.
+
+        Each batch's final commit claims the next batch in the same transaction.
+        """
+        attempted = 0
+
+        def next_limit() -> int:
+            return batch_size if cap is None else min(batch_size, cap - attempted)
+
+        leases, loaded = self.runner.claim_and_load(self.env, self.binding, next_limit())
+        while leases:
+            attempted += len(loaded)
+            leases, loaded = self._batch(leases, loaded, next_limit())
+            self._tick()
+
+    def _batch(
+        self, leases: dict[str, task_store.Lease], loaded: list[TaskResources], then_claim: int
+    ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
+        runner = self.runner
         pending = dict(leases)
         finished: list[TaskOutcome] = []
         last_commit = time.monotonic()
         try:
             for resources in loaded:
-                finished.append(run_task(env, binding, resources, num_retries))
+                finished.append(run_task(self.env, self.binding, resources, self.num_retries))
                 del pending[resources.task.uuid]
-                if time.monotonic() - last_commit >= self.flush_every_s and pending:
-                    self.commit(env, binding, finished, leases, pending)
-                    report.add(finished)
+                if time.monotonic() - last_commit >= runner.flush_every_s and pending:
+                    self._commit(finished, leases, pending)
                     finished = []
                     last_commit = time.monotonic()
-                    report.seconds = last_commit - started
-                    progress.update(report)
-            self.commit(env, binding, finished, leases)
-            report.add(finished)
+                    self._tick()
+            claimed = self._commit(finished, leases, {}, then_claim)
             finished = []
+            return claimed
         finally:
             if finished or pending:
-                self._settle_interrupted(
-                    env, binding, finished, leases, pending=pending, report=report
-                )
+                self._settle_interrupted(finished, leases, pending)
+
+    def _commit(
+        self,
+        finished: list[TaskOutcome],
+        leases: dict[str, task_store.Lease],
+        pending: dict[str, task_store.Lease],
+        then_claim: int = 0,
+    ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
+        claimed = self.runner.commit(
+            self.env,
+            self.binding,
+            finished,
+            leases,
+            pending,
+            release_stays=False,
+            then_claim=then_claim,
+        )
+        self.report.add(finished)
+        self.stays.update(
+            {o.task_uuid: leases[o.task_uuid] for o in finished if o.status is CommitStatus.STAYED}
+        )
+        return claimed
+
+    def _tick(self) -> None:
+        self.report.seconds = time.monotonic() - self.started
+        self.progress.update(self.report)
 
     def _settle_interrupted(
         self,
-        env: RunEnv,
-        binding: AgentBinding,
         finished: list[TaskOutcome],
         leases: dict[str, task_store.Lease],
-        *,
         pending: dict[str, task_store.Lease],
-        report: StageReport,
     ) -> None:
         """On an interruption, commit what finished and release the rest."""
         try:
-            self.commit(env, binding, finished, leases)
-            report.add(finished)
-            self.release(pending)
+            self._commit(finished, leases, {})
+            self.runner.release(pending)
             logger.warning(
                 "stage %r interrupted: committed %d finished task(s), released %d",
-                binding.stage.name,
+                self.binding.stage.name,
                 len(finished),
                 len(pending),
             )
         except Exception:
             logger.exception(
                 "stage %r: could not settle after an interruption; %d lease(s) expire in %.0f s",
-                binding.stage.name,
+                self.binding.stage.name,
                 len(pending),
-                self.lease_seconds,
+                self.runner.lease_seconds,
             )
+
+    def finish(self) -> None:
+        """Release the tasks left in place and close the stage's progress."""
+        try:
+            self.runner.release(self.stays)
+        finally:
+            self.report.seconds = time.monotonic() - self.started
+            self.progress.finish(self.report)
 
 
 Runner = SequentialRunner
