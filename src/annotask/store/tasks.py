@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from annotask.store.clock import utcnow
+from annotask.store.notifications import notify_stages
 from annotask.store.records import EventRecord, TaskRecord
 from annotask.store.schema import label_rows, storage_items, task_events, tasks
 
@@ -144,6 +145,7 @@ def insert_tasks(
         )
     conn.execute(insert(label_rows), label_row_rows)
     conn.execute(insert(tasks), task_rows)
+    notify_stages(conn, [stage_uuid])
     return len(task_rows)
 
 
@@ -408,6 +410,7 @@ def move_tasks(conn: Connection, moves: Sequence[Move]) -> int:
             )
             moved += int(result.rowcount)
     insert_events(conn, moves, now)
+    notify_stages(conn, {m.to_stage for m in moves})
     return moved
 
 

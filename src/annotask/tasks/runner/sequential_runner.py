@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ from uuid import UUID
 
 from annotask.errors import ValidationError
 from annotask.store import tasks as task_store
+from annotask.store.notifications import TaskListener
 from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources, run_task
 from annotask.tasks.models import LabelRowInitialiseLabelsArgs, LabelRowMetadataIncludeArgs
 from annotask.tasks.outcome import CommitStatus, TaskOutcome
@@ -54,6 +56,7 @@ class SequentialRunner(RunnerBase):
     ) -> None:
         super().__init__(project_hash, client=client, lease_seconds=lease_seconds, backoff=backoff)
         self.pre_execution_callback = pre_execution_callback
+        self._stop = threading.Event()
         self.progress: RunProgress | None = None
         """How progress is shown; by default Rich bars on a terminal, log lines otherwise."""
 
@@ -101,8 +104,10 @@ class SequentialRunner(RunnerBase):
     ) -> RunReport:
         """Run every agent stage until it is empty; with ``refresh_every``, poll forever.
 
-        Polls start ``refresh_every`` seconds apart (or right away when a pass took longer).
-        Ctrl-C commits what finished, releases the rest and raises KeyboardInterrupt.
+        Polls start ``refresh_every`` seconds apart (or right away when a pass took longer);
+        on PostgreSQL a poll also starts as soon as tasks enter one of the agent stages.
+        :meth:`stop` (from another thread) ends polling after the current pass. Ctrl-C
+        commits what finished, releases the rest and raises KeyboardInterrupt.
         ``dry_run`` runs the agents and reports what each task would get, committing nothing.
         """
         _check_options(refresh_every, num_retries, task_batch_size, max_tasks_per_stage)
@@ -112,12 +117,19 @@ class SequentialRunner(RunnerBase):
             self.pre_execution_callback(self)
         env = self.environment(project)
         report = RunReport()
-        with self.progress or (LogProgress() if dry_run else progress_for_terminal()) as progress:
-            while True:
-                started = time.monotonic()
-                for binding in bindings:
-                    report.stages.append(
-                        self._run_pass(
+        self._stop.clear()
+        listener = (
+            None
+            if refresh_every is None
+            else TaskListener(self.client.store, [str(b.stage.uuid) for b in bindings], self._stop)
+        )
+        progress_shown = self.progress or (LogProgress() if dry_run else progress_for_terminal())
+        try:
+            with progress_shown as progress:
+                while True:
+                    started = time.monotonic()
+                    for binding in bindings:
+                        stage_report = self._run_pass(
                             env,
                             binding,
                             progress,
@@ -126,10 +138,19 @@ class SequentialRunner(RunnerBase):
                             cap=max_tasks_per_stage,
                             dry_run=dry_run,
                         )
-                    )
-                if refresh_every is None:
-                    return report
-                time.sleep(max(0.0, started + refresh_every - time.monotonic()))
+                        report.stages.append(stage_report)
+                        del report.stages[:-_KEPT_STAGE_REPORTS]
+                    if listener is None or refresh_every is None or self._stop.is_set():
+                        return report
+                    if listener.wait(started + refresh_every - time.monotonic()):
+                        logger.debug("woken by new tasks")
+        finally:
+            if listener is not None:
+                listener.close()
+
+    def stop(self) -> None:
+        """Make a polling run return after its current pass (safe from any thread)."""
+        self._stop.set()
 
     def run_stage(
         self,
@@ -343,6 +364,9 @@ class _StagePass:
 
 
 Runner = SequentialRunner
+
+_KEPT_STAGE_REPORTS = 1000
+"""A polling run keeps the reports of its latest stage passes only."""
 
 
 def _check_options(
