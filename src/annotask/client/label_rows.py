@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 
 from annotask.datatypes import DataType
-from annotask.labels import LabelRow, LabelRowMeta, LabelVersion, Ontology
+from annotask.errors import NotFoundError
+from annotask.labels import LabelRow, LabelRowMeta, LabelSaveRequest, LabelVersion, Ontology
 from annotask.labels.document import encode_document
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
@@ -47,20 +48,50 @@ class StoreLabelBackend:
         priority_changed: bool,
     ) -> int:
         """Store the document as the next version (and the priority when it changed)."""
+        request = LabelSaveRequest(label_hash, document, base_version, priority, priority_changed)
+        return self.save_many([request])[label_hash]
+
+    def save_many(self, requests: Sequence[LabelSaveRequest]) -> dict[str, int]:
+        """Store every request as its row's next version, in one transaction, all or none.
+
+        Returns label hash -> new version. A stale request is a :class:`ConflictError`; a
+        label hash that is not a row of this project is a :class:`NotFoundError`.
+        """
+        if not requests:
+            return {}
+        hashes = [r.label_hash for r in requests]
         with self._ctx.store.write() as conn:
             self._ctx.require(conn, self._project_hash, Action.LABEL, self._what)
-            stage = self._stage_of(conn, label_hash)
-            save = label_store.LabelSave(label_hash, document, base_version, self._ctx.user, stage)
-            versions = label_store.save_label_rows(conn, [save])
-            if priority_changed and priority is not None:
-                task_store.set_label_priorities(conn, {label_hash: priority})
-        return versions[label_hash]
+            stages = self._stages_of(conn, hashes)
+            saves = [
+                label_store.LabelSave(
+                    r.label_hash, r.document, r.base_version, self._ctx.user, stages[r.label_hash]
+                )
+                for r in requests
+            ]
+            versions = label_store.save_label_rows(conn, saves)
+            priorities = {
+                r.label_hash: r.priority
+                for r in requests
+                if r.priority_changed and r.priority is not None
+            }
+            if priorities:
+                task_store.set_label_priorities(conn, priorities)
+        return versions
 
-    def _stage_of(self, conn: Connection, label_hash: str) -> str | None:
+    def _stages_of(self, conn: Connection, label_hashes: Sequence[str]) -> dict[str, str | None]:
+        """Label hash -> the stage name of its task; NotFoundError for hashes not in the project."""
         rows = label_store.get_label_rows(
-            conn, self._project_hash, label_hashes=[label_hash], with_labels=False
+            conn, self._project_hash, label_hashes=label_hashes, with_labels=False
         )
-        return self._stage_names.get(rows[0].stage_uuid) if rows else None
+        stages = {r.label_hash: self._stage_names.get(r.stage_uuid) for r in rows}
+        missing = [h for h in label_hashes if h not in stages]
+        if missing:
+            raise NotFoundError(
+                f"{self._what} has no label row(s) {', '.join(missing[:5])}"
+                f"{' …' if len(missing) > 5 else ''}; save rows loaded from this project"
+            )
+        return stages
 
     def history(self, label_hash: str) -> list[LabelVersion]:
         """Every saved version, oldest first."""

@@ -41,20 +41,16 @@ def get_label_rows(
     *,
     data_hashes: Collection[str] | None = None,
     label_hashes: Collection[str] | None = None,
+    data_titles: Collection[str] | None = None,
     with_labels: bool = True,
 ) -> list[LabelRowRecord]:
     """Label rows of a project with their storage items and task stage/priority.
 
-    Filtered by data hashes or label hashes (chunked to stay under parameter limits); one
-    query per chunk. ``with_labels=False`` leaves the (possibly large) documents out.
+    Filtered by data hashes, label hashes or data titles (item names; the first filter given
+    applies), chunked to stay under parameter limits; one query per chunk.
+    ``with_labels=False`` leaves the (possibly large) documents out.
     """
-    keys, column = (
-        (list(data_hashes), label_rows.c.data_hash)
-        if data_hashes is not None
-        else (list(label_hashes), label_rows.c.uuid)
-        if label_hashes is not None
-        else (None, None)
-    )
+    keys, column = _filter(data_hashes, label_hashes, data_titles)
     chunks = [None] if keys is None else [keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK)]
     records: list[LabelRowRecord] = []
     for chunk in chunks:
@@ -63,6 +59,21 @@ def get_label_rows(
             query = query.where(column.in_(chunk))
         records.extend(_record(row._mapping, with_labels) for row in conn.execute(query))
     return records
+
+
+def _filter(
+    data_hashes: Collection[str] | None,
+    label_hashes: Collection[str] | None,
+    data_titles: Collection[str] | None,
+) -> tuple[list[str] | None, Any]:
+    for keys, column in (
+        (data_hashes, label_rows.c.data_hash),
+        (label_hashes, label_rows.c.uuid),
+        (data_titles, storage_items.c.name),
+    ):
+        if keys is not None:
+            return list(keys), column
+    return None, None
 
 
 def _label_row_select(with_labels: bool) -> Any:
