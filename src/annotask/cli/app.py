@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from annotask.cli import datasets, db, projects, tasks
+from annotask.cli import datasets, db, exporting, importing, labels, projects, tasks
 from annotask.cli.errors import AnnotaskGroup
 from annotask.cli.session import Session, configure_logging
 
@@ -53,13 +53,16 @@ def _root(
 
 
 def _register(root: typer.Typer) -> None:
-    """Every command and command group of the CLI; later ones (run, labels, export,
-    import, demo, dispatch) are added here the same way, one module each."""
+    """Every command and command group of the CLI; later ones (run, demo, dispatch) are
+    added here the same way, one module each."""
     root.command("init")(db.init)
     root.add_typer(db.app, name="db")
     root.add_typer(datasets.app, name="dataset")
     root.add_typer(projects.app, name="project")
     root.add_typer(tasks.app, name="tasks")
+    root.add_typer(labels.app, name="labels")
+    root.command("export")(exporting.export)
+    root.command("import")(importing.import_)
 
 
 _register(app)
