@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -37,7 +39,8 @@ class StoreLabelBackend:
             rows = label_store.get_label_rows(conn, self._project_hash, label_hashes=[label_hash])
         if not rows:
             return None, 0
-        return rows[0].labels, rows[0].version
+        text = rows[0].labels_json
+        return (None if text is None else json.loads(text)), rows[0].version
 
     def save(
         self,
@@ -51,30 +54,28 @@ class StoreLabelBackend:
         request = LabelSaveRequest(label_hash, document, base_version, priority, priority_changed)
         return self.save_many([request])[label_hash]
 
-    def save_many(self, requests: Sequence[LabelSaveRequest]) -> dict[str, int]:
+    def save_many(self, requests: Iterable[LabelSaveRequest]) -> dict[str, int]:
         """Store every request as its row's next version, in one transaction, all or none.
 
         Returns label hash -> new version. A stale request is a :class:`ConflictError`; a
-        label hash that is not a row of this project is a :class:`NotFoundError`.
+        label hash that is not a row of this project is a :class:`NotFoundError`. Each
+        document is encoded as it arrives (a generator of requests never holds them all),
+        before the transaction opens.
         """
-        if not requests:
+        encoded = [_Encoded.of(r) for r in requests]
+        if not encoded:
             return {}
-        hashes = [r.label_hash for r in requests]
         with self._ctx.store.write() as conn:
             self._ctx.require(conn, self._project_hash, Action.LABEL, self._what)
-            stages = self._stages_of(conn, hashes)
+            stages = self._stages_of(conn, [e.label_hash for e in encoded])
             saves = [
                 label_store.LabelSave(
-                    r.label_hash, r.document, r.base_version, self._ctx.user, stages[r.label_hash]
+                    e.label_hash, e.text, e.base_version, self._ctx.user, stages[e.label_hash]
                 )
-                for r in requests
+                for e in encoded
             ]
             versions = label_store.save_label_rows(conn, saves)
-            priorities = {
-                r.label_hash: r.priority
-                for r in requests
-                if r.priority_changed and r.priority is not None
-            }
+            priorities = {e.label_hash: e.priority for e in encoded if e.priority is not None}
             if priorities:
                 task_store.set_label_priorities(conn, priorities)
         return versions
@@ -101,6 +102,24 @@ class StoreLabelBackend:
         return [LabelVersion(r.version, r.saved_at, r.saved_by, r.workflow_stage) for r in records]
 
 
+@dataclass(frozen=True, slots=True)
+class _Encoded:
+    """A save request with its document encoded: the text, and the priority to write."""
+
+    label_hash: str
+    text: str
+    base_version: int
+    priority: float | None
+
+    @classmethod
+    def of(cls, request: LabelSaveRequest) -> _Encoded:
+        priority = request.priority if request.priority_changed else None
+        return cls(request.label_hash, json.dumps(request.document), request.base_version, priority)
+
+
+_EMPTY = json.dumps(encode_document((), ()))
+
+
 def label_row_from_record(
     record: LabelRowRecord,
     ontology: Ontology,
@@ -123,6 +142,6 @@ def label_row_from_record(
         workflow_stage=stage_names.get(record.stage_uuid),
         version=record.version,
         # A never-saved row is prefetched as empty, so loading it costs no query of its own.
-        document=record.labels if record.labels is not None else encode_document((), ()),
+        document=record.labels_json if record.labels_json is not None else _EMPTY,
     )
     return LabelRow(meta, ontology, backend)

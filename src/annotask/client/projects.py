@@ -171,13 +171,12 @@ class Project:
         row is stale (saved by someone else since it was loaded), :class:`ConflictError` names
         it and nothing is written. The rows must be initialised rows of this project.
         """
-        requests = [row.save_request() for row in rows]
-        twice = [h for h, n in Counter(r.label_hash for r in requests).items() if n > 1]
+        twice = [h for h, n in Counter(row.label_hash for row in rows).items() if n > 1]
         if twice:
             raise ValidationError(
                 f"label row(s) {', '.join(twice)} given twice to save_label_rows; pass each once"
             )
-        versions = self.label_backend().save_many(requests)
+        versions = self.label_backend().save_many(row.save_request() for row in rows)
         for row in rows:
             row.mark_saved(versions[row.label_hash])
         return versions

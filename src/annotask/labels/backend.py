@@ -33,8 +33,9 @@ class LabelRowMeta:
     workflow_stage: str | None
     version: int
     """0: never saved."""
-    document: dict[str, Any] | None = None
-    """The labels document when prefetched (bulk load), else None."""
+    document: dict[str, Any] | str | None = None
+    """The labels document when prefetched (bulk load): a dict, or its JSON text (parsed by
+    ``initialise_labels``); else None."""
 
 
 @dataclass(frozen=True)

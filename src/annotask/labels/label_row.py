@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 from collections.abc import Collection, Iterable
 from dataclasses import replace
@@ -203,14 +204,20 @@ class LabelRow:
         self._version = version
         self._dirty = False
         self._initialised = True
+        if self._backend is not None and self._meta.document is not None:
+            # a reload fetches from the backend: let the prefetched document go
+            self._meta = replace(self._meta, document=None)
 
     def _fetch(self) -> tuple[dict[str, Any] | None, int]:
         prefetched = self._meta.document
-        if prefetched is not None and not self._initialised:
-            return prefetched, self._meta.version
-        if self._backend is not None:
+        if (prefetched is None or self._initialised) and self._backend is not None:
             return self._backend.fetch_document(self.label_hash)
-        return prefetched, self._meta.version
+        if not isinstance(prefetched, str):
+            return prefetched, self._meta.version
+        try:
+            return json.loads(prefetched), self._meta.version
+        except ValueError as exc:
+            raise LabelError(f"{self._ident()}: the stored labels are not JSON ({exc})") from None
 
     @classmethod
     def from_dict(
