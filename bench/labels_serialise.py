@@ -75,10 +75,11 @@ META = LabelRowMeta(
 )
 
 
-def _row(seed: int) -> LabelRow:
-    row = LabelRow(META, ONTOLOGY)
-    row.initialise_labels()
-    car, road, sign = ONTOLOGY.objects
+def fill_row(row: LabelRow, seed: int) -> None:
+    """Add the 50 objects and the classification described above to an initialised row
+    whose ontology has this script's classes (by name)."""
+    ontology = row.ontology
+    car, road, sign = (ontology.get_object(name) for name in ("car", "road", "sign"))
     for i in range(50):
         f = ((seed * 50 + i) % 97) / 200
         if i < 30:
@@ -99,9 +100,15 @@ def _row(seed: int) -> LabelRow:
             instance.set_for_frames(PointCoordinate(f, f))
             instance.set_answer("stop", attribute="kind")
         row.add_object_instance(instance)
-    weather = ClassificationInstance(ONTOLOGY.get_classification("weather"))
+    weather = ClassificationInstance(ontology.get_classification("weather"))
     weather.set_answer("sunny")
     row.add_classification_instance(weather)
+
+
+def _row(seed: int) -> LabelRow:
+    row = LabelRow(META, ONTOLOGY)
+    row.initialise_labels()
+    fill_row(row, seed)
     return row
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import event
 
 import annotask
 from annotask import ConflictError
 from annotask.labels import BoundingBoxCoordinates, ObjectInstance
+from tests.definitions import ONTOLOGY, WORKFLOW
 
 
 def _add_box(row: annotask.labels.LabelRow, x: float) -> None:
@@ -101,3 +104,99 @@ def test_the_project_ontology_has_stable_feature_hashes(
         again.ontology.get_object("car").feature_hash
         == project.ontology.get_object("car").feature_hash
     )
+
+
+def test_many_rows_save_in_one_transaction_each_as_a_new_version(
+    client: annotask.Client, project: annotask.Project
+) -> None:
+    rows = project.list_label_rows()
+    for i, row in enumerate(rows):
+        row.initialise_labels()
+        _add_box(row, 0.1 * i)
+    rows[0].set_priority(0.25)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(client.store.engine, "before_cursor_execute", count)
+    try:
+        versions = project.save_label_rows(rows)
+    finally:
+        event.remove(client.store.engine, "before_cursor_execute", count)
+    assert versions == {row.label_hash: 1 for row in rows}
+    assert all(row.version == 1 and not row.has_unsaved_changes for row in rows)
+    assert not rows[0].priority_changed
+    assert len([s for s in statements if s.lstrip().upper().startswith("INSERT")]) == 1
+    again = project.list_label_rows()
+    assert [len(r.get_object_instances()) for r in _initialised(again)] == [1] * len(rows)
+    assert again[0].priority == 0.25
+
+
+def test_a_batch_with_one_stale_row_is_a_conflict_and_saves_none(
+    project: annotask.Project,
+) -> None:
+    rows = project.list_label_rows()
+    for row in _initialised(rows):
+        _add_box(row, 0.2)
+    meanwhile = project.get_label_row(rows[2].data_hash)
+    meanwhile.initialise_labels()
+    _add_box(meanwhile, 0.6)
+    meanwhile.save()
+    with pytest.raises(ConflictError, match=rows[2].label_hash):
+        project.save_label_rows(rows)
+    assert [r.version for r in project.list_label_rows()] == [0, 0, 1, 0, 0]
+    assert all(row.has_unsaved_changes and row.version == 0 for row in rows)
+
+
+def test_a_batch_save_refuses_rows_of_another_project_and_rows_given_twice(
+    client: annotask.Client, project: annotask.Project
+) -> None:
+    other = client.create_project(
+        "other", datasets=project.datasets, ontology=ONTOLOGY, workflow=WORKFLOW
+    )
+    mine, theirs = _initialised([project.list_label_rows()[0], other.list_label_rows()[0]])
+    with pytest.raises(annotask.NotFoundError, match=f"has no label row.*{theirs.label_hash}"):
+        project.save_label_rows([mine, theirs])
+    with pytest.raises(annotask.ValidationError, match="given twice"):
+        project.save_label_rows([mine, mine])
+    assert [r.version for r in project.list_label_rows() + other.list_label_rows()] == [0] * 10
+
+
+def test_a_label_row_is_found_by_data_title_and_an_unknown_one_names_some(
+    project: annotask.Project,
+) -> None:
+    assert project.get_label_row("img3.png").data_title == "img3.png"
+    with pytest.raises(annotask.NotFoundError, match=r"'nope.png'.*e.g. 'img0.png'"):
+        project.get_label_row("nope.png")
+
+
+def test_a_data_title_two_items_share_must_be_given_by_hash(
+    client: annotask.Client, images: list[Path]
+) -> None:
+    first, second = client.create_dataset("first"), client.create_dataset("second")
+    first.add_items(images[:1])
+    second.add_items(images[:1])
+    both = client.create_project(
+        "both", datasets=[first, second], ontology=ONTOLOGY, workflow=WORKFLOW
+    )
+    with pytest.raises(annotask.ValidationError, match=r"2 data items titled 'img0\.png'"):
+        both.get_label_row("img0.png")
+
+
+def test_a_revert_to_a_version_that_does_not_exist_names_the_versions(
+    project: annotask.Project,
+) -> None:
+    row = _initialised(project.list_label_rows())[0]
+    with pytest.raises(annotask.NotFoundError, match="no version 1; it was never saved"):
+        project.revert_label_row(row.data_title, 1)
+    _add_box(row, 0.3)
+    row.save()
+    with pytest.raises(annotask.NotFoundError, match=r"no version 4; its versions are 1\.\.1"):
+        project.revert_label_row(row.data_title, 4)
+
+
+def _initialised(rows: list[annotask.labels.LabelRow]) -> list[annotask.labels.LabelRow]:
+    for row in rows:
+        row.initialise_labels()
+    return rows

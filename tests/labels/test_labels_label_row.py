@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -320,6 +321,20 @@ def test_document_of_a_newer_annotask_is_refused(ontology: Ontology, image_row: 
     with pytest.raises(LabelError, match="written by a newer annotask"):
         row.initialise_labels()
     assert not row.is_labelling_initialised
+
+
+def test_a_document_prefetched_as_json_text_is_parsed_on_initialise(
+    ontology: Ontology, image_row: LabelRow
+) -> None:
+    image_row.add_object_instance(_car(ontology, 0))
+    document = image_row.to_dict()
+    row = LabelRow(replace(_meta(image_row), document=json.dumps(document)), ontology)
+    row.initialise_labels()
+    assert row.to_dict() == document
+    broken = LabelRow(replace(_meta(image_row), document='{"schema": '), ontology)
+    with pytest.raises(LabelError, match="the stored labels are not JSON"):
+        broken.initialise_labels()
+    assert not broken.is_labelling_initialised
 
 
 def test_backend_refuses_unknown_rows(backend: MemoryLabelBackend) -> None:

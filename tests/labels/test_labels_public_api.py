@@ -18,6 +18,7 @@ EXPECTED = {
     "LabelRow",
     "LabelRowBackend",
     "LabelRowMeta",
+    "LabelSaveRequest",
     "LabelVersion",
     "MemoryLabelBackend",
     "ObjectClass",

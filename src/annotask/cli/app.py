@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from annotask.cli import agent_file, datasets, db, projects, tasks
+from annotask.cli import (
+    agent_file,
+    datasets,
+    db,
+    exporting,
+    importing,
+    labels,
+    projects,
+    tasks,
+)
 from annotask.cli.errors import AnnotaskGroup
 from annotask.cli.session import Session, configure_logging
 
@@ -53,8 +62,8 @@ def _root(
 
 
 def _register(root: typer.Typer) -> None:
-    """Every command and command group of the CLI; later ones (run, labels, export,
-    import, demo, dispatch) are added here the same way, one module each."""
+    """Every command and command group of the CLI; later ones (run, demo, dispatch) are
+    added here the same way, one module each."""
     root.command("init")(db.init)
     root.add_typer(db.app, name="db")
     root.add_typer(datasets.app, name="dataset")
@@ -65,6 +74,9 @@ def _register(root: typer.Typer) -> None:
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
         add_help_option=False,
     )(agent_file.run)
+    root.add_typer(labels.app, name="labels")
+    root.command("export")(exporting.export)
+    root.command("import")(importing.import_)
 
 
 _register(app)

@@ -13,11 +13,13 @@ from rich.text import Text
 from rich.tree import Tree
 
 from annotask.client import Dataset, Project
+from annotask.labels import LabelVersion
 from annotask.workflow import Role, TaskStatus, Workflow, WorkflowStage, WorkflowTask
 
 __all__ = [
     "datasets_table",
     "describe_counts",
+    "label_history_table",
     "one_line",
     "project_view",
     "projects_table",
@@ -160,4 +162,19 @@ def tasks_table(title: str, tasks: Sequence[WorkflowTask]) -> Table:
         if leased:
             row.append(Text(_lease(task, now)))
         table.add_row(*row)
+    return table
+
+
+def label_history_table(data_title: str, versions: Sequence[LabelVersion]) -> Table:
+    """Saved versions of one label row, oldest first: version, who, when (local time), stage."""
+    table = Table(title=f"{data_title}: {len(versions)} version(s)", box=box.SIMPLE_HEAD)
+    table.add_column("version", justify="right")
+    table.add_column("saved by")
+    table.add_column("saved at", no_wrap=True)
+    table.add_column("stage")
+    for version in versions:
+        when = version.saved_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+        table.add_row(
+            str(version.version), Text(version.saved_by), when, Text(version.workflow_stage or "")
+        )
     return table

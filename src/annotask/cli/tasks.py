@@ -7,6 +7,7 @@ from uuid import UUID
 
 import typer
 
+from annotask.cli.args import ProjectArg
 from annotask.cli.render import tasks_table
 from annotask.cli.session import Session, get_session
 from annotask.errors import ValidationError
@@ -27,9 +28,6 @@ app = typer.Typer(
 )
 
 TaskArg = Annotated[str, typer.Argument(metavar="TASK", help="Task UUID.", show_default=False)]
-ProjectArg = Annotated[
-    str, typer.Argument(metavar="PROJECT", help="Project hash or title.", show_default=False)
-]
 ProjectOption = Annotated[
     str | None,
     typer.Option(

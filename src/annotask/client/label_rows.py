@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
 
 from annotask.datatypes import DataType
-from annotask.labels import LabelRow, LabelRowBackend, LabelRowMeta, LabelVersion, Ontology
+from annotask.errors import NotFoundError
+from annotask.labels import (
+    LabelRow,
+    LabelRowBackend,
+    LabelRowMeta,
+    LabelSaveRequest,
+    LabelVersion,
+    Ontology,
+)
 from annotask.labels.document import encode_document
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
@@ -36,7 +46,8 @@ class StoreLabelBackend:
             rows = label_store.get_label_rows(conn, self._project_hash, label_hashes=[label_hash])
         if not rows:
             return None, 0
-        return rows[0].labels, rows[0].version
+        text = rows[0].labels_json
+        return (None if text is None else json.loads(text)), rows[0].version
 
     def save(
         self,
@@ -47,20 +58,48 @@ class StoreLabelBackend:
         priority_changed: bool,
     ) -> int:
         """Store the document as the next version (and the priority when it changed)."""
+        request = LabelSaveRequest(label_hash, document, base_version, priority, priority_changed)
+        return self.save_many([request])[label_hash]
+
+    def save_many(self, requests: Iterable[LabelSaveRequest]) -> dict[str, int]:
+        """Store every request as its row's next version, in one transaction, all or none.
+
+        Returns label hash -> new version. A stale request is a :class:`ConflictError`; a
+        label hash that is not a row of this project is a :class:`NotFoundError`. Each
+        document is encoded as it arrives (a generator of requests never holds them all),
+        before the transaction opens.
+        """
+        encoded = [_Encoded.of(r) for r in requests]
+        if not encoded:
+            return {}
         with self._ctx.store.write() as conn:
             self._ctx.require(conn, self._project_hash, Action.LABEL, self._what)
-            stage = self._stage_of(conn, label_hash)
-            save = label_store.LabelSave(label_hash, document, base_version, self._ctx.user, stage)
-            versions = label_store.save_label_rows(conn, [save])
-            if priority_changed and priority is not None:
-                task_store.set_label_priorities(conn, {label_hash: priority})
-        return versions[label_hash]
+            stages = self._stages_of(conn, [e.label_hash for e in encoded])
+            saves = [
+                label_store.LabelSave(
+                    e.label_hash, e.text, e.base_version, self._ctx.user, stages[e.label_hash]
+                )
+                for e in encoded
+            ]
+            versions = label_store.save_label_rows(conn, saves)
+            priorities = {e.label_hash: e.priority for e in encoded if e.priority is not None}
+            if priorities:
+                task_store.set_label_priorities(conn, priorities)
+        return versions
 
-    def _stage_of(self, conn: Connection, label_hash: str) -> str | None:
+    def _stages_of(self, conn: Connection, label_hashes: Sequence[str]) -> dict[str, str | None]:
+        """Label hash -> the stage name of its task; NotFoundError for hashes not in the project."""
         rows = label_store.get_label_rows(
-            conn, self._project_hash, label_hashes=[label_hash], with_labels=False
+            conn, self._project_hash, label_hashes=label_hashes, with_labels=False
         )
-        return self._stage_names.get(rows[0].stage_uuid) if rows else None
+        stages = {r.label_hash: self._stage_names.get(r.stage_uuid) for r in rows}
+        missing = [h for h in label_hashes if h not in stages]
+        if missing:
+            raise NotFoundError(
+                f"{self._what} has no label row(s) {', '.join(missing[:5])}"
+                f"{' …' if len(missing) > 5 else ''}; save rows loaded from this project"
+            )
+        return stages
 
     def history(self, label_hash: str) -> list[LabelVersion]:
         """Every saved version, oldest first."""
@@ -68,6 +107,24 @@ class StoreLabelBackend:
             self._ctx.require(conn, self._project_hash, Action.READ, self._what)
             records = label_store.label_history(conn, label_hash)
         return [LabelVersion(r.version, r.saved_at, r.saved_by, r.workflow_stage) for r in records]
+
+
+@dataclass(frozen=True, slots=True)
+class _Encoded:
+    """A save request with its document encoded: the text, and the priority to write."""
+
+    label_hash: str
+    text: str
+    base_version: int
+    priority: float | None
+
+    @classmethod
+    def of(cls, request: LabelSaveRequest) -> _Encoded:
+        priority = request.priority if request.priority_changed else None
+        return cls(request.label_hash, json.dumps(request.document), request.base_version, priority)
+
+
+_EMPTY = json.dumps(encode_document((), ()))
 
 
 def label_row_from_record(
@@ -92,6 +149,6 @@ def label_row_from_record(
         workflow_stage=stage_names.get(record.stage_uuid),
         version=record.version,
         # A never-saved row is prefetched as empty, so loading it costs no query of its own.
-        document=record.labels if record.labels is not None else encode_document((), ()),
+        document=record.labels_json if record.labels_json is not None else _EMPTY,
     )
     return LabelRow(meta, ontology, backend)

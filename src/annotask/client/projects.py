@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,13 +13,13 @@ from annotask.client._resource import MemberResource
 from annotask.client.datasets import Dataset
 from annotask.client.label_rows import StoreLabelBackend, label_row_from_record
 from annotask.client.ontologies import OntologyInfo
-from annotask.errors import NotFoundError
+from annotask.errors import NotFoundError, ValidationError
 from annotask.labels import LabelRow, Ontology
 from annotask.store import catalog
 from annotask.store import labels as label_store
 from annotask.store import projects as project_store
 from annotask.store import tasks as task_store
-from annotask.store.records import ProjectRecord
+from annotask.store.records import LabelRowRecord, ProjectRecord
 from annotask.workflow.context import Action
 from annotask.workflow.stages import Workflow, WorkflowStage
 from annotask.workflow.tasks import WorkflowTask
@@ -100,34 +101,83 @@ class Project(MemberResource[ProjectRecord]):
             )
         if data_title_contains:
             records = [r for r in records if data_title_contains in r.item.name]
-        backend = self.label_backend()
-        names = self._stage_names
-        return [label_row_from_record(r, self.ontology, backend, names) for r in records]
+        return self._rows_of(records)
 
     list_label_rows_v2 = list_label_rows
 
-    def get_label_row(self, data_hash: UUID | str) -> LabelRow:
-        """The label row of one data item."""
-        rows = self.list_label_rows(data_hashes=[data_hash])
+    def get_label_row(self, data: UUID | str) -> LabelRow:
+        """The label row of one data item, by data hash or by exact data title (file name)."""
+        key = str(data)
+        rows = self.list_label_rows(data_hashes=[key])
         if not rows:
-            raise NotFoundError(f"{self.what} has no data item {data_hash}")
+            with self._ctx.store.read() as conn:
+                records = label_store.get_label_rows(conn, self.project_hash, data_titles=[key])
+            if len(records) > 1:
+                hashes = ", ".join(r.data_hash for r in records)
+                raise ValidationError(
+                    f"{self.what} has {len(records)} data items titled {key!r}; "
+                    f"name one by its data hash: {hashes}"
+                )
+            rows = self._rows_of(records)
+        if not rows:
+            raise NotFoundError(self._no_data_item(key))
         return rows[0]
+
+    def _no_data_item(self, key: str) -> str:
+        with self._ctx.store.read() as conn:
+            records = label_store.get_label_rows(conn, self.project_hash, with_labels=False)
+        if not records:
+            return f"{self.what} has no data item {key!r}: it has no data items at all"
+        titles = ", ".join(repr(r.item.name) for r in records[:5])
+        more = f" and {len(records) - 5} more" if len(records) > 5 else ""
+        return (
+            f"{self.what} has no data item with hash or title {key!r}; name one by its data "
+            f"hash or exact title, e.g. {titles}{more}"
+        )
+
+    def save_label_rows(self, rows: Sequence[LabelRow]) -> dict[str, int]:
+        """Save many label rows of this project in one transaction; label hash -> new version.
+
+        Each row is stored as a new version (with its priority, if set), all or none: if any
+        row is stale (saved by someone else since it was loaded), :class:`ConflictError` names
+        it and nothing is written. The rows must be initialised rows of this project.
+        """
+        twice = [h for h, n in Counter(row.label_hash for row in rows).items() if n > 1]
+        if twice:
+            raise ValidationError(
+                f"label row(s) {', '.join(twice)} given twice to save_label_rows; pass each once"
+            )
+        versions = self.label_backend().save_many(row.save_request() for row in rows)
+        for row in rows:
+            row.mark_saved(versions[row.label_hash])
+        return versions
 
     def label_backend(self) -> StoreLabelBackend:
         """The backend this project's label rows save through."""
         return StoreLabelBackend(self._ctx, self.project_hash, self.what, self._stage_names)
 
-    def revert_label_row(self, data_hash: UUID | str, version: int) -> int:
-        """Save an earlier version's labels as the newest version; return its number."""
-        row = self.get_label_row(data_hash)
+    def revert_label_row(self, data: UUID | str, version: int) -> int:
+        """Save an earlier version's labels as the newest version; return its number.
+
+        ``data`` is a data hash or data title. Nothing is deleted: the versions after
+        ``version`` stay in the history, and the revert is a version of its own.
+        """
+        row = self.get_label_row(data)
         with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
             old = label_store.get_version(conn, row.label_hash, version)
         if old is None:
             known = [v.version for v in row.history()]
+            have = f"its versions are {known[0]}..{known[-1]}" if known else "it was never saved"
             raise NotFoundError(
-                f"label row of {row.data_title!r} has no version {version}; versions are {known}"
+                f"label row of {row.data_title!r} in {self.what} has no version {version}; {have}"
             )
         return self.label_backend().save(row.label_hash, old.labels, row.version, None, False)
+
+    def _rows_of(self, records: Sequence[LabelRowRecord]) -> list[LabelRow]:
+        backend = self.label_backend()
+        names = self._stage_names
+        return [label_row_from_record(r, self.ontology, backend, names) for r in records]
 
     @cached_property
     def _stage_names(self) -> dict[str, str]:

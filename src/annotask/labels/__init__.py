@@ -6,7 +6,12 @@ Pure Python: no SQL and no media. A :class:`LabelRow` is loaded and saved throug
 
 from __future__ import annotations
 
-from annotask.labels.backend import LabelRowBackend, LabelRowMeta, LabelVersion
+from annotask.labels.backend import (
+    LabelRowBackend,
+    LabelRowMeta,
+    LabelSaveRequest,
+    LabelVersion,
+)
 from annotask.labels.coco import CocoImportReport, export_coco, import_coco
 from annotask.labels.coordinates import (
     BitmaskCoordinates,
@@ -50,6 +55,7 @@ __all__ = [
     "LabelRow",
     "LabelRowBackend",
     "LabelRowMeta",
+    "LabelSaveRequest",
     "LabelVersion",
     "MemoryLabelBackend",
     "ObjectClass",

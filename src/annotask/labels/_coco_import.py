@@ -157,7 +157,8 @@ class _Reader:
             known = ", ".join(repr(o.name) for o in self.ontology.objects) or "none"
             self.problems.append(
                 f"categories {', '.join(map(repr, unknown))} are not object classes of the "
-                f"ontology ({known}); pass skip_unknown=True to skip their annotations"
+                f"ontology ({known}); pass skip_unknown=True (--skip-unknown) to skip their "
+                "annotations"
             )
         self.unknown_categories.update(unknown)
         return categories

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from numbers import Real
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, ClassVar, Generic, NamedTuple, Protocol, TypeVar
 
 from annotask.errors import LabelError
+from annotask.labels._answers import AnswerValue
 from annotask.labels._frames import Frames, normalise_frames
 from annotask.labels.coordinates import Coordinates
+from annotask.labels.ontology_model import Classification, ObjectClass
 
 if TYPE_CHECKING:
     from annotask.labels.classification_instance import ClassificationInstance
@@ -17,7 +19,9 @@ if TYPE_CHECKING:
 __all__ = [
     "Annotation",
     "ClassificationAnnotation",
+    "InstanceBase",
     "Owner",
+    "check_annotation_fields",
     "check_confidence",
     "check_in_range",
     "frames_for",
@@ -115,3 +119,88 @@ def check_creation(ident: str, created_by: object, created_at: object) -> None:
         raise LabelError(
             f"{ident}: created_at must be a timezone-aware datetime, got {created_at!r}"
         )
+
+
+def check_annotation_fields(
+    ident: str,
+    confidence: object,
+    manual_annotation: object,
+    created_by: object,
+    created_at: object,
+) -> float:
+    """Check what an annotation carries besides its frames and coordinates; the confidence."""
+    value = check_confidence(ident, confidence)
+    check_flag(ident, "manual_annotation", manual_annotation)
+    check_creation(ident, created_by, created_at)
+    return value
+
+
+A = TypeVar("A", Annotation, ClassificationAnnotation)
+
+
+class InstanceBase(Generic[A]):
+    """An instance's id, its annotations by frame, its answers and the row it is in.
+
+    :class:`~annotask.labels.ObjectInstance` and
+    :class:`~annotask.labels.ClassificationInstance` add what their kind of item holds.
+    """
+
+    __slots__ = ("_annotations", "_answers", "_hash", "_owner")
+
+    _HASH_NAME: ClassVar[str]
+    """How messages name the instance's hash: ``object_hash``, ``classification_hash``."""
+    _ABSENT: ClassVar[str]
+    """What :meth:`get_annotation` says of a frame the instance is not on."""
+
+    def __init__(self, instance_hash: str | None) -> None:
+        if instance_hash is not None and (not isinstance(instance_hash, str) or not instance_hash):
+            raise LabelError(f"{self._HASH_NAME} must be a non-empty str, got {instance_hash!r}")
+        self._hash = instance_hash or new_hash()
+        self._annotations: dict[int, A] = {}
+        self._answers: dict[str, AnswerValue] = {}
+        self._owner: Owner | None = None
+
+    @property
+    def ontology_item(self) -> ObjectClass | Classification:
+        """The ontology item this is an instance of."""
+        raise NotImplementedError
+
+    @property
+    def feature_hash(self) -> str:
+        """The feature hash of the ontology item."""
+        return self.ontology_item.feature_hash
+
+    def is_assigned_to_label_row(self) -> bool:
+        """Whether the instance has been added to a label row."""
+        return self._owner is not None
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.ontology_item.name!r}, "
+            f"{self._HASH_NAME}={self._hash!r}, frames={sorted(self._annotations)})"
+        )
+
+    def _ident(self, frame: int | None = None) -> str:
+        where = f"{self.ontology_item.name} ({self._HASH_NAME} {self._hash})"
+        return where if frame is None else f"{where}, frame {frame}"
+
+    def get_annotations(self) -> list[A]:
+        """The annotations, by frame."""
+        return [self._annotations[f] for f in sorted(self._annotations)]
+
+    def get_annotation(self, frame: int = 0) -> A:
+        """The annotation on ``frame``; :class:`LabelError` if the instance is not on it."""
+        found = self._annotations.get(frame)
+        if found is None:
+            raise LabelError(
+                f"{self._ident(frame)}: {self._ABSENT}; frames: {sorted(self._annotations)}"
+            )
+        return found
+
+    def get_annotation_frames(self) -> set[int]:
+        """The frames the instance is on."""
+        return set(self._annotations)
+
+    def _touch(self) -> None:
+        if self._owner is not None:
+            self._owner._touch()

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from annotask.datatypes import DataType
 
-__all__ = ["LabelRowBackend", "LabelRowMeta", "LabelVersion"]
+__all__ = ["LabelRowBackend", "LabelRowMeta", "LabelSaveRequest", "LabelVersion"]
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,9 @@ class LabelRowMeta:
     workflow_stage: str | None
     version: int
     """0: never saved."""
-    document: dict[str, Any] | None = None
-    """The labels document when prefetched (bulk load), else None."""
+    document: dict[str, Any] | str | None = None
+    """The labels document when prefetched (bulk load): a dict, or its JSON text (parsed by
+    ``initialise_labels``); else None."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,23 @@ class LabelVersion:
     saved_at: datetime
     saved_by: str
     workflow_stage: str | None
+
+
+@dataclass(frozen=True)
+class LabelSaveRequest:
+    """What one save of a label row stores, as :meth:`LabelRow.save_request` gives it.
+
+    A backend that saves many rows at once (one transaction) stores each request as the
+    row's next version and hands the new version back to :meth:`LabelRow.mark_saved`.
+    """
+
+    label_hash: str
+    document: dict[str, Any]
+    base_version: int
+    """The version the labels were loaded at; a save is refused if the row moved on."""
+    priority: float | None
+    priority_changed: bool
+    """Whether ``priority`` is to be written."""
 
 
 class LabelRowBackend(Protocol):

@@ -10,27 +10,28 @@ from annotask.labels._answers import Answer, AnswerInput, AnswerValue
 from annotask.labels._frames import Frames
 from annotask.labels._instance_common import (
     ClassificationAnnotation,
+    InstanceBase,
     Owner,
-    check_confidence,
-    check_creation,
-    check_flag,
+    check_annotation_fields,
     check_in_range,
     frames_for,
-    new_hash,
 )
 from annotask.labels.ontology_model import Attribute, Classification, Question
 
 __all__ = ["ClassificationInstance"]
 
 
-class ClassificationInstance:
+class ClassificationInstance(InstanceBase[ClassificationAnnotation]):
     """An instance of a classification: the frames it covers and its answers.
 
     The answers (the classification's own and those nested under its options) hold for all
     of its frames. In a label row, two instances of one classification may not share a frame.
     """
 
-    __slots__ = ("_annotations", "_answers", "_classification", "_hash", "_owner")
+    __slots__ = ("_classification",)
+
+    _HASH_NAME = "classification_hash"
+    _ABSENT = "not on this frame"
 
     def __init__(
         self, ontology_classification: Classification, classification_hash: str | None = None
@@ -39,17 +40,8 @@ class ClassificationInstance:
             raise LabelError(
                 f"a ClassificationInstance needs a Classification, got {ontology_classification!r}"
             )
-        if classification_hash is not None and (
-            not isinstance(classification_hash, str) or not classification_hash
-        ):
-            raise LabelError(
-                f"classification_hash must be a non-empty str, got {classification_hash!r}"
-            )
+        super().__init__(classification_hash)
         self._classification = ontology_classification
-        self._hash = classification_hash or new_hash()
-        self._annotations: dict[int, ClassificationAnnotation] = {}
-        self._answers: dict[str, AnswerValue] = {}
-        self._owner: Owner | None = None
 
     @property
     def ontology_item(self) -> Classification:
@@ -62,28 +54,9 @@ class ClassificationInstance:
         return self._hash
 
     @property
-    def feature_hash(self) -> str:
-        """The feature hash of the classification."""
-        return self._classification.feature_hash
-
-    @property
     def classification_name(self) -> str:
         """The name of the classification."""
         return self._classification.name
-
-    def is_assigned_to_label_row(self) -> bool:
-        """Whether the instance has been added to a label row."""
-        return self._owner is not None
-
-    def __repr__(self) -> str:
-        return (
-            f"ClassificationInstance({self._classification.name!r}, "
-            f"classification_hash={self._hash!r}, frames={sorted(self._annotations)})"
-        )
-
-    def _ident(self, frame: int | None = None) -> str:
-        where = f"{self._classification.name} (classification_hash {self._hash})"
-        return where if frame is None else f"{where}, frame {frame}"
 
     # -- frames --------------------------------------------------------------------------
 
@@ -99,9 +72,9 @@ class ClassificationInstance:
         """Put the classification on ``frames`` (int, list, set or range)."""
         ident = self._ident()
         frame_list = frames_for(ident, frames)
-        confidence = check_confidence(ident, confidence)
-        check_flag(ident, "manual_annotation", manual_annotation)
-        check_creation(ident, created_by, created_at)
+        confidence = check_annotation_fields(
+            ident, confidence, manual_annotation, created_by, created_at
+        )
         if self._owner is not None:
             self._check_against(self._owner, frame_list)
         for frame in frame_list:
@@ -125,23 +98,6 @@ class ClassificationInstance:
                 f"{self._classification.name!r} instance {other}; a classification takes one "
                 "instance per frame (add_classification_instance(force=True) replaces it)"
             )
-
-    def get_annotations(self) -> list[ClassificationAnnotation]:
-        """The frames this instance is on, in order."""
-        return [self._annotations[f] for f in sorted(self._annotations)]
-
-    def get_annotation(self, frame: int = 0) -> ClassificationAnnotation:
-        """The annotation on ``frame``; :class:`LabelError` if the instance is not on it."""
-        found = self._annotations.get(frame)
-        if found is None:
-            raise LabelError(
-                f"{self._ident(frame)}: not on this frame; frames: {sorted(self._annotations)}"
-            )
-        return found
-
-    def get_annotation_frames(self) -> set[int]:
-        """The frames this instance is on."""
-        return set(self._annotations)
 
     def remove_from_frames(self, frames: Frames) -> None:
         """Take the instance off ``frames``; absent frames are skipped."""
@@ -205,10 +161,6 @@ class ClassificationInstance:
         twin._annotations = dict(self._annotations)
         twin._answers = dict(self._answers)
         return twin
-
-    def _touch(self) -> None:
-        if self._owner is not None:
-            self._owner._touch()
 
     @classmethod
     def _restore(

@@ -52,10 +52,10 @@ what :func:`parse_document` reads: ``encode(parse(doc)) == doc`` for any documen
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from annotask.errors import LabelError
 from annotask.labels import _answers
@@ -114,21 +114,26 @@ def _encode_answers(answers: Mapping[str, AnswerValue]) -> dict[str, Any]:
     return {key: _answers.encode(value) for key, value in answers.items()}
 
 
+def _encode_frame(
+    entry: dict[str, Any], annotation: Annotation | ClassificationAnnotation
+) -> dict[str, Any]:
+    """``entry`` with what every frame entry holds added: confidence, manual, created_*."""
+    entry["confidence"] = annotation.confidence
+    entry["manual_annotation"] = annotation.manual_annotation
+    if annotation.created_by is not None:
+        entry["created_by"] = annotation.created_by
+    if annotation.created_at is not None:
+        entry["created_at"] = annotation.created_at.isoformat()
+    return entry
+
+
 def _encode_object(instance: ObjectInstance) -> dict[str, Any]:
     annotations = instance._annotations
     dynamic = instance._dynamic
     frames: dict[str, Any] = {}
     for frame in sorted(annotations):
         annotation = annotations[frame]
-        entry: dict[str, Any] = {
-            "coordinates": annotation.coordinates.to_dict(),
-            "confidence": annotation.confidence,
-            "manual_annotation": annotation.manual_annotation,
-        }
-        if annotation.created_by is not None:
-            entry["created_by"] = annotation.created_by
-        if annotation.created_at is not None:
-            entry["created_at"] = annotation.created_at.isoformat()
+        entry = _encode_frame({"coordinates": annotation.coordinates.to_dict()}, annotation)
         answers = dynamic.get(frame)
         if answers:
             entry["answers"] = _encode_answers(answers)
@@ -146,16 +151,7 @@ def _encode_object(instance: ObjectInstance) -> dict[str, Any]:
 def _encode_classification(instance: ClassificationInstance) -> dict[str, Any]:
     frames: dict[str, Any] = {}
     for frame in sorted(instance._annotations):
-        annotation = instance._annotations[frame]
-        entry: dict[str, Any] = {
-            "confidence": annotation.confidence,
-            "manual_annotation": annotation.manual_annotation,
-        }
-        if annotation.created_by is not None:
-            entry["created_by"] = annotation.created_by
-        if annotation.created_at is not None:
-            entry["created_at"] = annotation.created_at.isoformat()
-        frames[str(frame)] = entry
+        frames[str(frame)] = _encode_frame({}, instance._annotations[frame])
     classification = instance._classification
     return {
         "classification_hash": instance._hash,
@@ -204,10 +200,30 @@ def parse_document(
     _check_header(document)
     reader = _Reader(ontology, _Item(number_of_frames, width, height))
     parsed = ParsedLabels()
-    for index, raw in enumerate(_entries(document, "objects")):
-        reader.object(index, raw, include_objects, parsed)
-    for index, raw in enumerate(_entries(document, "classifications")):
-        reader.classification(index, raw, include_classifications, parsed)
+    reader.read(
+        document,
+        _Section(
+            "objects",
+            "object_hash",
+            ontology.find_object,
+            reader.object_instance,
+            include_objects,
+            parsed.objects,
+            parsed.skipped_objects,
+        ),
+    )
+    reader.read(
+        document,
+        _Section(
+            "classifications",
+            "classification_hash",
+            ontology.find_classification,
+            reader.classification_instance,
+            include_classifications,
+            parsed.classifications,
+            parsed.skipped_classifications,
+        ),
+    )
     if reader.unknown:
         raise LabelError(
             "labels document names feature hashes absent from the ontology: "
@@ -256,35 +272,59 @@ def _malformed(where: str, exc: Exception) -> LabelError:
     return LabelError(f"labels document: {where}: malformed entry ({detail})")
 
 
+_I = TypeVar("_I", ObjectClass, Classification)
+_T = TypeVar("_T", ObjectInstance, ClassificationInstance)
+
+
+@dataclass(frozen=True)
+class _Section(Generic[_I, _T]):
+    """How to read the entries under one key (objects, classifications), and where to."""
+
+    key: str
+    hash_key: str
+    find: Callable[[str], _I | None]
+    build: Callable[[_I, str, Any], _T]
+    include: Collection[str] | None
+    """Feature hashes to build; entries of others are kept raw in ``skipped``."""
+    built: dict[str, _T]
+    skipped: list[dict[str, Any]]
+
+
 class _Reader:
     def __init__(self, ontology: Ontology, item: _Item) -> None:
         self.ontology = ontology
         self.item = item
         self.unknown: set[str] = set()
 
-    def object(
-        self,
-        index: int,
-        raw: Any,
-        include: Collection[str] | None,
-        parsed: ParsedLabels,
-    ) -> None:
+    def read(self, document: Mapping[str, Any], section: _Section[_I, _T]) -> None:
+        """Read every entry of one section of the document."""
+        for index, raw in enumerate(_entries(document, section.key)):
+            self._entry(section, index, raw)
+
+    def _entry(self, section: _Section[_I, _T], index: int, raw: Any) -> None:
+        """Read one entry into ``section.built`` by its hash (or keep it raw, filtered out)."""
         try:
-            ontology_object = self.ontology.find_object(raw["feature_hash"])
-            if ontology_object is None:
+            item = section.find(raw["feature_hash"])
+            if item is None:
                 self.unknown.add(raw["feature_hash"])
                 return
-            if include is not None and ontology_object.feature_hash not in include:
-                parsed.skipped_objects.append(raw)
+            if section.include is not None and item.feature_hash not in section.include:
+                section.skipped.append(raw)
                 return
-            object_hash = raw["object_hash"]
-            if type(object_hash) is not str or not object_hash or object_hash in parsed.objects:
-                raise LabelError(f"duplicate or invalid object_hash {object_hash!r}")
-            parsed.objects[object_hash] = self._object(ontology_object, object_hash, raw)
+            instance_hash = raw[section.hash_key]
+            if (
+                type(instance_hash) is not str
+                or not instance_hash
+                or instance_hash in section.built
+            ):
+                raise LabelError(f"duplicate or invalid {section.hash_key} {instance_hash!r}")
+            section.built[instance_hash] = section.build(item, instance_hash, raw)
         except (LabelError, KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise _malformed(_where("objects", index, raw, "object_hash"), exc) from exc
+            raise _malformed(_where(section.key, index, raw, section.hash_key), exc) from exc
 
-    def _object(self, ontology_object: ObjectClass, object_hash: str, raw: Any) -> ObjectInstance:
+    def object_instance(
+        self, ontology_object: ObjectClass, object_hash: str, raw: Any
+    ) -> ObjectInstance:
         read = READERS[ontology_object.shape]
         tree = ontology_object.tree
         annotations: dict[int, Annotation] = {}
@@ -349,36 +389,7 @@ class _Reader:
             _check_nesting(tree, answers)
         return answers
 
-    def classification(
-        self,
-        index: int,
-        raw: Any,
-        include: Collection[str] | None,
-        parsed: ParsedLabels,
-    ) -> None:
-        try:
-            classification = self.ontology.find_classification(raw["feature_hash"])
-            if classification is None:
-                self.unknown.add(raw["feature_hash"])
-                return
-            if include is not None and classification.feature_hash not in include:
-                parsed.skipped_classifications.append(raw)
-                return
-            instance_hash = raw["classification_hash"]
-            if (
-                type(instance_hash) is not str
-                or not instance_hash
-                or instance_hash in parsed.classifications
-            ):
-                raise LabelError(f"duplicate or invalid classification_hash {instance_hash!r}")
-            parsed.classifications[instance_hash] = self._classification(
-                classification, instance_hash, raw
-            )
-        except (LabelError, KeyError, TypeError, ValueError, AttributeError) as exc:
-            where = _where("classifications", index, raw, "classification_hash")
-            raise _malformed(where, exc) from exc
-
-    def _classification(
+    def classification_instance(
         self, classification: Classification, instance_hash: str, raw: Any
     ) -> ClassificationInstance:
         annotations: dict[int, ClassificationAnnotation] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 from collections.abc import Collection, Iterable
 from dataclasses import replace
@@ -13,7 +14,12 @@ from annotask.datatypes import DataType
 from annotask.errors import LabelError, ValidationError
 from annotask.labels._frames import Frames, normalise_frames
 from annotask.labels._instance_common import check_in_range
-from annotask.labels.backend import LabelRowBackend, LabelRowMeta, LabelVersion
+from annotask.labels.backend import (
+    LabelRowBackend,
+    LabelRowMeta,
+    LabelSaveRequest,
+    LabelVersion,
+)
 from annotask.labels.classification_instance import ClassificationInstance
 from annotask.labels.document import encode_document, parse_document
 from annotask.labels.object_instance import ObjectInstance
@@ -198,14 +204,20 @@ class LabelRow:
         self._version = version
         self._dirty = False
         self._initialised = True
+        if self._backend is not None and self._meta.document is not None:
+            # a reload fetches from the backend: let the prefetched document go
+            self._meta = replace(self._meta, document=None)
 
     def _fetch(self) -> tuple[dict[str, Any] | None, int]:
         prefetched = self._meta.document
-        if prefetched is not None and not self._initialised:
-            return prefetched, self._meta.version
-        if self._backend is not None:
+        if (prefetched is None or self._initialised) and self._backend is not None:
             return self._backend.fetch_document(self.label_hash)
-        return prefetched, self._meta.version
+        if not isinstance(prefetched, str):
+            return prefetched, self._meta.version
+        try:
+            return json.loads(prefetched), self._meta.version
+        except ValueError as exc:
+            raise LabelError(f"{self._ident()}: the stored labels are not JSON ({exc})") from None
 
     @classmethod
     def from_dict(
@@ -250,15 +262,33 @@ class LabelRow:
         On :class:`~annotask.errors.ConflictError` nothing changes here: reload with
         ``initialise_labels(overwrite=True)``, apply the change again and save.
         """
-        self._require_labels()
+        request = self.save_request()
         backend = self._require_backend("save")
         version = backend.save(
-            self.label_hash,
-            self.to_dict(),
-            self._version,
-            self._priority,
-            self._priority_changed,
+            request.label_hash,
+            request.document,
+            request.base_version,
+            request.priority,
+            request.priority_changed,
         )
+        self.mark_saved(version)
+
+    def save_request(self) -> LabelSaveRequest:
+        """What :meth:`save` would store: for saving many rows at once (one transaction).
+
+        Hand the request to a batch save (``Project.save_label_rows`` does both steps),
+        then call :meth:`mark_saved` with the version it got.
+        """
+        return LabelSaveRequest(
+            self.label_hash, self.to_dict(), self._version, self._priority, self._priority_changed
+        )
+
+    def mark_saved(self, version: int) -> None:
+        """Record that the labels were stored as ``version`` (by a batch save of requests)."""
+        if type(version) is not int or version <= self._version:
+            raise LabelError(
+                f"{self._ident()}: a save gives a version above {self._version}, got {version!r}"
+            )
         self._version = version
         self._dirty = False
         self._priority_changed = False

@@ -10,13 +10,11 @@ from annotask.labels._answers import Answer, AnswerInput, AnswerValue
 from annotask.labels._frames import Frames
 from annotask.labels._instance_common import (
     Annotation,
+    InstanceBase,
     Owner,
-    check_confidence,
-    check_creation,
-    check_flag,
+    check_annotation_fields,
     check_in_range,
     frames_for,
-    new_hash,
 )
 from annotask.labels.coordinates import (
     SHAPE_COORDINATES,
@@ -29,7 +27,7 @@ from annotask.labels.ontology_model import Attribute, ObjectClass
 __all__ = ["ObjectInstance"]
 
 
-class ObjectInstance:
+class ObjectInstance(InstanceBase[Annotation]):
     """An instance of an object class: coordinates per frame, static and dynamic answers.
 
     Every change is checked in full before anything is changed; a failing call raises
@@ -37,19 +35,17 @@ class ObjectInstance:
     instance as it was. Frames are checked against the label row once the instance is in one.
     """
 
-    __slots__ = ("_annotations", "_answers", "_dynamic", "_hash", "_object", "_owner")
+    __slots__ = ("_dynamic", "_object")
+
+    _HASH_NAME = "object_hash"
+    _ABSENT = "not annotated on this frame"
 
     def __init__(self, ontology_object: ObjectClass, object_hash: str | None = None) -> None:
         if not isinstance(ontology_object, ObjectClass):
             raise LabelError(f"an ObjectInstance needs an ObjectClass, got {ontology_object!r}")
-        if object_hash is not None and (not isinstance(object_hash, str) or not object_hash):
-            raise LabelError(f"object_hash must be a non-empty str, got {object_hash!r}")
+        super().__init__(object_hash)
         self._object = ontology_object
-        self._hash = object_hash or new_hash()
-        self._annotations: dict[int, Annotation] = {}
-        self._answers: dict[str, AnswerValue] = {}
         self._dynamic: dict[int, dict[str, AnswerValue]] = {}
-        self._owner: Owner | None = None
 
     # -- identity ------------------------------------------------------------------------
 
@@ -64,28 +60,9 @@ class ObjectInstance:
         return self._hash
 
     @property
-    def feature_hash(self) -> str:
-        """The feature hash of the object class."""
-        return self._object.feature_hash
-
-    @property
     def object_name(self) -> str:
         """The name of the object class."""
         return self._object.name
-
-    def is_assigned_to_label_row(self) -> bool:
-        """Whether the instance has been added to a label row."""
-        return self._owner is not None
-
-    def __repr__(self) -> str:
-        return (
-            f"ObjectInstance({self._object.name!r}, object_hash={self._hash!r}, "
-            f"frames={sorted(self._annotations)})"
-        )
-
-    def _ident(self, frame: int | None = None) -> str:
-        where = f"{self._object.name} (object_hash {self._hash})"
-        return where if frame is None else f"{where}, frame {frame}"
 
     # -- coordinates ---------------------------------------------------------------------
 
@@ -103,9 +80,9 @@ class ObjectInstance:
         ident = self._ident()
         frame_list = frames_for(ident, frames)
         self._check_coordinates(coordinates)
-        confidence = check_confidence(ident, confidence)
-        check_flag(ident, "manual_annotation", manual_annotation)
-        check_creation(ident, created_by, created_at)
+        confidence = check_annotation_fields(
+            ident, confidence, manual_annotation, created_by, created_at
+        )
         if self._owner is not None:
             self._check_fits(self._owner, frame_list, coordinates)
         for frame in frame_list:
@@ -144,24 +121,6 @@ class ObjectInstance:
         """Check every frame against ``owner`` (used when adding to a label row)."""
         for frame, annotation in self._annotations.items():
             self._check_fits(owner, [frame], annotation.coordinates)
-
-    def get_annotations(self) -> list[Annotation]:
-        """The annotations, by frame."""
-        return [self._annotations[f] for f in sorted(self._annotations)]
-
-    def get_annotation(self, frame: int = 0) -> Annotation:
-        """The annotation on ``frame``; :class:`LabelError` if the object is not on it."""
-        found = self._annotations.get(frame)
-        if found is None:
-            raise LabelError(
-                f"{self._ident(frame)}: not annotated on this frame; "
-                f"frames: {sorted(self._annotations)}"
-            )
-        return found
-
-    def get_annotation_frames(self) -> set[int]:
-        """The frames the object is annotated on."""
-        return set(self._annotations)
 
     def remove_from_frames(self, frames: Frames) -> None:
         """Take the object (and its dynamic answers) off ``frames``; absent frames are skipped."""
@@ -307,10 +266,6 @@ class ObjectInstance:
         twin._answers = dict(self._answers)
         twin._dynamic = {f: dict(a) for f, a in self._dynamic.items()}
         return twin
-
-    def _touch(self) -> None:
-        if self._owner is not None:
-            self._owner._touch()
 
     @classmethod
     def _restore(

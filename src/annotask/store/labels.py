@@ -6,7 +6,19 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Dialect,
+    RowMapping,
+    Text,
+    bindparam,
+    cast,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.types import TypeDecorator
 
 from annotask.errors import ConflictError
 from annotask.store.clock import utcnow
@@ -27,10 +39,10 @@ _CHUNK = 900
 
 @dataclass(frozen=True, slots=True)
 class LabelSave:
-    """One label document to store as the next version of a row."""
+    """One label document, encoded as JSON text, to store as the next version of a row."""
 
     label_hash: str
-    labels: dict[str, Any]
+    labels_json: str
     base_version: int
     saved_by: str
     workflow_stage: str | None
@@ -42,20 +54,17 @@ def get_label_rows(
     *,
     data_hashes: Collection[str] | None = None,
     label_hashes: Collection[str] | None = None,
+    data_titles: Collection[str] | None = None,
     with_labels: bool = True,
 ) -> list[LabelRowRecord]:
     """Label rows of a project with their storage items and task stage/priority.
 
-    Filtered by data hashes or label hashes (chunked to stay under parameter limits); one
-    query per chunk. ``with_labels=False`` leaves the (possibly large) documents out.
+    Filtered by data hashes, label hashes or data titles (item names; the first filter given
+    applies), chunked to stay under parameter limits; one query per chunk.
+    Documents come as JSON text, for the caller to parse when it needs them;
+    ``with_labels=False`` leaves them out.
     """
-    keys, column = (
-        (list(data_hashes), label_rows.c.data_hash)
-        if data_hashes is not None
-        else (list(label_hashes), label_rows.c.uuid)
-        if label_hashes is not None
-        else (None, None)
-    )
+    keys, column = _filter(data_hashes, label_hashes, data_titles)
     chunks = [None] if keys is None else [keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK)]
     records: list[LabelRowRecord] = []
     for chunk in chunks:
@@ -64,6 +73,21 @@ def get_label_rows(
             query = query.where(column.in_(chunk))
         records.extend(_record(row._mapping, with_labels) for row in conn.execute(query))
     return records
+
+
+def _filter(
+    data_hashes: Collection[str] | None,
+    label_hashes: Collection[str] | None,
+    data_titles: Collection[str] | None,
+) -> tuple[list[str] | None, Any]:
+    for keys, column in (
+        (data_hashes, label_rows.c.data_hash),
+        (label_hashes, label_rows.c.uuid),
+        (data_titles, storage_items.c.name),
+    ):
+        if keys is not None:
+            return list(keys), column
+    return None, None
 
 
 def _label_row_select(with_labels: bool) -> Any:
@@ -77,7 +101,7 @@ def _label_row_select(with_labels: bool) -> Any:
         *[c.label(f"item_{c.name}") for c in storage_items.c],
     ]
     if with_labels:
-        columns.append(label_rows.c.labels)
+        columns.append(cast(label_rows.c.labels, Text).label("labels_json"))
     return (
         select(*columns)
         .join(storage_items, storage_items.c.uuid == label_rows.c.data_hash)
@@ -93,7 +117,7 @@ def _record(row: RowMapping, with_labels: bool) -> LabelRowRecord:
         project_uuid=row["project_uuid"],
         data_hash=row["data_hash"],
         version=row["version"],
-        labels=row["labels"] if with_labels else None,
+        labels_json=row["labels_json"] if with_labels else None,
         priority=row["priority"],
         stage_uuid=row["stage_uuid"],
         item=item,
@@ -120,27 +144,48 @@ def save_label_rows(conn: Connection, saves: Sequence[LabelSave]) -> dict[str, i
     conn.execute(
         update(label_rows)
         .where(label_rows.c.uuid == bindparam("_hash"))
-        .values(version=bindparam("_version"), labels=bindparam("_labels"), updated_at=now),
+        .values(
+            version=bindparam("_version"),
+            labels=bindparam("_labels", type_=_EncodedJSON()),
+            updated_at=now,
+        ),
         [
-            {"_hash": s.label_hash, "_version": s.base_version + 1, "_labels": s.labels}
+            {"_hash": s.label_hash, "_version": s.base_version + 1, "_labels": s.labels_json}
             for s in saves
         ],
     )
     conn.execute(
-        insert(label_row_versions),
+        insert(label_row_versions).values(
+            label_hash=bindparam("_hash"),
+            version=bindparam("_version"),
+            labels=bindparam("_labels", type_=_EncodedJSON()),
+            saved_by=bindparam("_by"),
+            saved_at=now,
+            workflow_stage=bindparam("_stage"),
+        ),
         [
             {
-                "label_hash": s.label_hash,
-                "version": s.base_version + 1,
-                "labels": s.labels,
-                "saved_by": s.saved_by,
-                "saved_at": now,
-                "workflow_stage": s.workflow_stage,
+                "_hash": s.label_hash,
+                "_version": s.base_version + 1,
+                "_labels": s.labels_json,
+                "_by": s.saved_by,
+                "_stage": s.workflow_stage,
             }
             for s in saves
         ],
     )
     return {s.label_hash: s.base_version + 1 for s in saves}
+
+
+class _EncodedJSON(TypeDecorator[str]):
+    """A JSON column's value bound as JSON text already encoded (the driver gets it as is);
+    one encoding serves a row and its version alike."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
 
 
 def current_versions(conn: Connection, label_hashes: Sequence[str]) -> dict[str, int]:

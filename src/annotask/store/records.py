@@ -112,7 +112,8 @@ class LabelRowRecord:
     project_uuid: str
     data_hash: str
     version: int
-    labels: dict[str, Any] | None
+    labels_json: str | None
+    """The labels document as JSON text (None: never saved, or not read)."""
     priority: float
     stage_uuid: str
     item: StorageItemRecord

@@ -112,7 +112,7 @@ def _refuse_unauthorised_items(conn: Connection, ctx: Context, live: list[TaskOu
 
 
 def _refuse_stale_labels(conn: Connection, live: list[TaskOutcome]) -> None:
-    saving = [o for o in live if o.label_document is not None]
+    saving = [o for o in live if o.label_json is not None]
     if not saving:
         return
     current = label_store.current_versions(conn, [o.task.label_hash for o in saving])
@@ -140,11 +140,9 @@ def _write(  # noqa: PLR0917 - one call site inside commit_outcomes
 ) -> None:
     stage_name = stage_names.get(stage_uuid)
     saves = [
-        label_store.LabelSave(
-            o.task.label_hash, o.label_document, o.base_version, ctx.user, stage_name
-        )
+        label_store.LabelSave(o.task.label_hash, o.label_json, o.base_version, ctx.user, stage_name)
         for o in live
-        if o.label_document is not None
+        if o.label_json is not None
     ]
     label_store.save_label_rows(conn, saves)
     task_store.set_priorities(

@@ -7,6 +7,7 @@ the labels leaves nothing behind for the next one.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -172,6 +173,7 @@ class _Attempt:
             kind=OutcomeKind.STAY if pathway is None else OutcomeKind.MOVE,
             pathway=pathway,
             label_document=rec.document,
+            label_json=None if rec.document is None else json.dumps(rec.document),
             base_version=rec.base_version or 0,
             priority=priority,
             item_updates=rec.item_updates,

@@ -41,6 +41,8 @@ class TaskOutcome:
     pathway: Pathway | None = None
     action: str = "proceed"
     label_document: dict[str, Any] | None = None
+    label_json: str | None = None
+    """The document encoded once, before the commit's transaction opens."""
     base_version: int = 0
     priority: float | None = None
     item_updates: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -61,6 +63,7 @@ class TaskOutcome:
         self.kind = OutcomeKind.STAY
         self.pathway = None
         self.label_document = None
+        self.label_json = None
         self.priority = None
         self.item_updates = {}
 

@@ -1,0 +1,17 @@
+"""Arguments several command modules share."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+__all__ = ["DataArg", "ProjectArg"]
+
+ProjectArg = Annotated[
+    str, typer.Argument(metavar="PROJECT", help="Project hash or title.", show_default=False)
+]
+DataArg = Annotated[
+    str,
+    typer.Argument(metavar="DATA", help="Data hash or data title (file name).", show_default=False),
+]
