@@ -169,16 +169,18 @@ def test_video_iterator_yields_every_frame_in_order_with_its_shape(
     assert [f[3] for f in frames] == list(range(FRAMES))
 
 
-def test_video_iterator_on_an_image_fails_that_task_with_not_implemented_and_runs_the_rest(
-    local: Client, media: dict[str, Path]
+@pytest.mark.parametrize("dependency", [dep_video_iterator, dep_video_sampler])
+def test_video_dependencies_on_an_image_fail_that_task_with_not_implemented_and_run_the_rest(
+    local: Client, media: dict[str, Path], dependency: Callable[..., Any]
 ) -> None:
     project = _project(local, [media["image"], media["video"]])
     runner = Runner(project.project_hash, client=local)
     called: list[int] = []
 
     @runner.stage("Pre-label")
-    def agent(video_frames: Annotated[Iterator[Frame], Depends(dep_video_iterator)]) -> str:
-        called.append(sum(1 for _ in video_frames))
+    def agent(video: Annotated[Any, Depends(dependency)]) -> str:
+        frames = video if dependency is dep_video_iterator else video(1.0)
+        called.append(sum(1 for _ in frames))
         return "empty"
 
     report = runner(num_retries=1)
