@@ -4,9 +4,11 @@ work, files without exactly one runner, and failed tasks seen and retried throug
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from typer.testing import CliRunner
 import annotask
 from annotask.cli import app
 from tests.cli.helpers import Invoke, row_of, task_uuids
+from tests.definitions import ONTOLOGY, WORKFLOW
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,6 +52,16 @@ def _agent(tmp_path: Path, source: str = ROUTING_AGENT, name: str = "agent.py") 
     path = folder / name
     path.write_text(textwrap.dedent(source), encoding="utf-8")
     return path
+
+
+def _subprocess_env() -> dict[str, str]:
+    """This environment without ANNOTASK_ settings, importing annotask from this checkout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANNOTASK_")}
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    env["TERM"] = "dumb"
+    return env
 
 
 def _calls(agent: Path) -> list[str]:
@@ -158,14 +171,10 @@ def test_a_file_without_exactly_one_runner_is_a_one_line_error(
     tmp_path: Path, demo_project: str, db_url: str, source: str, needle: str
 ) -> None:
     agent = _agent(tmp_path, source)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANNOTASK_")}
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(REPO / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
-    )
     done = subprocess.run(
         [sys.executable, "-m", "annotask", "--db", db_url, "--user", "alice", "run", str(agent)],
         cwd=tmp_path,
-        env=env,
+        env=_subprocess_env(),
         capture_output=True,
         text=True,
         timeout=60,
@@ -209,3 +218,131 @@ def test_failed_task_is_listed_with_its_error_and_retry_lets_a_run_pick_it_up(
     )
     cli("run", str(fixed), "--project-hash", demo_project)
     assert _state(db_url, demo_project)["img1.png"][:2] == ("Annotate", "new")
+
+
+def test_run_file_help_lists_the_runner_options_and_runs_nothing(
+    cli: Invoke, tmp_path: Path, demo_project: str
+) -> None:
+    agent = _agent(tmp_path)
+    result = cli("run", str(agent), "--help")
+    for option in ("--refresh-every", "--num-retries", "--task-batch-size", "--project-hash"):
+        assert option in result.stdout
+    assert "--max-tasks-per-stage" in result.stdout and "--dry-run" in result.stdout
+    assert _calls(agent) == []
+
+
+def test_runner_option_picks_one_of_several_and_a_main_guard_does_not_run_twice(
+    cli: Invoke, tmp_path: Path, demo_project: str, db_url: str
+) -> None:
+    agent = _agent(
+        tmp_path,
+        """\
+        from pathlib import Path
+
+        from annotask import AgentTask
+        from annotask.tasks import Runner
+
+        CALLS = Path(__file__).with_name("calls.txt")
+        first = Runner()
+        second = Runner()
+
+
+        @first.stage("Pre-label")
+        def to_review(task: AgentTask) -> str:
+            CALLS.open("a").write("first\\n")
+            return "has objects"
+
+
+        @second.stage("Pre-label")
+        def to_annotate(task: AgentTask) -> str:
+            CALLS.open("a").write("second\\n")
+            return "empty"
+
+
+        if __name__ == "__main__":
+            second.run()
+        """,
+    )
+    cli("run", str(agent), "--runner", "second", "--project-hash", demo_project)
+    assert _calls(agent) == ["second"] * 4
+    assert {s[0] for s in _state(db_url, demo_project).values()} == {"Annotate"}
+    missing = cli("run", str(agent), "--runner", "third", code=1)
+    assert "no runner named 'third'" in missing.stderr and "first" in missing.stderr
+
+
+def test_a_missing_agent_file_is_a_one_line_error(cli: Invoke, tmp_path: Path) -> None:
+    result = cli("run", str(tmp_path / "nope.py"), code=1)
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert "does not exist" in result.stderr
+
+
+def test_ctrl_c_commits_finished_tasks_releases_the_rest_and_exits_130(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'store.db'}"
+    with annotask.Client(db_url, user="alice") as client:
+        folder = tmp_path / "items"
+        folder.mkdir()
+        paths = [folder / f"item-{i:02d}.txt" for i in range(60)]
+        for path in paths:
+            path.write_text(path.name, encoding="utf-8")
+        dataset = client.create_dataset("items")
+        dataset.add_items(paths)
+        project = client.create_project(
+            "slow", datasets=[dataset], ontology=ONTOLOGY, workflow=WORKFLOW
+        )
+    agent = _agent(
+        tmp_path,
+        """\
+        import time
+        from pathlib import Path
+
+        from annotask import AgentTask
+        from annotask.tasks import Runner
+
+        CALLS = Path(__file__).with_name("calls.txt")
+        runner = Runner()
+
+
+        @runner.stage("Pre-label")
+        def slow(task: AgentTask) -> str:
+            with CALLS.open("a") as calls:
+                calls.write(task.data_title + "\\n")
+            time.sleep(0.05)
+            return "empty"
+        """,
+    )
+    command = [
+        sys.executable, "-m", "annotask", "--db", db_url, "--user", "alice",
+        "run", str(agent), "--project-hash", project.project_hash, "--task-batch-size", "100",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=_subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(_calls(agent)) < 5 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    calls = _calls(agent)
+    with annotask.Client(db_url, user="alice") as client:
+        found = client.get_project(project.project_hash)
+        tasks = found.list_tasks()
+        moved = {t.data_title for t in tasks if t.stage.name == "Annotate"}
+        proceeds = [e for e in found.events() if e.action == "proceed"]
+    assert 5 <= len(calls) < 60
+    assert moved <= set(calls) and len(moved) in (len(calls) - 1, len(calls))
+    assert len(proceeds) == len(moved)
+    assert all(t.lease_owner is None for t in tasks)
+    stayed = [t for t in tasks if t.stage.name == "Pre-label"]
+    assert len(stayed) == 60 - len(moved)
+    assert all(t.status.value == "new" and t.attempts == 0 for t in stayed)
