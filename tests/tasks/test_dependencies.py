@@ -455,6 +455,39 @@ def test_twin_label_row_is_read_when_the_task_runs_not_when_decorated(
     }
 
 
+def test_labels_copied_from_the_twin_commit_with_the_move(
+    client: Client, media: dict[str, Path]
+) -> None:
+    source, twin = _twins(client, [media["image"], media["video"]])
+    for row in twin.list_label_rows():
+        if row.data_title == "photo.png":
+            row.initialise_labels()
+            _add_car(row, 0.4)
+            row.save()
+    runner = Runner(source.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def copy_from_twin(
+        label_row: LabelRow,
+        twin_row: Annotated[Twin, Depends(dep_twin_label_row(twin.project_hash))],
+    ) -> TaskAgentReturnStruct:
+        instances = twin_row.label_row.get_object_instances()
+        for instance in instances:
+            label_row.add_object_instance(instance.copy())
+        pathway = "has objects" if instances else "empty"
+        return TaskAgentReturnStruct(pathway=pathway, label_row=label_row)
+
+    assert runner().moved == 2
+    rows = {r.data_title: r for r in source.list_label_rows()}
+    for row in rows.values():
+        row.initialise_labels()
+    (copied,) = rows["photo.png"].get_object_instances()
+    assert copied.get_annotation(0).coordinates == BoundingBoxCoordinates(0.4, 0.1, 0.2, 0.2)
+    assert rows["clip.mp4"].get_object_instances() == []
+    stages = {title: _stage_of(source, t) for title, t in _tasks(source).items()}
+    assert stages == {"photo.png": "Review", "clip.mp4": "Annotate"}
+
+
 def test_twin_with_include_task_gives_the_twin_projects_task_and_init_labels_false_does_not_load(
     local: Client, media: dict[str, Path]
 ) -> None:
