@@ -32,10 +32,16 @@ _STAGE_STYLE = {"agent": "magenta", "annotation": "cyan", "review": "yellow", "c
 
 
 def one_line(text: str | None, width: int = ERROR_WIDTH) -> str:
-    """The first line of ``text``, cut to ``width`` characters with an ellipsis."""
+    """The first line of ``text``, cut to ``width`` characters with an ellipsis.
+
+    For a Python traceback (what a runner records when an agent raises) that is the last
+    line, the exception, not the ``Traceback (most recent call last):`` header.
+    """
     if not text:
         return ""
     lines = text.strip().splitlines()
+    if lines and lines[0].startswith("Traceback (most recent call last)"):
+        lines = [line for line in lines if line.strip()][-1:]
     first = lines[0] if lines else ""
     if len(first) > width or len(lines) > 1:
         return first[: width - 1] + "…"
