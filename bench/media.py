@@ -191,14 +191,19 @@ def _bench_iterator(path: Path, repeats: int) -> float:
 
 
 def _ffmpeg_binary() -> str | None:
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
+    """The baseline ffmpeg: imageio-ffmpeg's (a dev dependency, the same build everywhere),
+    else one on PATH."""
     try:
         import imageio_ffmpeg  # type: ignore[import-not-found]  # noqa: PLC0415 - optional
     except ImportError:
-        return None
+        return shutil.which("ffmpeg")
     return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def _ffmpeg_version(binary: str) -> str:
+    done = subprocess.run([binary, "-version"], capture_output=True, text=True, check=True)
+    words = done.stdout.split()
+    return words[2] if len(words) > 2 and words[:2] == ["ffmpeg", "version"] else "unknown"
 
 
 def _ffmpeg_frames(path: Path) -> int:
@@ -219,10 +224,12 @@ def _ffmpeg_frames(path: Path) -> int:
 
 
 def _bench_ffmpeg(path: Path, repeats: int, ours: float) -> None:
-    if _ffmpeg_binary() is None:
-        _figure("ffmpeg_rawvideo", "skipped (no ffmpeg binary on PATH or from imageio-ffmpeg)")
+    binary = _ffmpeg_binary()
+    if binary is None:
+        _figure("ffmpeg_rawvideo", "skipped (no ffmpeg from imageio-ffmpeg or on PATH)")
         _figure("iterator_vs_ffmpeg", "skipped (no ffmpeg binary)")
         return
+    _figure("ffmpeg_version", _ffmpeg_version(binary))
     seconds = _best(["ffmpeg_rawvideo"], path, repeats)["ffmpeg_rawvideo"]
     _figure("ffmpeg_rawvideo", MAIN_FRAMES / seconds, "frames/s")
     _ratio("iterator_vs_ffmpeg", seconds / ours)

@@ -40,6 +40,16 @@ def _missing_paths(cli: Invoke, tmp_path: Path, verbose: bool) -> Result:
     )  # fmt: skip
 
 
+def _unreadable_media(cli: Invoke, tmp_path: Path, verbose: bool) -> Result:
+    cli("dataset", "create", "images")
+    empty = tmp_path / "empty.png"
+    empty.touch()
+    page = tmp_path / "page.jpg"
+    page.write_text("<html>404</html>", encoding="utf-8")
+    flags = ["--verbose"] if verbose else []
+    return cli(*flags, "dataset", "add", "images", str(empty), str(page), code=1)
+
+
 def _unknown_project(cli: Invoke, tmp_path: Path, verbose: bool) -> Result:
     return cli(*(["--verbose"] if verbose else []), "project", "show", "no-such-project", code=1)
 
@@ -58,6 +68,10 @@ CASES: dict[str, tuple[Callable[[Invoke, Path, bool], Result], list[str]]] = {
         ["error: invalid workflow:", "unknown type 'reviewing'", "annotation stage 'Label'"],
     ),
     "missing paths in dataset add": (_missing_paths, ["2 path(s) do not exist", "gone1.png"]),
+    "unreadable media in dataset add": (
+        _unreadable_media,
+        ["2 item(s) cannot be read as media, nothing was added", "empty.png: the file is empty"],
+    ),
     "unknown project": (_unknown_project, ["error: no project", "'no-such-project'"]),
     "database that cannot be opened": (
         _bad_database,

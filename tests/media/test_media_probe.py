@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL.PngImagePlugin import PngImageFile
 
 from annotask.datatypes import DataType
 from annotask.errors import MediaError
@@ -84,6 +85,20 @@ def test_image_size_is_reported_as_shown_after_exif_rotation(tmp_path: Path) -> 
         write_test_image(tmp_path / "rotated.jpg", width=64, height=48, exif_orientation=6)
     )
     assert (info.width, info.height) == (48, 64)
+
+
+def test_png_is_probed_without_decoding_its_pixels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = write_test_image(tmp_path / "plain.png", width=64, height=48)
+    rotated = write_test_image(tmp_path / "rot.png", width=64, height=48, exif_orientation=6)
+
+    def no_decoding(self: PngImageFile) -> None:
+        raise AssertionError("probe decoded the pixels")
+
+    monkeypatch.setattr(PngImageFile, "load", no_decoding)
+    assert (probe(plain).width, probe(plain).height) == (64, 48)
+    assert (probe(rotated).width, probe(rotated).height) == (48, 64)
 
 
 def test_file_whose_extension_lies_is_probed_by_content(tmp_path: Path, bframe_video: Path) -> None:

@@ -54,6 +54,7 @@ def add(
             metavar="PATH...", help="Files, folders (image sequences) or URIs (s3://, https://, …)."
         ),
     ],
+    *,
     metadata: Annotated[
         str | None,
         typer.Option(
@@ -62,12 +63,30 @@ def add(
             help="A JSON object stored as each item's client metadata.",
         ),
     ] = None,
+    probe: Annotated[
+        bool,
+        typer.Option(
+            "--probe/--no-probe",
+            help="Read each asset's type, size, frame count … from its content "
+            "(--no-probe: from its name, no properties).",
+        ),
+    ] = True,
+    probe_remote: Annotated[
+        bool,
+        typer.Option(
+            "--probe-remote/--no-probe-remote",
+            help="Fetch remote URIs to temporary files to probe them "
+            "(--no-probe-remote: register them by name, unfetched).",
+        ),
+    ] = True,
 ) -> None:
     """Register assets in a dataset, all or none; prints how many were added."""
     session = get_session(ctx)
     client_metadata = _metadata(metadata)
     target = session.client().get_dataset(dataset)
-    items = target.add_items(paths, client_metadata=client_metadata)
+    items = target.add_items(
+        paths, client_metadata=client_metadata, probe=probe, probe_remote=probe_remote
+    )
     session.say(f"added {len(items)} item(s) to {target.what}")
 
 

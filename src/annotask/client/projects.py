@@ -8,17 +8,18 @@ from datetime import datetime
 from functools import cached_property
 from uuid import UUID
 
+from annotask.client._resource import MemberResource
 from annotask.client.datasets import Dataset
 from annotask.client.label_rows import StoreLabelBackend, label_row_from_record
 from annotask.client.ontologies import OntologyInfo
 from annotask.errors import NotFoundError
 from annotask.labels import LabelRow, Ontology
-from annotask.store import access, catalog
+from annotask.store import catalog
 from annotask.store import labels as label_store
 from annotask.store import projects as project_store
 from annotask.store import tasks as task_store
 from annotask.store.records import ProjectRecord
-from annotask.workflow.context import Action, Context, Role
+from annotask.workflow.context import Action
 from annotask.workflow.stages import Workflow, WorkflowStage
 from annotask.workflow.tasks import WorkflowTask
 
@@ -38,12 +39,10 @@ class TaskEvent:
     at: datetime
 
 
-class Project:
+class Project(MemberResource[ProjectRecord]):
     """A labeling project the client's user is a member of."""
 
-    def __init__(self, ctx: Context, record: ProjectRecord) -> None:
-        self._ctx = ctx
-        self._record = record
+    _kind = "project"
 
     @property
     def project_hash(self) -> str:
@@ -51,40 +50,14 @@ class Project:
         return self._record.uuid
 
     @property
-    def uuid(self) -> UUID:
-        """The project's UUID."""
-        return UUID(self._record.uuid)
-
-    @property
-    def title(self) -> str:
-        """The project's title."""
-        return self._record.title
-
-    @property
-    def description(self) -> str:
-        """Free text about the project."""
-        return self._record.description
-
-    @property
     def ontology_hash(self) -> str:
         """The ontology the project labels with."""
         return self._record.ontology_uuid
 
-    @property
-    def created_at(self) -> datetime:
-        """When the project was made."""
-        return self._record.created_at
-
-    @property
-    def what(self) -> str:
-        """How messages name this project."""
-        return f"project {self.title!r} ({self.project_hash})"
-
     @cached_property
     def workflow(self) -> Workflow:
         """The project's workflow: stages, pathways, tasks."""
-        with self._ctx.store.read() as conn:
-            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+        with self._reading() as conn:
             stage_records = project_store.get_stages(conn, self.project_hash)
             pathway_records = project_store.get_pathways(conn, self.project_hash)
         return Workflow(self._ctx, self.uuid, self.title, stage_records, pathway_records)
@@ -97,8 +70,7 @@ class Project:
     @cached_property
     def ontology_info(self) -> OntologyInfo:
         """The stored ontology (hash, title, structure)."""
-        with self._ctx.store.read() as conn:
-            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+        with self._reading() as conn:
             record = catalog.get_ontology(conn, self.ontology_hash)
         if record is None:
             raise NotFoundError(f"ontology {self.ontology_hash} of {self.what} is missing")
@@ -119,8 +91,7 @@ class Project:
 
         Each row's labels document comes with it: ``initialise_labels()`` reads no more.
         """
-        with self._ctx.store.read() as conn:
-            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+        with self._reading() as conn:
             records = label_store.get_label_rows(
                 conn,
                 self.project_hash,
@@ -165,28 +136,14 @@ class Project:
     @property
     def datasets(self) -> list[Dataset]:
         """The datasets the project covers."""
-        with self._ctx.store.read() as conn:
-            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+        with self._reading() as conn:
             uuids = project_store.project_dataset_uuids(conn, self.project_hash)
             records = catalog.get_datasets(conn, uuids=uuids)
         return [Dataset(self._ctx, r) for r in records]
 
-    def add_member(self, user: str, role: Role | str) -> None:
-        """Give a user a role on this project (owners and admins)."""
-        with self._ctx.store.write() as conn:
-            self._ctx.require(conn, self.project_hash, Action.ADMIN, self.what)
-            access.add_member(conn, self.project_hash, "project", user, Role(role).value)
-
-    def members(self) -> dict[str, Role]:
-        """The project's members and their roles."""
-        with self._ctx.store.read() as conn:
-            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
-            return {u: Role(r) for u, r in access.list_members(conn, self.project_hash).items()}
-
     def task_counts(self) -> dict[str, dict[str, int]]:
         """Tasks per stage name and status, every stage listed."""
-        with self._ctx.store.read() as conn:
-            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+        with self._reading() as conn:
             counts = task_store.count_by_stage(conn, self.project_hash)
         return {s.name: counts.get(str(s.uuid), {}) for s in self.workflow.stages}
 
@@ -208,8 +165,7 @@ class Project:
             uuids=task_uuids,
             data_hash=None if data_hash is None else str(data_hash),
         )
-        with self._ctx.store.read() as conn:
-            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+        with self._reading() as conn:
             records = task_store.list_tasks(conn, self.project_hash, flt)
         return [self.workflow.task_from_record(r) for r in records]
 
@@ -222,14 +178,12 @@ class Project:
 
     def retry_failed(self, task_uuids: Sequence[str] | None = None) -> int:
         """Clear failure records so runners pick the tasks up again; returns how many."""
-        with self._ctx.store.write() as conn:
-            self._ctx.require(conn, self.project_hash, Action.AGENT, self.what)
+        with self._writing(Action.AGENT) as conn:
             return task_store.clear_failures(conn, self.project_hash, task_uuids)
 
     def events(self, task_uuid: UUID | str | None = None) -> list[TaskEvent]:
         """Recorded task events, oldest first."""
-        with self._ctx.store.read() as conn:
-            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+        with self._reading() as conn:
             records = task_store.list_events(
                 conn, self.project_hash, None if task_uuid is None else str(task_uuid)
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import uuid as uuidlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,24 +12,49 @@ from urllib.parse import unquote, urlparse
 
 from annotask.datatypes import DataType
 from annotask.errors import ValidationError
+from annotask.media import MediaInfo
 
-__all__ = ["ItemSource", "describe_sources", "normalise_sources"]
+__all__ = [
+    "ItemRef",
+    "ItemSource",
+    "describe_sources",
+    "new_data_hashes",
+    "normalise_sources",
+    "type_from_name",
+]
 
 _REMOTE_SCHEMES = frozenset({"s3", "gs", "gcs", "az", "abfs", "http", "https", "memory"})
 _EXTRA_TYPES = {".dcm": "application/dicom", ".mkv": "video/x-matroska", ".webm": "video/webm"}
+_COLUMNS = frozenset({"data_type", "mime_type", "file_size"})  # stored beside the properties
+
+
+ItemRef = str | Path | Sequence[str | Path]
+"""What names one item: a path or URI, or a list (tuple, as a mapping key) of image paths that
+make one image sequence."""
 
 
 @dataclass(frozen=True, slots=True)
 class ItemSource:
-    """One thing to register: a local path or a remote URI, with its client metadata."""
+    """One thing to register: a local path or a remote URI, with its client metadata.
+
+    ``files`` holds the images, in order, of an image sequence given as a list; its ``uri``
+    and ``local_path`` are then those of the first image.
+    """
 
     uri: str
     local_path: Path | None
     client_metadata: dict[str, Any]
+    files: tuple[Path, ...] = ()
+
+    def paths(self) -> list[Path]:
+        """Every local file or folder the source names."""
+        if self.files:
+            return list(self.files)
+        return [] if self.local_path is None else [self.local_path]
 
 
 def normalise_sources(
-    items: Iterable[str | Path] | Mapping[str | Path, Mapping[str, Any]],
+    items: Iterable[ItemRef] | Mapping[ItemRef, Mapping[str, Any]],
     client_metadata: Mapping[str, Any] | None,
 ) -> list[ItemSource]:
     """Resolve paths/URIs and attach metadata; refuse the whole lot if any local path is missing."""
@@ -43,7 +68,7 @@ def normalise_sources(
     else:
         pairs = [(item, dict(client_metadata or {})) for item in items]
     sources = [_source(item, meta) for item, meta in pairs]
-    missing = [s.uri for s in sources if s.local_path is not None and not s.local_path.exists()]
+    missing = [str(path) for s in sources for path in s.paths() if not path.exists()]
     if missing:
         raise ValidationError(
             f"{len(missing)} path(s) do not exist, nothing was added: " + ", ".join(missing)
@@ -51,7 +76,23 @@ def normalise_sources(
     return sources
 
 
-def _source(item: str | Path, meta: dict[str, Any]) -> ItemSource:
+def _source(item: ItemRef, meta: dict[str, Any]) -> ItemSource:
+    if isinstance(item, str | Path):
+        return _single_source(item, meta)
+    files = [_single_source(part, meta) for part in item]
+    if not files:
+        raise ValidationError("an image sequence given as a list needs at least one image path")
+    remote = [f.uri for f in files if f.local_path is None]
+    if remote:
+        raise ValidationError(
+            "an image sequence given as a list must be local files; register remote images "
+            "one by one: " + ", ".join(remote)
+        )
+    local = tuple(f.local_path for f in files if f.local_path is not None)
+    return ItemSource(files[0].uri, local[0], meta, local)
+
+
+def _single_source(item: str | Path, meta: dict[str, Any]) -> ItemSource:
     text = str(item)
     parsed = urlparse(text)
     if parsed.scheme in _REMOTE_SCHEMES:
@@ -61,12 +102,28 @@ def _source(item: str | Path, meta: dict[str, Any]) -> ItemSource:
     return ItemSource(str(path), path, meta)
 
 
-def describe_sources(sources: list[ItemSource], dataset_uuid: str) -> list[dict[str, Any]]:
-    """Storage-item rows for the sources (type from the MIME type, size from the file).
+def new_data_hashes(count: int) -> list[str]:
+    """Fresh UUIDs for new storage items (the data hashes of their tasks and label rows)."""
+    return [str(uuidlib.uuid4()) for _ in range(count)]
 
-    Refuses the whole lot, naming each, if any source is of a kind annotask does not handle.
+
+def describe_sources(
+    sources: list[ItemSource],
+    data_hashes: list[str],
+    infos: Mapping[int, MediaInfo],
+    dataset_uuid: str,
+) -> list[dict[str, Any]]:
+    """Storage-item rows for the sources, all or none.
+
+    A source with a probe result in ``infos`` (by position) takes its type, MIME type, size
+    and properties from its content; the others take type and MIME type from their name and
+    have no properties. Refuses the whole lot, naming each, if any source is of a kind
+    annotask does not handle.
     """
-    rows = [_describe(source, dataset_uuid) for source in sources]
+    rows = [
+        _describe(source, data_hash, dataset_uuid, infos.get(index))
+        for index, (source, data_hash) in enumerate(zip(sources, data_hashes, strict=True))
+    ]
     unknown = [row["uri"] for row in rows if row["data_type"] is None]
     if unknown:
         raise ValidationError(
@@ -76,29 +133,60 @@ def describe_sources(sources: list[ItemSource], dataset_uuid: str) -> list[dict[
     return rows
 
 
-def _describe(source: ItemSource, dataset_uuid: str) -> dict[str, Any]:
+def _describe(
+    source: ItemSource, data_hash: str, dataset_uuid: str, info: MediaInfo | None
+) -> dict[str, Any]:
+    data_type, mime, size, properties = _guessed(source) if info is None else _probed(source, info)
     path = source.local_path
-    if path is not None and path.is_dir():
-        data_type: DataType | None = DataType.IMAGE_SEQUENCE
-        mime, size = "inode/directory", None
-    else:
-        suffix = Path(urlparse(source.uri).path).suffix.lower()
-        guessed = _EXTRA_TYPES.get(suffix) or mimetypes.guess_type(f"x{suffix}")[0]
-        mime = guessed or "application/octet-stream"
-        data_type = _data_type(mime)
-        size = path.stat().st_size if path is not None else None
     name = path.name if path is not None else Path(urlparse(source.uri).path).name or source.uri
     return {
-        "uuid": str(uuidlib.uuid4()),
+        "uuid": data_hash,
         "dataset_uuid": dataset_uuid,
         "name": name,
         "uri": source.uri,
         "data_type": None if data_type is None else data_type.value,
         "mime_type": mime,
         "file_size": size,
-        "properties": {},
+        "properties": properties,
         "client_metadata": source.client_metadata,
     }
+
+
+Described = tuple[DataType | None, str, int | None, dict[str, Any]]
+
+
+def _probed(source: ItemSource, info: MediaInfo) -> Described:
+    properties = {
+        key: value
+        for key, value in info.to_properties().items()
+        if key not in _COLUMNS and value not in (None, {})
+    }
+    if source.files:
+        properties["files"] = [str(path) for path in source.files]
+    return info.data_type, info.mime_type, info.file_size, properties
+
+
+def _guessed(source: ItemSource) -> Described:
+    path = source.local_path
+    if source.files or (path is not None and path.is_dir()):
+        return DataType.IMAGE_SEQUENCE, "inode/directory", None, _sequence_files(source)
+    mime = _mime_from_name(source.uri) or "application/octet-stream"
+    size = path.stat().st_size if path is not None else None
+    return _data_type(mime), mime, size, {}
+
+
+def _sequence_files(source: ItemSource) -> dict[str, Any]:
+    return {"files": [str(path) for path in source.files]} if source.files else {}
+
+
+def _mime_from_name(uri: str) -> str | None:
+    suffix = Path(urlparse(uri).path).suffix.lower()
+    return _EXTRA_TYPES.get(suffix) or mimetypes.guess_type(f"x{suffix}")[0]
+
+
+def type_from_name(uri: str) -> DataType | None:
+    """The data type a path's or URI's file name suggests, if any."""
+    return _data_type(_mime_from_name(uri) or "")
 
 
 def _data_type(mime: str) -> DataType | None:

@@ -80,7 +80,8 @@ class StorageItem:
 
     @property
     def properties(self) -> dict[str, Any]:
-        """Probed properties (width, height, fps, frame_count, duration, dicom, …)."""
+        """Probed properties: width, height, fps, frame_count, duration, dicom (tags), and
+        files (an image sequence registered as a list); empty when registered unprobed."""
         return dict(self._record.properties)
 
     @property
