@@ -16,7 +16,12 @@ from annotask.demo.agent import make_runner
 from annotask.demo.detectors import Detection
 from annotask.demo.manifest import DemoMedia, TruthBox
 from annotask.demo.preview import write_contact_sheet, write_preview
-from annotask.demo.workspace import DemoWorkspace, objects_per_class, open_workspace
+from annotask.demo.workspace import (
+    PREVIEWS_DIR,
+    DemoWorkspace,
+    objects_per_class,
+    open_workspace,
+)
 from annotask.labels import BoundingBoxCoordinates, LabelRow
 from annotask.media import first_frame, sample_frames
 from annotask.tasks import RunReport
@@ -64,7 +69,7 @@ class DemoRun:
     @property
     def contact_sheet(self) -> Path:
         """Every preview in one picture."""
-        return self.root / "previews" / CONTACT_SHEET
+        return self.root / PREVIEWS_DIR / CONTACT_SHEET
 
     @property
     def total_objects(self) -> int:
