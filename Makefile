@@ -16,12 +16,17 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 check: install
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench examples
+	$(VENV)/bin/ruff format --check src tests bench examples
 	$(VENV)/bin/mypy
 
 test: check
 	$(VENV)/bin/pytest -n auto -p no:cacheprovider
+
+# A real pre-labeling run, offline, in ./annotask-demo (DEMO_DIR=...; DEMO_ARGS=--fresh starts over).
+DEMO_DIR ?= annotask-demo
+demo: install
+	$(VENV)/bin/annotask demo $(DEMO_DIR) $(DEMO_ARGS)
 
 bench: install
 	$(PY) bench/store.py --quick

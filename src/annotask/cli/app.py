@@ -10,6 +10,7 @@ from annotask.cli import (
     agent_file,
     datasets,
     db,
+    demo,
     exporting,
     importing,
     labels,
@@ -77,6 +78,7 @@ def _register(root: typer.Typer) -> None:
     root.add_typer(labels.app, name="labels")
     root.command("export")(exporting.export)
     root.command("import")(importing.import_)
+    root.command("demo")(demo.demo)
 
 
 _register(app)

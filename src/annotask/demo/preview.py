@@ -65,7 +65,8 @@ def draw_detections(
         colour = LABEL_COLOURS.get(detection.label, (255, 255, 255))
         x0, y0, x1, y1 = _pixels(detection.box, width, height)
         draw.rectangle((x0, y0, x1, y1), outline=colour, width=line)
-        _tag(draw, f"{detection.label} {detection.confidence:.2f}", (x0, y0, y1), colour, font)
+        text = f"{detection.label} {detection.confidence:.2f}"
+        _tag(draw, text, (x0, y0, y1, width), colour, font)
     if title:
         _title(draw, title, width, height, font)
     return image
@@ -74,14 +75,16 @@ def draw_detections(
 def _tag(
     draw: ImageDraw.ImageDraw,
     text: str,
-    anchor: tuple[float, float, float],
+    anchor: tuple[float, float, float, int],
     colour: RGB,
     font: Font,
 ) -> None:
-    """A filled label above the box's top-left corner (inside it when there is no room)."""
-    x0, y0, y1 = anchor
+    """A filled label above the box's top-left corner (inside it when there is no room),
+    moved left where it would run off the picture's right edge."""
+    x0, y0, y1, width = anchor
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
     w, h = right - left + 6, bottom - top + 4
+    x0 = max(0.0, min(x0, width - 1 - w))
     ty = y0 - h if y0 - h >= 0 else min(y0 + 1, y1 - h)
     draw.rectangle((x0, ty, x0 + w, ty + h), fill=colour)
     draw.text((x0 + 3 - left, ty + 2 - top), text, fill=(0, 0, 0), font=font)
