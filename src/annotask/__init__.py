@@ -17,6 +17,7 @@ from annotask.errors import (
     StoreError,
     ValidationError,
 )
+from annotask.labels import LabelRow
 from annotask.workflow import (
     AgentStage,
     AgentTask,
@@ -53,6 +54,7 @@ __all__ = [
     "Dataset",
     "FinalStage",
     "LabelError",
+    "LabelRow",
     "MediaError",
     "NotFoundError",
     "OntologyInfo",

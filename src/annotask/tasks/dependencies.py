@@ -126,7 +126,8 @@ def dep_twin_label_row(
     data, or None when that project has no such item.
 
     The twin is read when each task runs. Raises AuthorizationError when the runner's user
-    cannot read the twin project. ``include_task`` also fetches the twin's task.
+    cannot read the twin project. ``include_task`` also fetches the twin's task. Saving the
+    twin's label row writes to the twin project at once, not with the task's outcome.
     """
 
     def twin_label_row(

@@ -71,7 +71,9 @@ def runner_command(
         dry_run: Annotated[
             bool,
             typer.Option(
-                "--dry-run", help="Show what each task would get; commit nothing, hold no lease."
+                "--dry-run",
+                help="Run each agent once per task and show what the task would get; commit "
+                "nothing, hold no lease.",
             ),
         ] = False,
         verbose: Annotated[
@@ -86,7 +88,7 @@ def runner_command(
                 runner.use_client(Client(db_url, user=as_user))
             report = runner(
                 refresh_every=refresh_every,
-                num_retries=num_retries,
+                num_retries=0 if dry_run else num_retries,
                 task_batch_size=task_batch_size,
                 project_hash=project_hash,
                 max_tasks_per_stage=max_tasks_per_stage,
