@@ -5,7 +5,13 @@ modules with a connection from :meth:`Store.write` or :meth:`Store.read`, so tha
 transaction can span several of them.
 """
 
-from annotask.store.engine import DATABASE_URL_ENV, Store, default_url, describe_url
+from annotask.store.engine import (
+    DATABASE_URL_ENV,
+    Store,
+    default_url,
+    describe_url,
+    is_connection_error,
+)
 from annotask.store.versioning import head_revision, migrate, open_store
 
 __all__ = [
@@ -14,6 +20,7 @@ __all__ = [
     "default_url",
     "describe_url",
     "head_revision",
+    "is_connection_error",
     "migrate",
     "open_store",
 ]

@@ -10,11 +10,18 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from annotask.errors import StoreError
 
-__all__ = ["DATABASE_URL_ENV", "Store", "default_url", "describe_url"]
+__all__ = ["DATABASE_URL_ENV", "Store", "default_url", "describe_url", "is_connection_error"]
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +132,16 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({describe_url(self.url)!r})"
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database could not be reached or dropped the connection
+    (a restart, a network cut, a busy SQLite file): worth retrying after a pause."""
+    if isinstance(exc, StoreError):
+        return isinstance(exc.__cause__, DBAPIError)
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return False
 
 
 def _first_line(exc: SQLAlchemyError) -> str:

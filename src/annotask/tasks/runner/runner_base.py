@@ -11,14 +11,14 @@ import time
 import uuid as uuidlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Connection
 
 from annotask.client import Client, Project
 from annotask.errors import NotFoundError, ValidationError
-from annotask.store import catalog, default_url
+from annotask.store import catalog, default_url, is_connection_error
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
 from annotask.tasks.commit import mark_committed, write_outcomes
@@ -32,6 +32,8 @@ from annotask.workflow.context import Action
 __all__ = ["AgentRegistration", "RunnerBase"]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,9 @@ class RunnerBase:
 
     flush_every_s = 5.0
     """Finished outcomes are committed at least this often, even within a batch."""
+
+    reconnect_timeout_s = 600.0
+    """How long store operations are retried while the database is unreachable."""
 
     def __init__(
         self,
@@ -292,6 +297,24 @@ class RunnerBase:
             )
         mark_committed(live)
         return claimed
+
+    def with_reconnect(self, what: str, operation: Callable[[], T]) -> T:
+        """Run a store operation, retrying with backoff while the database is unreachable
+        (a restart, a dropped connection); give up after ``reconnect_timeout_s``."""
+        deadline = time.monotonic() + self.reconnect_timeout_s
+        delay = 0.5
+        while True:
+            try:
+                return operation()
+            except Exception as exc:
+                if not is_connection_error(exc) or time.monotonic() + delay > deadline:
+                    raise
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+                logger.warning(
+                    "%s: the store is unreachable (%s); retrying in %.1f s", what, first, delay
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, 10.0)
 
     def release(self, leases: dict[str, task_store.Lease]) -> None:
         """Give back leases of tasks this runner will not work on after all."""

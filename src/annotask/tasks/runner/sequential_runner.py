@@ -250,9 +250,12 @@ class _StagePass:
         self.report = StageReport(binding.stage.name)
         self.started = time.monotonic()
         self.stays: dict[str, task_store.Lease] = {}
-        with runner.client.store.read() as conn:
-            self.waiting = task_store.count_claimable(conn, str(binding.stage.uuid), time.time())
+        self.waiting = runner.with_reconnect(f"stage {binding.stage.name!r}", self._count)
         progress.start(self.report, self.waiting)
+
+    def _count(self) -> int:
+        with self.runner.client.store.read() as conn:
+            return task_store.count_claimable(conn, str(self.binding.stage.uuid), time.time())
 
     def plan(self, batch_size: int, cap: int | None) -> None:
         """Dry run: read the claimable tasks, run the agents, keep the outcomes unsaved."""
@@ -275,7 +278,10 @@ class _StagePass:
         def next_limit() -> int:
             return batch_size if cap is None else min(batch_size, cap - attempted)
 
-        leases, loaded = self.runner.claim_and_load(self.env, self.binding, next_limit())
+        what = f"stage {self.binding.stage.name!r}: claiming tasks"
+        leases, loaded = self.runner.with_reconnect(
+            what, lambda: self.runner.claim_and_load(self.env, self.binding, next_limit())
+        )
         while leases:
             attempted += len(loaded)
             leases, loaded = self._batch(leases, loaded, next_limit())
@@ -311,14 +317,17 @@ class _StagePass:
         pending: dict[str, task_store.Lease],
         then_claim: int = 0,
     ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
-        claimed = self.runner.commit(
-            self.env,
-            self.binding,
-            finished,
-            leases,
-            pending,
-            release_stays=False,
-            then_claim=then_claim,
+        claimed = self.runner.with_reconnect(
+            f"stage {self.binding.stage.name!r}: committing {len(finished)} task(s)",
+            lambda: self.runner.commit(
+                self.env,
+                self.binding,
+                finished,
+                leases,
+                pending,
+                release_stays=False,
+                then_claim=then_claim,
+            ),
         )
         self.report.add(finished)
         self.stays.update(
@@ -357,7 +366,10 @@ class _StagePass:
     def finish(self) -> None:
         """Release the tasks left in place and close the stage's progress."""
         try:
-            self.runner.release(self.stays)
+            self.runner.with_reconnect(
+                f"stage {self.binding.stage.name!r}: releasing",
+                lambda: self.runner.release(self.stays),
+            )
         finally:
             self.report.seconds = time.monotonic() - self.started
             self.progress.finish(self.report)
