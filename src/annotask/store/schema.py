@@ -198,7 +198,14 @@ tasks = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_actioned_by", String(200), nullable=True),
     UniqueConstraint("project_uuid", "data_hash"),
-    Index(None, "stage_uuid", "priority"),
+)
+# The order runners claim in: a claim walks this index and stops after its batch.
+Index(
+    "ix_tasks_claim_order",
+    tasks.c.stage_uuid,
+    tasks.c.priority.desc(),
+    tasks.c.created_at,
+    tasks.c.uuid,
 )
 
 label_rows = Table(

@@ -22,6 +22,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 
@@ -56,6 +57,7 @@ __all__ = [
 ]
 
 _CHUNK = 900
+_ANALYZE_AFTER = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +147,11 @@ def insert_tasks(
         )
     conn.execute(insert(label_rows), label_row_rows)
     conn.execute(insert(tasks), task_rows)
+    if conn.dialect.name == "postgresql" and len(task_rows) >= _ANALYZE_AFTER:
+        # A bulk load leaves the planner's statistics stale until autovacuum catches up,
+        # and claims planned on them scan the whole stage; refresh them now.
+        conn.execute(text("ANALYZE tasks"))
+        conn.execute(text("ANALYZE label_rows"))
     notify_stages(conn, [stage_uuid])
     return len(task_rows)
 
