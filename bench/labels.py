@@ -24,6 +24,7 @@ Run: ``PYTHONPATH=src python bench/labels.py [--quick]``.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from labels_serialise import ONTOLOGY, fill_row
+from PIL import Image
 
 import annotask
 from annotask.labels import BoundingBoxCoordinates, ObjectInstance
@@ -53,10 +55,12 @@ def _setup(workdir: Path, count: int) -> tuple[str, str]:
     """A store with a project of ``count`` rows of 50 objects; (store URL, project hash)."""
     files = workdir / "files"
     files.mkdir()
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 150)).save(picture, format="PNG")
     paths = []
     for i in range(count):
-        path = files / f"frame{i:05d}.jpg"
-        path.write_bytes(b"x")
+        path = files / f"frame{i:05d}.png"
+        path.write_bytes(picture.getvalue())
         paths.append(path)
     url = f"sqlite:///{workdir / 'ours.db'}"
     with annotask.Client(url, user="bench") as client:

@@ -32,7 +32,7 @@ WORKFLOW = {
         {"name": "Complete", "type": "complete"},
     ]
 }
-RUNNER = '''
+RUNNER = """
 import os, sys, time
 from pathlib import Path
 import annotask
@@ -52,7 +52,7 @@ while not go.exists():
     time.sleep(0.005)
 report = runner(task_batch_size=int(os.environ["BENCH_BATCH"]))
 assert report.attempted > 0
-'''
+"""
 
 
 def _schema_url(base: str) -> tuple[str, str]:
