@@ -43,8 +43,13 @@ class LogProgress:
     """One log line per commit and per finished stage."""
 
     def start(self, report: StageReport, total: int) -> None:
-        """A stage begins with ``total`` claimable tasks."""
-        logger.info("stage %r: %d task(s) to do", report.stage, total)
+        """A stage begins with ``total`` claimable tasks (an empty stage logs at debug level)."""
+        logger.log(
+            logging.INFO if total else logging.DEBUG,
+            "stage %r: %d task(s) to do",
+            report.stage,
+            total,
+        )
 
     def update(self, report: StageReport) -> None:
         """A batch committed."""
@@ -59,7 +64,8 @@ class LogProgress:
     def finish(self, report: StageReport) -> None:
         """The stage is done for this pass."""
         moved = ", ".join(f"{n} → {p!r}" for p, n in sorted(report.moved.items())) or "none moved"
-        logger.info(
+        logger.log(
+            logging.INFO if report.attempted else logging.DEBUG,
             "stage %r: %d done in %.1f s (%.0f tasks/s): %s; %d stayed, %d failed, %d lost, "
             "%d conflicts",
             report.stage,

@@ -132,11 +132,17 @@ def run_command(
 
 
 def _configure_logging(console: Console, verbose: bool) -> None:
+    """Progress and warnings on stderr (debug lines with ``verbose``), also when the
+    ``annotask`` command already set up a quieter handler."""
     logger = logging.getLogger("annotask")
-    if not any(isinstance(h, RichHandler) for h in logger.handlers):
-        handler = RichHandler(console=console, show_time=False, show_path=False, markup=False)
-        logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    level = logging.DEBUG if verbose else logging.INFO
+    handlers = [h for h in logger.handlers if isinstance(h, RichHandler)]
+    if not handlers:
+        handlers = [RichHandler(console=console, show_time=False, show_path=False, markup=False)]
+        logger.addHandler(handlers[0])
+    for handler in handlers:
+        handler.setLevel(min(handler.level or level, level))
+    logger.setLevel(level)
 
 
 def _print_report(console: Console, report: RunReport, dry_run: bool) -> None:
