@@ -85,3 +85,19 @@ def test_the_default_store_is_annotask_db_in_the_working_directory(
     with annotask.Client(user="u"):
         pass
     assert (tmp_path / "annotask.db").exists()
+
+
+def test_only_unreachable_databases_count_as_connection_errors(tmp_path: Path) -> None:
+    from sqlalchemy import text  # noqa: PLC0415
+
+    from annotask.store import Store, is_connection_error  # noqa: PLC0415
+
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    for statement in ("SELECT * FROM no_such_table", "SELEC 1"):
+        with pytest.raises(Exception) as info, store.read() as conn:
+            conn.execute(text(statement))
+        assert not is_connection_error(info.value)
+    refused = Store("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(annotask.StoreError) as info, refused.read():
+        pass
+    assert is_connection_error(info.value)

@@ -115,9 +115,12 @@ def test_a_runner_killed_mid_batch_loses_nothing(
         processes.extend(_start(postgres_url, project, log, **env) for log in logs)
         victim = processes[0]
         _wait(lambda: _moved(project) >= 300, 60, "first tasks moved")
-        held = [t for t in project.list_tasks() if f":{victim.pid}:" in (t.lease_owner or "")]
-        while not held:  # kill it while it holds a batch
-            held = [t for t in project.list_tasks() if f":{victim.pid}:" in (t.lease_owner or "")]
+        mark = f":{victim.pid}:"
+        _wait(  # kill it while it holds a batch
+            lambda: any(mark in (t.lease_owner or "") for t in project.list_tasks()),
+            30,
+            "the victim holds a batch",
+        )
         victim.send_signal(signal.SIGKILL)
         victim.wait(10)
         assert victim.returncode == -signal.SIGKILL

@@ -577,15 +577,17 @@ def test_data_lookup_still_works_and_warns_that_dep_storage_item_replaces_it(
     runner = Runner(project.project_hash, client=local)
     found: dict[str, tuple[str, list[str]]] = {}
 
-    @runner.stage("Pre-label")
-    def agent(task: AgentTask, lookup: Annotated[DataLookup, Depends(dep_data_lookup)]) -> str:
-        item = lookup.get_storage_item(task.data_hash)
-        many = lookup.get_storage_items([task.data_hash])
-        found[task.data_title] = (item.name, [i.name for i in many])
-        return "empty"
-
     with pytest.warns(DeprecationWarning, match="dep_storage_item") as caught:
-        report = runner()
+
+        @runner.stage("Pre-label")
+        def agent(task: AgentTask, lookup: Annotated[DataLookup, Depends(dep_data_lookup)]) -> str:
+            item = lookup.get_storage_item(task.data_hash)
+            many = lookup.get_storage_items([task.data_hash])
+            found[task.data_title] = (item.name, [i.name for i in many])
+            return "empty"
+
+    assert caught[0].filename == __file__  # points at the decorated agent, not annotask
+    report = runner()
     assert report.moved == 2
     assert found == {
         "photo.png": ("photo.png", ["photo.png"]),

@@ -115,6 +115,16 @@ def test_will_set_priority_is_honoured(client: annotask.Client, make_project: Ma
     rank(_specs(runner))
     assert {t.priority for t in project.list_tasks()} == {0.0}
 
+    @runner.stage("Pre-label", overwrite=True)
+    def rank_without_flag() -> TaskAgentReturnStruct:
+        return TaskAgentReturnStruct(pathway=None, label_row_priority=1.0)
+
+    results = [
+        TaskCompletionResult.model_validate_json(r) for r in rank_without_flag(_specs(runner))
+    ]
+    assert all(not r.success and "will_set_priority=True" in (r.error or "") for r in results)
+    assert {t.priority for t in project.list_tasks()} == {0.0}
+
 
 def test_labels_from_a_queue_agent_commit_with_the_move(
     client: annotask.Client, make_project: MakeProject
@@ -161,3 +171,38 @@ def test_a_queue_runner_needs_an_agent_stage(
         @runner.stage("Annotate")
         def route() -> str:
             return "submit"
+
+
+def test_a_spec_repeated_in_one_call_runs_once(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = QueueRunner(project.project_hash, client=client)
+    calls = []
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        calls.append(task.uuid)
+        return "empty"
+
+    (spec,) = _specs(runner)
+    first, second = (TaskCompletionResult.model_validate_json(r) for r in route([spec, spec]))
+    assert first.success and not second.success and "also spec 0" in (second.error or "")
+    assert len(calls) == 1
+
+
+def test_a_user_who_may_not_run_agents_is_refused_before_any_task(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    project.add_member("ann", "annotator")
+    runner = QueueRunner(project.project_hash, client=client.as_user("ann"))
+
+    @runner.stage("Pre-label")
+    def route() -> str:
+        raise AssertionError("must not run")
+
+    (spec,) = [t.model_dump_json() for t in project.list_tasks()]
+    with pytest.raises(annotask.AuthorizationError, match="does not allow agent"):
+        route(spec)
+    assert project.events() == [] and project.list_tasks()[0].lease_owner is None

@@ -232,6 +232,16 @@ def test_will_set_priority_without_a_label_row_parameter(
 
     runner()
     assert {t.priority for t in project.list_tasks()} == {0.0}
+    other = make_project(1)
+    forgetful = Runner(other.project_hash, client=client)
+
+    @forgetful.stage("Pre-label")
+    def rank_without_flag() -> TaskAgentReturnStruct:
+        return TaskAgentReturnStruct(pathway=None, label_row_priority=0.0)
+
+    forgetful(num_retries=0)
+    (failed,) = other.list_tasks(failed=True)
+    assert failed.priority == 0.5 and "will_set_priority=True" in (failed.last_error or "")
 
 
 def test_an_agent_failure_changes_nothing_for_its_task(
@@ -580,3 +590,103 @@ def test_polling_picks_up_tasks_added_later(
         runner.stop()
         thread.join(10)
     assert not thread.is_alive() and failures == []
+
+
+def test_tasks_left_in_place_keep_their_lease_through_a_long_pass(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(3)
+    runner = Runner(project.project_hash, client=client, lease_seconds=0.3)
+    calls: Counter[str] = Counter()
+
+    @runner.stage("Pre-label")
+    def slow_stay(task: AgentTask) -> None:
+        calls[task.data_title] += 1
+        time.sleep(0.2)
+
+    runner.flush_every_s = 0.1
+    runner(task_batch_size=1)
+    assert set(calls.values()) == {1}, calls
+    assert all(t.lease_owner is None for t in project.list_tasks())
+
+
+def test_a_later_success_that_stays_clears_the_failure_record(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = Runner(project.project_hash, client=client, backoff=Backoff(base_s=0))
+    broken = [True]
+
+    @runner.stage("Pre-label")
+    def flaky() -> None:
+        if broken[0]:
+            raise RuntimeError("boom")
+
+    runner(num_retries=0)
+    assert len(project.list_tasks(failed=True)) == 1
+    broken[0] = False
+    runner(num_retries=0)
+    (task,) = project.list_tasks()
+    assert task.last_error is None and task.attempts == 0 and task.status == "new"
+
+
+def test_on_failure_records_the_error_on_the_event(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label", on_failure="empty")
+    def broken() -> str:
+        raise RuntimeError("detector missing")
+
+    report = runner(num_retries=0)
+    (event,) = project.events()
+    assert event.action == "on_failure" and "RuntimeError: detector missing" in (event.detail or "")
+    assert report.failed == 1 and report.moved == 1
+
+
+def test_a_label_conflict_releases_the_task_at_the_end_of_the_pass(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    car = project.ontology.get_object("car")
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def label(lr: LabelRow) -> TaskAgentReturnStruct:
+        someone = project.get_label_row(lr.data_hash)  # a person saves meanwhile
+        someone.initialise_labels()
+        someone.save()
+        instance = ObjectInstance(car)
+        instance.set_for_frames(_box(), frames=0)
+        lr.add_object_instance(instance)
+        return TaskAgentReturnStruct("has objects", lr)
+
+    report = runner()
+    assert report.stages[0].conflicts == 1
+    (task,) = project.list_tasks()
+    assert task.lease_owner is None and task.last_error is None
+    (row,) = project.list_label_rows()
+    assert row.version == 1  # the person's save, not the agent's
+
+
+def test_refresh_every_below_one_second_is_refused(client: annotask.Client) -> None:
+    runner = Runner(client=client)
+    with pytest.raises(ValidationError, match="refresh_every must be at least 1 second"):
+        runner(refresh_every=0, project_hash="anything")
+
+
+def test_run_stage_calls_the_pre_execution_callback(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    called = []
+    runner = Runner(project.project_hash, client=client, pre_execution_callback=called.append)
+
+    @runner.stage("Pre-label")
+    def route() -> str:
+        return "empty"
+
+    runner.run_stage("Pre-label")
+    assert called == [runner]

@@ -194,15 +194,17 @@ def test_dep_data_lookup_old_way_warns_and_new_way_does_not(
     new = Runner(project_hash=fresh.project_hash, client=fresh.client)
     seen: dict[str, list[dict[str, object]]] = {"old": [], "new": []}
 
-    # Old way (deprecated)
-    @old.stage(stage=STAGE)
-    def my_old_agent(
-        task: AgentTask, lookup: Annotated[DataLookup, Depends(dep_data_lookup)]
-    ) -> str:
-        storage_item = lookup.get_storage_item(task.data_hash)
-        client_metadata = storage_item.client_metadata
-        seen["old"].append(client_metadata)
-        return "empty"
+    # Old way (deprecated): the warning comes when the agent is decorated
+    with pytest.warns(DeprecationWarning, match="dep_storage_item"):
+
+        @old.stage(stage=STAGE)
+        def my_old_agent(
+            task: AgentTask, lookup: Annotated[DataLookup, Depends(dep_data_lookup)]
+        ) -> str:
+            storage_item = lookup.get_storage_item(task.data_hash)
+            client_metadata = storage_item.client_metadata
+            seen["old"].append(client_metadata)
+            return "empty"
 
     # New way (recommended)
     @new.stage(stage=STAGE)
@@ -217,8 +219,7 @@ def test_dep_data_lookup_old_way_warns_and_new_way_does_not(
         storage_item.update(client_metadata={"new": "entry", **(client_metadata or {})})
         return PATHWAY
 
-    with pytest.warns(DeprecationWarning, match="dep_storage_item"):
-        old()
+    old()
     images.assert_all_in("Annotate")
     new()  # warnings are errors in this test suite: the new way emits none
     assert seen == {"old": [{}] * 3, "new": [{}] * 3}

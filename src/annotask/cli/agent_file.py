@@ -30,6 +30,9 @@ def load_runner(path: Path, name: str | None = None) -> SequentialRunner:
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
     finally:
         sys.path.remove(str(path.resolve().parent))
     runners = {k: v for k, v in vars(module).items() if isinstance(v, SequentialRunner)}

@@ -38,6 +38,8 @@ class TaskEvent:
     pathway: str | None
     actor: str
     at: datetime
+    detail: str | None = None
+    """More about the action: for ``on_failure`` moves, the error that caused them."""
 
 
 class Project(MemberResource[ProjectRecord]):
@@ -247,6 +249,7 @@ class Project(MemberResource[ProjectRecord]):
                 r.pathway_name,
                 r.actor,
                 r.at,
+                r.detail,
             )
             for r in records
         ]

@@ -1,10 +1,10 @@
 """Waking runners when tasks enter their stages: PostgreSQL LISTEN/NOTIFY.
 
-Writes that put tasks into a stage (new items, moves, released leases, cleared failures)
-send ``NOTIFY annotask_tasks, '<stage uuid>'`` in their transaction, so the notice goes out
-when it commits. A :class:`TaskListener` holds its own connection, listens, and lets a
-polling runner sleep until its next poll or until one of its stages gets work, whichever
-comes first. SQLite has no notifications: the listener there just sleeps.
+Writes that put tasks into a stage (new items, moves, cleared failures) send
+``NOTIFY annotask_tasks, '<stage uuid>'`` in their transaction, so the notice goes out when it
+commits. A :class:`TaskListener` holds its own connection, listens, and lets a polling runner
+sleep until its next poll or until one of its stages gets work, whichever comes first.
+SQLite has no notifications: the listener there just sleeps.
 """
 
 from __future__ import annotations

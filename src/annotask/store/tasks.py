@@ -83,6 +83,8 @@ class Move:
     pathway_uuid: str | None = None
     pathway_name: str | None = None
     assignee: str | None = None
+    detail: str | None = None
+    """Why, when there is more to say (the error that sent a task along ``on_failure``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,7 +437,7 @@ def insert_events(conn: Connection, moves: Iterable[Move], at: Any = None) -> No
             "pathway_name": m.pathway_name,
             "actor": m.actor,
             "at": at,
-            "detail": None,
+            "detail": m.detail,
         }
         for m in moves
     ]
@@ -483,9 +485,14 @@ def set_label_priorities(conn: Connection, priorities: Mapping[str, float]) -> N
 
 
 def record_failures(
-    conn: Connection, failures: Sequence[Failure], leases: Mapping[str, Lease]
+    conn: Connection,
+    failures: Sequence[Failure],
+    leases: Mapping[str, Lease],
+    *,
+    release_leases: bool = True,
 ) -> None:
-    """Record failed attempts on tasks still under our lease, releasing the lease."""
+    """Record failed attempts on tasks still under our lease, releasing the lease (unless
+    ``release_leases`` is false: a runner holding them to the end of its pass)."""
     rows = [
         {
             "_uuid": f.task_uuid,
@@ -512,9 +519,8 @@ def record_failures(
             last_error=bindparam("_error"),
             retry_after=bindparam("_retry"),
             status=bindparam("_status"),
-            lease_owner=None,
-            lease_expires_at=None,
             updated_at=utcnow(),
+            **({"lease_owner": None, "lease_expires_at": None} if release_leases else {}),
         ),
         rows,
     )
@@ -530,9 +536,11 @@ def clear_failures(conn: Connection, project_uuid: str, uuids: Collection[str] |
     result = conn.execute(
         query.values(
             attempts=0, last_error=None, retry_after=None, status="new", updated_at=utcnow()
-        )
+        ).returning(tasks.c.stage_uuid)
     )
-    return int(result.rowcount)
+    stages = [str(r.stage_uuid) for r in result]
+    notify_stages(conn, stages)
+    return len(stages)
 
 
 def list_events(

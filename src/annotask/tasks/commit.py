@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Connection
 
-from annotask.errors import AuthorizationError
+from annotask.errors import AuthorizationError, StoreError
 from annotask.store import catalog
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
@@ -48,6 +48,7 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
     returned ones once the transaction has committed. ``extend`` are leases of tasks still
     being worked on: their expiry moves to ``extend_to`` in the same transaction.
     """
+    ctx.require(conn, project_uuid, Action.AGENT, f"project {project_uuid}")
     now = time.time()
     mine = {o.task_uuid: leases[o.task_uuid] for o in outcomes}
     held = task_store.held_by(conn, stage_uuid, mine, now)
@@ -65,6 +66,18 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
     _refuse_unauthorised_items(conn, ctx, live)
     _refuse_stale_labels(conn, live)
     _write(conn, ctx, project_uuid, stage_uuid, live, leases, destination_types, stage_names)
+    task_store.record_failures(
+        conn,
+        [
+            task_store.Failure(
+                o.task_uuid, o.attempts, o.error or "", o.retry_after, TaskStatus.FAILED.value
+            )
+            for o in live
+            if o.kind is OutcomeKind.FAIL
+        ],
+        leases,
+        release_leases=release_stays,
+    )
     if release_stays:
         stays = {o.task_uuid: leases[o.task_uuid] for o in live if o.kind is OutcomeKind.STAY}
         task_store.release(conn, stays)
@@ -107,7 +120,8 @@ def _refuse_unauthorised_items(conn: Connection, ctx: Context, live: list[TaskOu
                     checked[dataset] = str(exc)
             problem = checked[dataset]
             if problem is not None:
-                outcome.fail(f"AuthorizationError: {problem}", retry_after=None)
+                # the same agent would be refused again at once: wait like any failure
+                outcome.fail(f"AuthorizationError: {problem}", retry_after=time.time() + 60.0)
                 break
 
 
@@ -168,16 +182,17 @@ def _write(  # noqa: PLR0917 - one call site inside commit_outcomes
             action=o.action,
             pathway_uuid=str(o.pathway.uuid),
             pathway_name=o.pathway.name,
+            detail=o.error if o.action == "on_failure" else None,
         )
         for o in live
         if o.kind is OutcomeKind.MOVE and o.pathway is not None
     ]
-    task_store.move_tasks(conn, moves)
-    failures = [
-        task_store.Failure(
-            o.task_uuid, o.attempts, o.error or "", o.retry_after, TaskStatus.FAILED.value
+    moved = task_store.move_tasks(conn, moves)
+    if moved != len(moves):  # cannot happen after fencing; never write an event without a move
+        raise StoreError(
+            f"{len(moves) - moved} of {len(moves)} fenced task(s) did not move; the batch was "
+            "rolled back and its tasks come back when their leases expire"
         )
-        for o in live
-        if o.kind is OutcomeKind.FAIL
-    ]
-    task_store.record_failures(conn, failures, leases)
+    recovered = [o.task_uuid for o in live if o.kind is OutcomeKind.STAY and o.task.last_error]
+    if recovered:  # the latest attempt succeeded: the task is no longer a failed one
+        task_store.clear_failures(conn, project_uuid, recovered)

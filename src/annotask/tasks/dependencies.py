@@ -6,7 +6,6 @@ runner injects it; generator dependencies clean up after the task, also when the
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ __all__ = [
     "dep_video_sampler",
 ]
 
+_FRAME_TYPES = frozenset({DataType.VIDEO, DataType.IMAGE_SEQUENCE, DataType.DICOM})
 _ASSET_TYPES = frozenset(
     {DataType.IMAGE, DataType.VIDEO, DataType.AUDIO, DataType.DICOM, DataType.IMAGE_SEQUENCE}
 )
@@ -84,6 +84,12 @@ def dep_video_iterator(storage_item: StorageItem) -> Generator[Iterator[Frame], 
     Raises NotImplementedError for anything but videos (and image sequences and DICOM,
     which have frames too).
     """
+    if storage_item.item_type not in _FRAME_TYPES:
+        names = ", ".join(sorted(t.value for t in _FRAME_TYPES))
+        raise NotImplementedError(
+            f"dep_video_iterator needs a video (or {names}); storage item "
+            f"{storage_item.name!r} is {storage_item.item_type.value}"
+        )
     with _local(storage_item) as path, iter_frames(path, storage_item.item_type) as frames:
         yield frames
 
@@ -171,12 +177,18 @@ class DataLookup:
 
 
 def dep_data_lookup(lookup: Annotated[DataLookup, Depends(DataLookup.sharable)]) -> DataLookup:
-    """Deprecated: use ``dep_storage_item`` (``storage_item: StorageItem``) instead."""
-    warnings.warn(
+    """Deprecated: use ``dep_storage_item`` (``storage_item: StorageItem``) instead.
+
+    Decorating an agent that uses it emits a DeprecationWarning pointing at the agent.
+    """
+    return lookup
+
+
+DEPRECATED: dict[object, str] = {
+    dep_data_lookup: (
         "dep_data_lookup is deprecated: ask for the task's storage item with "
         "Annotated[StorageItem, Depends(dep_storage_item)] instead of "
-        "lookup.get_storage_item(task.data_hash)",
-        DeprecationWarning,
-        stacklevel=2,
+        "lookup.get_storage_item(task.data_hash)"
     )
-    return lookup
+}
+"""Dependencies that still work but warn when an agent is decorated with them."""

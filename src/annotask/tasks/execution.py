@@ -149,6 +149,12 @@ class _Attempt:
             if row is not None and (row.has_unsaved_changes or row.priority_changed):
                 row.save()
             if result.label_row_priority is not None:
+                if not self.binding.needs_label_rows:
+                    raise ValidationError(
+                        f"agent {self.binding.plan.name} returned label_row_priority but takes "
+                        "no LabelRow; decorate it with @runner.stage(..., "
+                        "will_set_priority=True) to set priorities"
+                    )
                 priority = _checked_priority(result.label_row_priority, self.loaded.task)
         elif result is None or isinstance(result, str | UUID):
             pathway_ref = result

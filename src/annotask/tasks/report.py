@@ -66,6 +66,8 @@ class StageReport:
             status = outcome.status
             if status is CommitStatus.MOVED and outcome.pathway is not None:
                 self.moved[outcome.pathway.name] += 1
+                if outcome.action == "on_failure":
+                    self.failed += 1
             elif status is CommitStatus.STAYED:
                 self.stayed += 1
             elif status is CommitStatus.FAILED:

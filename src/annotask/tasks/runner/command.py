@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import click
@@ -86,14 +90,15 @@ def runner_command(
         try:
             if db_url is not None or as_user is not None:
                 runner.use_client(Client(db_url, user=as_user))
-            report = runner(
-                refresh_every=refresh_every,
-                num_retries=0 if dry_run else num_retries,
-                task_batch_size=task_batch_size,
-                project_hash=project_hash,
-                max_tasks_per_stage=max_tasks_per_stage,
-                dry_run=dry_run,
-            )
+            with _stop_on_sigterm():
+                report = runner(
+                    refresh_every=refresh_every,
+                    num_retries=0 if dry_run else num_retries,
+                    task_batch_size=task_batch_size,
+                    project_hash=project_hash,
+                    max_tasks_per_stage=max_tasks_per_stage,
+                    dry_run=dry_run,
+                )
         except AnnotaskError as exc:
             if verbose:
                 err.print(Traceback.from_exception(type(exc), exc, exc.__traceback__))
@@ -129,6 +134,24 @@ def run_command(
             raise
     except click.exceptions.Exit:
         pass
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Treat SIGTERM (systemd, Kubernetes, ``kill``) like Ctrl-C while the runner runs:
+    commit what finished, release the rest, exit."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _configure_logging(console: Console, verbose: bool) -> None:

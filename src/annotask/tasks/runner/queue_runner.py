@@ -27,6 +27,7 @@ from annotask.tasks.models import (
 from annotask.tasks.outcome import CommitStatus, TaskOutcome
 from annotask.tasks.runner.runner_base import RunnerBase, caller_names
 from annotask.workflow import AgentStage, WorkflowTask
+from annotask.workflow.context import Action
 
 __all__ = ["QueueAgent", "QueueRunner"]
 
@@ -103,19 +104,30 @@ class QueueRunner(RunnerBase):
         project = self.get_project()
         registration = self.agents[stage]
         binding = self.bind(project, registration)
+        with self.client.store.read() as conn:
+            self.client.ctx.require(conn, project.project_hash, Action.AGENT, project.what)
         env = self.environment(project)
         results: list[TaskCompletionResult | None] = [None] * len(specs)
-        wanted: dict[str, list[int]] = {}
+        wanted: dict[str, int] = {}
         for index, spec in enumerate(specs):
             parsed = _parse_spec(spec, binding)
             if isinstance(parsed, TaskCompletionResult):
                 results[index] = parsed
+            elif parsed in wanted:
+                results[index] = TaskCompletionResult(
+                    task_uuid=UUID(parsed),
+                    stage_uuid=binding.stage.uuid,
+                    success=False,
+                    error=f"task {parsed} is also spec {wanted[parsed]} of this call; it runs once",
+                )
             else:
-                wanted.setdefault(parsed, []).append(index)
+                wanted[parsed] = index
         if wanted:
             for uuid, result in self._run(env, binding, list(wanted)).items():
-                for index in wanted[uuid]:
-                    results[index] = result
+                results[wanted[uuid]] = result
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing:
+            raise AssertionError(f"no result for spec(s) {missing}")  # a bug, never a user's
         return [r for r in results if r is not None]
 
     def _run(

@@ -9,6 +9,7 @@ import os
 import socket
 import time
 import uuid as uuidlib
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -18,10 +19,11 @@ from sqlalchemy import Connection
 
 from annotask.client import Client, Project
 from annotask.errors import NotFoundError, ValidationError
-from annotask.store import catalog, default_url, is_connection_error
+from annotask.store import DATABASE_URL_ENV, catalog, is_connection_error
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
 from annotask.tasks.commit import mark_committed, write_outcomes
+from annotask.tasks.dependencies import DEPRECATED
 from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources
 from annotask.tasks.injection import Call, compile_plan
 from annotask.tasks.models import LabelRowInitialiseLabelsArgs, LabelRowMetadataIncludeArgs
@@ -96,12 +98,10 @@ class RunnerBase:
         self._projects.clear()
 
     def _store_is_known(self) -> bool:
-        if self._client is not None:
-            return True
-        url = default_url()
-        if url.startswith("sqlite:///") and not url.endswith(":memory:"):
-            return os.path.exists(url.removeprefix("sqlite:///"))
-        return True
+        """Whether stages can be checked at decoration: with a client given, or a store named
+        by $ANNOTASK_DATABASE_URL. A default ./annotask.db is not assumed, since ``--db``
+        may still choose another store when the runner starts."""
+        return self._client is not None or bool(os.environ.get(DATABASE_URL_ENV))
 
     def get_project(self, project_hash: str | UUID | None = None) -> Project:
         """The project to run on: the argument, else the one the runner was made for."""
@@ -136,10 +136,16 @@ class RunnerBase:
             )
         del label_row_metadata_include_args  # the embedded store always loads full metadata
         init = label_row_initialise_labels_args or LabelRowInitialiseLabelsArgs()
+        plan = compile_plan(fn, localns)
+        for call in plan.calls():
+            if call.fn in DEPRECATED:
+                # stacklevel: warn() < _register < the decorator < the user's decorated agent
+                warnings.warn(DEPRECATED[call.fn], DeprecationWarning, stacklevel=3)
+                logger.warning("agent %s: %s", plan.name, DEPRECATED[call.fn])
         registration = AgentRegistration(
             stage=key,
             fn=fn,
-            plan=compile_plan(fn, localns),
+            plan=plan,
             initialise_args=init.as_kwargs(),
             will_set_priority=will_set_priority,
             on_failure=on_failure,
@@ -272,7 +278,7 @@ class RunnerBase:
     ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
         """Commit finished outcomes (and extend the leases of ``pending`` tasks).
 
-        With ``release_stays=False`` tasks the agent left in place keep their lease (the
+        With ``release_stays=False`` tasks left in place (or failed) keep their lease (the
         caller releases them later, so that one pass does not claim them again). With
         ``then_claim``, the next batch of that many tasks is claimed and loaded in the same
         transaction, and returned.

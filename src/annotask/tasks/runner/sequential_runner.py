@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
+from annotask.client import Client
 from annotask.errors import ValidationError
 from annotask.store import tasks as task_store
 from annotask.store.notifications import TaskListener
@@ -50,7 +51,7 @@ class SequentialRunner(RunnerBase):
         project_hash: str | UUID | None = None,
         *,
         pre_execution_callback: Callable[[SequentialRunner], None] | None = None,
-        client: Any = None,
+        client: Client | None = None,
         lease_seconds: float = 300.0,
         backoff: Backoff | None = None,
     ) -> None:
@@ -162,7 +163,10 @@ class SequentialRunner(RunnerBase):
         max_tasks: int | None = None,
         dry_run: bool = False,
     ) -> StageReport:
-        """Run one registered stage once (for web handlers and schedulers)."""
+        """Run one registered stage once (for web handlers and schedulers).
+
+        Like a full run, it checks the stages and calls ``pre_execution_callback`` first.
+        """
         _check_options(None, num_retries, task_batch_size, max_tasks)
         project = self.get_project(project_hash)
         wanted = project.workflow.find_stage(stage)
@@ -172,6 +176,8 @@ class SequentialRunner(RunnerBase):
                 f"stage {wanted.name!r} has no agent in this runner; decorate one with "
                 f"@runner.stage({wanted.name!r})"
             )
+        if self.pre_execution_callback is not None:
+            self.pre_execution_callback(self)
         with self.progress or LogProgress() as progress:
             return self._run_pass(
                 self.environment(project),
@@ -324,15 +330,16 @@ class _StagePass:
                 self.binding,
                 finished,
                 leases,
-                pending,
+                {**pending, **self.stays},
                 release_stays=False,
                 then_claim=then_claim,
             ),
         )
         self.report.add(finished)
-        self.stays.update(
-            {o.task_uuid: leases[o.task_uuid] for o in finished if o.status is CommitStatus.STAYED}
-        )
+        # left in place (returned None, failed, or their labels changed meanwhile): held to
+        # the end of the pass so that it does not claim them again
+        kept = (CommitStatus.STAYED, CommitStatus.CONFLICT, CommitStatus.FAILED)
+        self.stays.update({o.task_uuid: leases[o.task_uuid] for o in finished if o.status in kept})
         return claimed
 
     def _tick(self) -> None:
@@ -385,8 +392,11 @@ def _check_options(
     refresh_every: int | None, num_retries: int, task_batch_size: int, cap: int | None
 ) -> None:
     problems = []
-    if refresh_every is not None and refresh_every < 0:
-        problems.append(f"refresh_every must be at least 0 seconds, got {refresh_every}")
+    if refresh_every is not None and refresh_every < 1:
+        problems.append(
+            f"refresh_every must be at least 1 second, got {refresh_every} (leave it out to "
+            "stop when the stages are empty)"
+        )
     if num_retries < 0:
         problems.append(f"num_retries must be at least 0, got {num_retries}")
     if task_batch_size < 1:
