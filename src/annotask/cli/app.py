@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from annotask.cli import agent_file, datasets, db, projects, tasks
+from annotask.cli import agent_file, datasets, db, dispatch, projects, tasks
 from annotask.cli.errors import AnnotaskGroup
 from annotask.cli.session import Session, configure_logging
 
@@ -65,6 +65,7 @@ def _register(root: typer.Typer) -> None:
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
         add_help_option=False,
     )(agent_file.run)
+    root.command("dispatch")(dispatch.dispatch)
 
 
 _register(app)
