@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from annotask.errors import StoreError, ValidationError
-from annotask.tasks import QueueRunner
+from annotask.store import tasks as task_store
+from annotask.tasks import QueueRunner, TaskCompletionResult
 
 try:
     import celery
@@ -74,6 +76,11 @@ def register(
     most ``retry_backoff_max``, with jitter); any other error fails the Celery task at once.
     ``task_options`` go to ``app.task`` (``queue=``, ``rate_limit=``, ``time_limit=`` …).
 
+    A spec whose task another worker holds (one still at work, or one that died before its
+    lease expired and whose message came back early) is retried once that lease expires,
+    counting against ``max_retries``; the results of the message's other specs are kept, so
+    the final result still has one entry per spec, in order.
+
     The runner's ``lease_seconds`` should be shorter than the broker's visibility timeout
     (Redis: ``broker_transport_options={"visibility_timeout": ...}``, default one hour), so
     that a message redelivered after a worker died finds the dead worker's lease expired.
@@ -91,6 +98,7 @@ def register(
     _reset_store_after_fork(runner)
     options = {
         "bind": True,
+        "shared": False,
         "acks_late": True,
         "reject_on_worker_lost": True,
         "max_retries": max_retries,
@@ -106,39 +114,94 @@ def register(
 
 def _task_body(
     runner: QueueRunner, stage: str, backoff: float, backoff_max: float
-) -> Callable[[Any, Specs], str | list[str]]:
-    def run_specs(task: Any, specs: Specs) -> str | list[str]:
+) -> Callable[..., str | list[str]]:
+    def run_specs(task: Any, specs: Specs, done: dict[str, str] | None = None) -> str | list[str]:
+        """``done``: result JSON by index of the specs an earlier attempt settled."""
+        spec_list = _as_list(specs)
+        settled = dict(done or {})
+        todo = [i for i in range(len(spec_list)) if str(i) not in settled]
         try:
-            return _execute(runner, stage, specs)
+            results = runner.execute(stage, [spec_list[i] for i in todo]) if todo else []
         except Exception as exc:
             if not is_infrastructure_error(exc):
                 raise
-            retries = int(task.request.retries)
-            delay = min(backoff * 2**retries, backoff_max) * random.uniform(0.5, 1.0)
-            logger.warning(
-                "stage %r: %s: %s; retry %d of %d in %.1f s",
-                stage,
-                type(exc).__name__,
-                exc,
-                retries + 1,
-                task.max_retries,
-                delay,
+            delay = _backoff(int(task.request.retries), backoff, backoff_max)
+            _log_retry(task, stage, f"{type(exc).__name__}: {exc}", delay)
+            raise task.retry(kwargs={"done": settled}, countdown=delay, exc=exc) from exc
+        by_index = dict(zip(todo, results, strict=True))
+        busy = _leased_elsewhere(runner, by_index)
+        if busy is not None and int(task.request.retries) < int(task.max_retries):
+            settled.update(
+                {str(i): r.model_dump_json() for i, r in by_index.items() if i not in busy[0]}
             )
-            raise task.retry(exc=exc, countdown=delay) from exc
+            _log_retry(task, stage, f"{len(busy[0])} task(s) leased by another worker", busy[1])
+            raise task.retry(kwargs={"done": settled}, countdown=busy[1])
+        settled.update({str(i): r.model_dump_json() for i, r in by_index.items()})
+        out = [settled[str(i)] for i in range(len(spec_list))]
+        return out[0] if isinstance(specs, str) else out
 
-    run_specs.__name__ = run_specs.__qualname__ = f"annotask_stage_{stage}"
+    name = getattr(runner.agents[stage].fn, "__name__", "")
+    run_specs.__name__ = run_specs.__qualname__ = name if name.isidentifier() else "agent"
     return run_specs
 
 
-def _execute(runner: QueueRunner, stage: str, specs: Specs) -> str | list[str]:
+def _as_list(specs: Specs) -> list[str]:
     if isinstance(specs, str):
-        return runner.execute(stage, [specs])[0].model_dump_json()
+        return [specs]
     if not isinstance(specs, list | tuple):
         raise ValidationError(
             f"a task message carries a spec JSON string or a list of them, got "
             f"{type(specs).__name__}"
         )
-    return [r.model_dump_json() for r in runner.execute(stage, list(specs))]
+    return list(specs)
+
+
+def _backoff(retries: int, backoff: float, backoff_max: float) -> float:
+    return float(min(backoff * 2**retries, backoff_max) * random.uniform(0.5, 1.0))
+
+
+def _log_retry(task: Any, stage: str, why: str, delay: float) -> None:
+    logger.warning(
+        "stage %r: %s; retry %d of %d in %.1f s",
+        stage,
+        why,
+        int(task.request.retries) + 1,
+        task.max_retries,
+        delay,
+    )
+
+
+def _leased_elsewhere(
+    runner: QueueRunner, results: dict[int, TaskCompletionResult]
+) -> tuple[set[int], float] | None:
+    """The specs whose tasks were not run because another worker holds their lease (which
+    may be a worker that died: its message was redelivered before the lease expired), and
+    how long until the last of those leases expires; ``None`` when there are none."""
+    failed = {i: r for i, r in results.items() if not r.success and r.stage_uuid is not None}
+    if not failed:
+        return None
+    project = runner.get_project()
+    with runner.client.store.read() as conn:
+        records = task_store.list_tasks(
+            conn,
+            project.project_hash,
+            task_store.TaskFilter(uuids=sorted({str(r.task_uuid) for r in failed.values()})),
+        )
+    now = time.time()
+    held = {
+        (r.uuid, r.stage_uuid): r.lease_expires_at
+        for r in records
+        if r.lease_expires_at is not None and r.lease_expires_at >= now
+    }
+    expiries = {
+        i: held[key]
+        for i, r in failed.items()
+        if (key := (str(r.task_uuid), str(r.stage_uuid))) in held
+    }
+    if not expiries:
+        return None
+    wait = min(max(expiries.values()) - now, runner.lease_seconds) + 0.5
+    return set(expiries), wait
 
 
 def _check_visibility_timeout(app: celery.Celery, runner: QueueRunner) -> None:
