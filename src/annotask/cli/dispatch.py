@@ -81,7 +81,8 @@ def dispatch(  # noqa: PLR0917 - Typer maps parameters to options
     options = {} if queue is None else {"queue": queue}
     sent = enqueue(app, runner, chunk_size=chunk_size, **options)
     session.say(
-        f"enqueued {sent.specs} task specs in {sent.messages} messages "
+        f"enqueued {sent.specs} task spec{'' if sent.specs == 1 else 's'} in {sent.messages} "
+        f"message{'' if sent.messages == 1 else 's'} "
         f"(project {project.project_hash})"
     )
 
