@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
@@ -14,11 +15,12 @@ from annotask.errors import ValidationError
 from annotask.tasks import SequentialRunner
 from annotask.tasks.runner.command import run_command
 
-__all__ = ["load_runner", "run"]
+__all__ = ["import_agent_file", "load_runner", "run"]
 
 
-def load_runner(path: Path, name: str | None = None) -> SequentialRunner:
-    """Import ``path`` (not as ``__main__``) and return its runner (the one named ``name``)."""
+def import_agent_file(path: Path) -> ModuleType:
+    """Import the agent file at ``path`` as a module (not as ``__main__``), with its folder
+    on ``sys.path`` while it is imported."""
     if not path.is_file():
         raise ValidationError(f"agent file {path} does not exist; give the path of a .py file")
     module_name = f"annotask_agent_{path.stem}"
@@ -35,6 +37,12 @@ def load_runner(path: Path, name: str | None = None) -> SequentialRunner:
         raise
     finally:
         sys.path.remove(str(path.resolve().parent))
+    return module
+
+
+def load_runner(path: Path, name: str | None = None) -> SequentialRunner:
+    """Import ``path`` (not as ``__main__``) and return its runner (the one named ``name``)."""
+    module = import_agent_file(path)
     runners = {k: v for k, v in vars(module).items() if isinstance(v, SequentialRunner)}
     if name is not None:
         if name not in runners:

@@ -11,6 +11,7 @@ from annotask.cli import (
     datasets,
     db,
     demo,
+    dispatch,
     exporting,
     importing,
     labels,
@@ -79,6 +80,7 @@ def _register(root: typer.Typer) -> None:
     root.command("export")(exporting.export)
     root.command("import")(importing.import_)
     root.command("demo")(demo.demo)
+    root.command("dispatch")(dispatch.dispatch)
 
 
 _register(app)
