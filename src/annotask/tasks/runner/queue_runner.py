@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import ValidationError as PydanticValidationError
 
-from annotask.client import Client
+from annotask.client import Client, Project
 from annotask.store import tasks as task_store
 from annotask.store.records import TaskRecord
 from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, run_task
@@ -30,6 +30,8 @@ from annotask.workflow import AgentStage, WorkflowTask
 from annotask.workflow.context import Action
 
 __all__ = ["QueueAgent", "QueueRunner"]
+
+_RECHECK_S = 60.0
 
 
 class QueueRunner(RunnerBase):
@@ -59,6 +61,7 @@ class QueueRunner(RunnerBase):
         backoff: Backoff | None = None,
     ) -> None:
         super().__init__(project_hash, client=client, lease_seconds=lease_seconds, backoff=backoff)
+        self._agent_checked_at: dict[tuple[str, str, str], float] = {}
 
     def stage(
         self,
@@ -104,8 +107,7 @@ class QueueRunner(RunnerBase):
         project = self.get_project()
         registration = self.agents[stage]
         binding = self.bind(project, registration)
-        with self.client.store.read() as conn:
-            self.client.ctx.require(conn, project.project_hash, Action.AGENT, project.what)
+        self._check_may_run_agents(project)
         env = self.environment(project)
         results: list[TaskCompletionResult | None] = [None] * len(specs)
         wanted: dict[str, int] = {}
@@ -129,6 +131,17 @@ class QueueRunner(RunnerBase):
         if missing:
             raise AssertionError(f"no result for spec(s) {missing}")  # a bug, never a user's
         return [r for r in results if r is not None]
+
+    def _check_may_run_agents(self, project: Project) -> None:
+        """Refuse a user who may not run agents before any task is claimed; the answer is
+        reused for a minute (every commit checks again in its own transaction)."""
+        now = time.monotonic()
+        key = (self.client.url, self.client.user, project.project_hash)
+        if now - self._agent_checked_at.get(key, -_RECHECK_S) < _RECHECK_S:
+            return
+        with self.client.store.read() as conn:
+            self.client.ctx.require(conn, project.project_hash, Action.AGENT, project.what)
+        self._agent_checked_at[key] = now
 
     def _run(
         self, env: RunEnv, binding: AgentBinding, uuids: list[str]
