@@ -258,30 +258,23 @@ def claim(
 ) -> dict[str, Lease]:
     """Lease those of ``uuids`` that are still claimable in the stage; return their leases.
 
-    On PostgreSQL, rows another transaction is claiming are skipped, not waited for.
+    One ``UPDATE … RETURNING`` per chunk. On PostgreSQL, a row another transaction is
+    claiming right now is waited for, then re-checked: whoever commits first holds it.
     """
     leases: dict[str, Lease] = {}
-    skip_locked = conn.dialect.name == "postgresql"
     for start in range(0, len(uuids), _CHUNK):
         chunk = list(uuids[start : start + _CHUNK])
-        query = select(tasks.c.uuid, tasks.c.lease_token).where(
-            tasks.c.uuid.in_(chunk), _claimable(stage_uuid, now)
-        )
-        if skip_locked:
-            query = query.with_for_update(skip_locked=True)
-        free = {str(r.uuid): int(r.lease_token) + 1 for r in conn.execute(query)}
-        if not free:
-            continue
-        conn.execute(
+        result = conn.execute(
             update(tasks)
-            .where(tasks.c.uuid.in_(list(free)))
+            .where(tasks.c.uuid.in_(chunk), _claimable(stage_uuid, now))
             .values(
                 lease_owner=owner,
                 lease_token=tasks.c.lease_token + 1,
                 lease_expires_at=expires_at,
             )
+            .returning(tasks.c.uuid, tasks.c.lease_token)
         )
-        leases.update({u: Lease(owner, token, expires_at) for u, token in free.items()})
+        leases.update({str(r.uuid): Lease(owner, int(r.lease_token), expires_at) for r in result})
     return leases
 
 
@@ -380,12 +373,15 @@ def release(conn: Connection, leases: Mapping[str, Lease]) -> None:
     )
 
 
-def move_tasks(conn: Connection, moves: Sequence[Move]) -> int:
+def move_tasks(
+    conn: Connection, moves: Sequence[Move], *, notify: Collection[str] | None = None
+) -> int:
     """Move tasks out of their stage (guarded by ``from_stage``) and record one event each.
 
     Returns how many tasks moved. A caller that gets fewer than it asked for raises, which
     rolls the transaction (events included) back; batch callers have fenced their tasks with
-    :func:`held_by` in the same transaction.
+    :func:`held_by` in the same transaction. Listeners are told of the stages tasks entered
+    (only those in ``notify``, when given: the stages runners watch).
     """
     if not moves:
         return 0
@@ -419,7 +415,8 @@ def move_tasks(conn: Connection, moves: Sequence[Move]) -> int:
             )
             moved += int(result.rowcount)
     insert_events(conn, moves, now)
-    notify_stages(conn, {m.to_stage for m in moves})
+    entered = {m.to_stage for m in moves}
+    notify_stages(conn, entered if notify is None else entered & set(notify))
     return moved
 
 

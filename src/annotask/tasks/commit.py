@@ -48,7 +48,6 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
     returned ones once the transaction has committed. ``extend`` are leases of tasks still
     being worked on: their expiry moves to ``extend_to`` in the same transaction.
     """
-    ctx.require(conn, project_uuid, Action.AGENT, f"project {project_uuid}")
     now = time.time()
     mine = {o.task_uuid: leases[o.task_uuid] for o in outcomes}
     held = task_store.held_by(conn, stage_uuid, mine, now)
@@ -187,7 +186,8 @@ def _write(  # noqa: PLR0917 - one call site inside commit_outcomes
         for o in live
         if o.kind is OutcomeKind.MOVE and o.pathway is not None
     ]
-    moved = task_store.move_tasks(conn, moves)
+    agent_stages = [u for u, kind in destination_types.items() if kind is StageType.AGENT]
+    moved = task_store.move_tasks(conn, moves, notify=agent_stages)
     if moved != len(moves):  # cannot happen after fencing; never write an event without a move
         raise StoreError(
             f"{len(moves) - moved} of {len(moves)} fenced task(s) did not move; the batch was "
