@@ -85,3 +85,15 @@ def project(client: annotask.Client, images: list[Path]) -> annotask.Project:
     dataset = client.create_dataset("images")
     dataset.add_items(images)
     return client.create_project("demo", datasets=[dataset], ontology=ONTOLOGY, workflow=WORKFLOW)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A moto S3 server on a free localhost port."""
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - heavy import, S3 tests only
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

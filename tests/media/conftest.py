@@ -44,18 +44,6 @@ def decoded(bframe_video: Path, long_gop_video: Path) -> dict[Path, list[NDArray
     }
 
 
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """A moto S3 server on a free localhost port."""
-    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - heavy import, S3 tests only
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
