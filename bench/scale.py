@@ -134,11 +134,12 @@ def main() -> None:
     if args.celery:
         sys.path.insert(0, str(Path(__file__).parent))
         try:
-            from scale_celery import celery_figures  # noqa: PLC0415 - optional part
+            from scale_celery import celery_figures, format_figure  # noqa: PLC0415 - optional
         except ImportError as exc:
             print(f"celery: skipped ({exc})")
         else:
-            celery_figures(quick=args.quick)
+            for figure in celery_figures(tasks=500 if args.quick else 2_000):
+                print(format_figure(*figure))
 
 
 if __name__ == "__main__":
