@@ -422,3 +422,57 @@ def test_stage_tasks_are_named_by_project_and_stage_and_ack_late(
     )
     assert task.acks_late and task.reject_on_worker_lost
     assert app.tasks[task.name].name == task.name
+
+
+def test_the_celery_example_runs_as_its_docstring_says(
+    shared_store_url: str, tmp_path: Path
+) -> None:
+    if _REDIS_SKIP:
+        pytest.skip(f"skipping Celery tests: {_REDIS_SKIP}")
+    examples = HERE.parents[1] / "examples"
+    with annotask.Client(shared_store_url, user="alice") as client:
+        dataset = client.create_dataset("kinds")
+        files = {}
+        for name, kind in (("a.txt", "scene"), ("b.txt", "photo"), ("c.txt", "scene")):
+            (tmp_path / name).write_text(name)
+            files[tmp_path / name] = {"kind": kind}
+        dataset.add_items(files)
+        project = client.create_project(
+            "celery example", datasets=[dataset], ontology=ONTOLOGY, workflow=WORKFLOW
+        )
+        queue = f"example-{uuid.uuid4().hex[:8]}"
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(SRC), str(examples)]),
+            "ANNOTASK_DATABASE_URL": shared_store_url,
+            "ANNOTASK_USER": "alice",
+            "PROJECT": project.project_hash,
+            "CELERY_BROKER_URL": REDIS_URL,
+            "ANNOTASK_QUEUE": queue,
+        }
+        log = tmp_path / "worker.log"
+        with log.open("wb") as out:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "celery_agent", "worker",
+                 "--pool=solo", "-l", "warning", "-n", f"{queue}@%h",
+                 "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                env=env, cwd=examples, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        try:
+            dispatched = subprocess.run(
+                [sys.executable, "-m", "annotask", "dispatch", str(examples / "celery_agent.py"),
+                 "--project-hash", project.project_hash, "--chunk-size", "2"],
+                env=env, capture_output=True, text=True, timeout=60, check=False,
+            )  # fmt: skip
+            assert dispatched.returncode == 0, dispatched.stderr
+            assert "enqueued 3 task specs in 2 messages" in dispatched.stdout
+            deadline = time.monotonic() + 60
+            while project.task_counts()["Pre-label"]:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(15)
+        counts = project.task_counts()
+        assert counts["Review"] == {"new": 2} and counts["Annotate"] == {"new": 1}
