@@ -99,7 +99,6 @@ class RunReport:
     """Every stage of every pass of a run."""
 
     stages: list[StageReport] = field(default_factory=list)
-    interrupted: bool = False
 
     @property
     def attempted(self) -> int:
