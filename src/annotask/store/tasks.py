@@ -336,11 +336,11 @@ def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now:
     return held
 
 
-def extend_leases(conn: Connection, leases: Mapping[str, Lease], expires_at: float) -> None:
-    """Push back the expiry of leases that are still ours (a runner still working on them)."""
-    rows = [
-        {"_uuid": u, "_owner": lease.owner, "_token": lease.token} for u, lease in leases.items()
-    ]
+def _update_fenced(
+    conn: Connection, rows: Sequence[dict[str, Any]], values: Mapping[str, Any]
+) -> None:
+    """One executemany UPDATE of tasks still under the given leases (rows carry ``_uuid``,
+    ``_owner`` and ``_token``, plus any bound values ``values`` refer to)."""
     if rows:
         conn.execute(
             update(tasks)
@@ -349,28 +349,27 @@ def extend_leases(conn: Connection, leases: Mapping[str, Lease], expires_at: flo
                 tasks.c.lease_owner == bindparam("_owner"),
                 tasks.c.lease_token == bindparam("_token"),
             )
-            .values(lease_expires_at=expires_at),
-            rows,
+            .values(**values),
+            list(rows),
         )
+
+
+def _lease_row(uuid: str, lease: Lease) -> dict[str, Any]:
+    return {"_uuid": uuid, "_owner": lease.owner, "_token": lease.token}
+
+
+def _lease_rows(leases: Mapping[str, Lease]) -> list[dict[str, Any]]:
+    return [_lease_row(uuid, lease) for uuid, lease in leases.items()]
+
+
+def extend_leases(conn: Connection, leases: Mapping[str, Lease], expires_at: float) -> None:
+    """Push back the expiry of leases that are still ours (a runner still working on them)."""
+    _update_fenced(conn, _lease_rows(leases), {"lease_expires_at": expires_at})
 
 
 def release(conn: Connection, leases: Mapping[str, Lease]) -> None:
     """Give up leases that are still ours; tasks stay where they are."""
-    rows = [
-        {"_uuid": u, "_owner": lease.owner, "_token": lease.token} for u, lease in leases.items()
-    ]
-    if not rows:
-        return
-    conn.execute(
-        update(tasks)
-        .where(
-            tasks.c.uuid == bindparam("_uuid"),
-            tasks.c.lease_owner == bindparam("_owner"),
-            tasks.c.lease_token == bindparam("_token"),
-        )
-        .values(lease_owner=None, lease_expires_at=None),
-        rows,
-    )
+    _update_fenced(conn, _lease_rows(leases), {"lease_owner": None, "lease_expires_at": None})
 
 
 def move_tasks(
@@ -492,9 +491,7 @@ def record_failures(
     ``release_leases`` is false: a runner holding them to the end of its pass)."""
     rows = [
         {
-            "_uuid": f.task_uuid,
-            "_owner": leases[f.task_uuid].owner,
-            "_token": leases[f.task_uuid].token,
+            **_lease_row(f.task_uuid, leases[f.task_uuid]),
             "_attempts": f.attempts,
             "_error": f.error,
             "_retry": f.retry_after,
@@ -502,24 +499,18 @@ def record_failures(
         }
         for f in failures
     ]
-    if not rows:
-        return
-    conn.execute(
-        update(tasks)
-        .where(
-            tasks.c.uuid == bindparam("_uuid"),
-            tasks.c.lease_owner == bindparam("_owner"),
-            tasks.c.lease_token == bindparam("_token"),
-        )
-        .values(
-            attempts=bindparam("_attempts"),
-            last_error=bindparam("_error"),
-            retry_after=bindparam("_retry"),
-            status=bindparam("_status"),
-            updated_at=utcnow(),
-            **({"lease_owner": None, "lease_expires_at": None} if release_leases else {}),
-        ),
+    released = {"lease_owner": None, "lease_expires_at": None} if release_leases else {}
+    _update_fenced(
+        conn,
         rows,
+        {
+            "attempts": bindparam("_attempts"),
+            "last_error": bindparam("_error"),
+            "retry_after": bindparam("_retry"),
+            "status": bindparam("_status"),
+            "updated_at": utcnow(),
+            **released,
+        },
     )
 
 
