@@ -6,7 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -15,7 +15,9 @@ from annotask.errors import ValidationError
 from annotask.tasks import SequentialRunner
 from annotask.tasks.runner.command import run_command
 
-__all__ = ["import_agent_file", "load_runner", "run"]
+__all__ = ["import_agent_file", "load_runner", "pick_runner", "run"]
+
+R = TypeVar("R")
 
 
 def import_agent_file(path: Path) -> ModuleType:
@@ -40,23 +42,31 @@ def import_agent_file(path: Path) -> ModuleType:
     return module
 
 
-def load_runner(path: Path, name: str | None = None) -> SequentialRunner:
-    """Import ``path`` (not as ``__main__``) and return its runner (the one named ``name``)."""
-    module = import_agent_file(path)
-    runners = {k: v for k, v in vars(module).items() if isinstance(v, SequentialRunner)}
+def pick_runner(
+    module: ModuleType, path: Path, kind: type[R], name: str | None, *, noun: str, title: str
+) -> R:
+    """The module-level runner of type ``kind`` in an agent file: the one named ``name``, or
+    the only one; a clear error otherwise (messages call it ``noun`` or ``title``)."""
+    runners = {k: v for k, v in vars(module).items() if isinstance(v, kind)}
     if name is not None:
         if name not in runners:
             raise ValidationError(
-                f"{path} has no runner named {name!r}; its runners are {sorted(runners) or 'none'}"
+                f"{path} has no {noun} named {name!r}; its {noun}s are {sorted(runners) or 'none'}"
             )
         return runners[name]
     if len(runners) != 1:
         found = ", ".join(sorted(runners)) or "none"
         raise ValidationError(
-            f"{path} must define exactly one Runner at module level (found {found}); "
+            f"{path} must define exactly one {title} at module level (found {found}); "
             "name one with --runner NAME"
         )
     return next(iter(runners.values()))
+
+
+def load_runner(path: Path, name: str | None = None) -> SequentialRunner:
+    """Import ``path`` (not as ``__main__``) and return its runner (the one named ``name``)."""
+    module = import_agent_file(path)
+    return pick_runner(module, path, SequentialRunner, name, noun="runner", title="Runner")
 
 
 def run(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from annotask.cli.agent_file import import_agent_file
+from annotask.cli.agent_file import import_agent_file, pick_runner
 from annotask.cli.session import get_session
 from annotask.errors import ValidationError
 from annotask.tasks import QueueRunner
@@ -69,7 +69,9 @@ def dispatch(  # noqa: PLR0917 - Typer maps parameters to options
         session.url = db_url
     module = import_agent_file(agent_file)
     app = _one_app(module, agent_file)
-    runner = _one_runner(module, agent_file, runner_name)
+    runner = pick_runner(
+        module, agent_file, QueueRunner, runner_name, noun="QueueRunner", title="QueueRunner"
+    )
     runner.use_client(session.client())
     project = runner.get_project()
     wanted = None if project_hash is None else session.client().get_project(project_hash)
@@ -98,21 +100,3 @@ def _one_app(module: ModuleType, path: Path) -> Any:
             "e.g. app = Celery('agent', broker='redis://127.0.0.1:6379/0')"
         )
     return next(iter(apps.values()))
-
-
-def _one_runner(module: ModuleType, path: Path, name: str | None) -> QueueRunner:
-    runners = {k: v for k, v in vars(module).items() if isinstance(v, QueueRunner)}
-    if name is not None:
-        if name not in runners:
-            raise ValidationError(
-                f"{path} has no QueueRunner named {name!r}; its QueueRunners are "
-                f"{sorted(runners) or 'none'}"
-            )
-        return runners[name]
-    if len(runners) != 1:
-        found = ", ".join(sorted(runners)) or "none"
-        raise ValidationError(
-            f"{path} must define exactly one QueueRunner at module level (found {found}); "
-            "name one with --runner NAME"
-        )
-    return next(iter(runners.values()))
