@@ -690,3 +690,19 @@ def test_run_stage_calls_the_pre_execution_callback(
 
     runner.run_stage("Pre-label")
     assert called == [runner]
+
+
+def test_a_priority_outside_zero_to_one_fails_the_task(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label", will_set_priority=True)
+    def rank() -> TaskAgentReturnStruct:
+        return TaskAgentReturnStruct(pathway="empty", label_row_priority=1.5)
+
+    runner(num_retries=0)
+    (task,) = project.list_tasks(failed=True)
+    assert "label_row_priority must be in 0..1, got 1.5" in (task.last_error or "")
+    assert task.priority == 0.5 and project.events() == []

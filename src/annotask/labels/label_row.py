@@ -246,14 +246,7 @@ class LabelRow:
 
     def set_priority(self, priority: float) -> None:
         """Set the task priority, a number in 0..1 (``0.0`` included)."""
-        if (
-            not isinstance(priority, Real)
-            or isinstance(priority, bool)
-            or not math.isfinite(priority)
-            or not 0.0 <= priority <= 1.0
-        ):
-            raise LabelError(f"{self._ident()}: priority must be in 0..1, got {priority!r}")
-        self._priority = float(priority)
+        self._priority = checked_priority(priority, self._ident())
         self._priority_changed = True
 
     def save(self) -> None:
@@ -495,3 +488,16 @@ def _set_owner(
         instance._owner = owner
     for classification in classifications:
         classification._owner = owner
+
+
+def checked_priority(value: object, ident: str, name: str = "priority") -> float:
+    """``value`` as a priority (a number in 0..1, ``0.0`` included), or :class:`LabelError`
+    naming ``ident`` and the field ``name``."""
+    if (
+        not isinstance(value, Real)
+        or isinstance(value, bool)
+        or not math.isfinite(float(value))
+        or not 0.0 <= float(value) <= 1.0
+    ):
+        raise LabelError(f"{ident}: {name} must be in 0..1, got {value!r}")
+    return float(value)

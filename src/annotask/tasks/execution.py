@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 import traceback
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from numbers import Real
 from typing import Any
 from uuid import UUID
 
 from annotask.client import Client, Project, StorageItem
 from annotask.client.label_rows import StoreLabelBackend, label_row_from_record
-from annotask.errors import LabelError, PathwayError, ValidationError
+from annotask.errors import PathwayError, ValidationError
 from annotask.labels import LabelRow
+from annotask.labels.label_row import checked_priority
 from annotask.store.records import LabelRowRecord, StorageItemRecord, TaskRecord
 from annotask.tasks.injection import Call, Resource, resolve
 from annotask.tasks.models import TaskAgentReturnStruct
@@ -155,7 +154,12 @@ class _Attempt:
                         "no LabelRow; decorate it with @runner.stage(..., "
                         "will_set_priority=True) to set priorities"
                     )
-                priority = _checked_priority(result.label_row_priority, self.loaded.task)
+                task = self.loaded.task
+                priority = checked_priority(
+                    result.label_row_priority,
+                    f"task {task.uuid} ({task.data_title!r})",
+                    "label_row_priority",
+                )
         elif result is None or isinstance(result, str | UUID):
             pathway_ref = result
         else:
@@ -191,20 +195,6 @@ class _Attempt:
             self.loaded.label_row.item if self.loaded.label_row is not None else None
         )
         return {} if item is None else {item.uuid: item.dataset_uuid}
-
-
-def _checked_priority(value: object, task: TaskRecord) -> float:
-    if (
-        not isinstance(value, Real)
-        or isinstance(value, bool)
-        or not math.isfinite(float(value))
-        or not 0.0 <= float(value) <= 1.0
-    ):
-        raise LabelError(
-            f"task {task.uuid} ({task.data_title!r}): label_row_priority must be a number in "
-            f"0..1, got {value!r}"
-        )
-    return float(value)
 
 
 def _find_pathway(stage: AgentStage, ref: str | UUID) -> Pathway:
