@@ -394,6 +394,10 @@ def test_one_transaction_commits_each_batch(
     moving = [t for t in rec.writes() if t.has("SET stage_uuid")]
     assert len(moving) == 3
     for tx in moving:
+        version_reads = [
+            s for s in tx.statements if s.startswith("SELECT label_rows.uuid, label_rows.version")
+        ]
+        assert len(version_reads) == 1  # read once, reused by the save
         assert tx.has("INSERT INTO label_row_versions")
         assert tx.has("UPDATE storage_items")
         assert tx.has("INSERT INTO task_events")

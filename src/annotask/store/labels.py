@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,15 +124,20 @@ def _record(row: RowMapping, with_labels: bool) -> LabelRowRecord:
     )
 
 
-def save_label_rows(conn: Connection, saves: Sequence[LabelSave]) -> dict[str, int]:
+def save_label_rows(
+    conn: Connection, saves: Sequence[LabelSave], *, current: Mapping[str, int] | None = None
+) -> dict[str, int]:
     """Store each document as its row's next version; return label hash → new version.
 
     Every save must be based on the row's current version: if any is stale (someone saved in
-    between) a ConflictError names the rows and nothing is written.
+    between) a ConflictError names the rows and nothing is written. ``current`` are the
+    versions the caller already read (and locked) with :func:`current_versions` in this
+    transaction; without it they are read here.
     """
     if not saves:
         return {}
-    current = current_versions(conn, [s.label_hash for s in saves])
+    if current is None:
+        current = current_versions(conn, [s.label_hash for s in saves])
     stale = [s.label_hash for s in saves if current.get(s.label_hash) != s.base_version]
     if stale:
         raise ConflictError(

@@ -63,8 +63,10 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
             )
             logger.warning("%s", outcome.message)
     _refuse_unauthorised_items(conn, ctx, live)
-    _refuse_stale_labels(conn, live)
-    _write(conn, ctx, project_uuid, stage_uuid, live, leases, destination_types, stage_names)
+    versions = _refuse_stale_labels(conn, live)
+    saves = _label_saves(ctx, live, stage_names.get(stage_uuid))
+    label_store.save_label_rows(conn, saves, current=versions)
+    _write(conn, ctx, project_uuid, stage_uuid, live, destination_types)
     task_store.record_failures(
         conn,
         [
@@ -124,10 +126,12 @@ def _refuse_unauthorised_items(conn: Connection, ctx: Context, live: list[TaskOu
                 break
 
 
-def _refuse_stale_labels(conn: Connection, live: list[TaskOutcome]) -> None:
+def _refuse_stale_labels(conn: Connection, live: list[TaskOutcome]) -> dict[str, int]:
+    """Turn outcomes whose label row moved on into conflicts; return the rows' versions
+    (read and, on PostgreSQL, locked here; the save reuses them)."""
     saving = [o for o in live if o.label_json is not None]
     if not saving:
-        return
+        return {}
     current = label_store.current_versions(conn, [o.task.label_hash for o in saving])
     for outcome in saving:
         if current.get(outcome.task.label_hash) != outcome.base_version:
@@ -139,25 +143,28 @@ def _refuse_stale_labels(conn: Connection, live: list[TaskOutcome]) -> None:
                 "it stays in its stage to be tried again"
             )
             logger.warning("%s", outcome.message)
+    return current
 
 
-def _write(  # noqa: PLR0917 - one call site inside commit_outcomes
+def _label_saves(
+    ctx: Context, live: list[TaskOutcome], stage_name: str | None
+) -> list[label_store.LabelSave]:
+    return [
+        label_store.LabelSave(o.task.label_hash, o.label_json, o.base_version, ctx.user, stage_name)
+        for o in live
+        if o.label_json is not None
+    ]
+
+
+def _write(  # noqa: PLR0917 - one call site inside write_outcomes
     conn: Connection,
     ctx: Context,
     project_uuid: str,
     stage_uuid: str,
     live: list[TaskOutcome],
-    leases: Mapping[str, task_store.Lease],
     destination_types: Mapping[str, StageType],
-    stage_names: Mapping[str, str],
 ) -> None:
-    stage_name = stage_names.get(stage_uuid)
-    saves = [
-        label_store.LabelSave(o.task.label_hash, o.label_json, o.base_version, ctx.user, stage_name)
-        for o in live
-        if o.label_json is not None
-    ]
-    label_store.save_label_rows(conn, saves)
+    """Priorities, storage-item changes, moves (with events) and cleared failure records."""
     task_store.set_priorities(
         conn, {o.task_uuid: o.priority for o in live if o.priority is not None}
     )
