@@ -147,7 +147,7 @@ class QueueRunner(RunnerBase):
         self, env: RunEnv, binding: AgentBinding, uuids: list[str]
     ) -> dict[str, TaskCompletionResult]:
         leases, loaded = self.claim_and_load(env, binding, uuids)
-        results = {u: self._unclaimed(env, binding, u) for u in uuids if u not in leases}
+        results = self._unclaimed(env, binding, [u for u in uuids if u not in leases])
         outcomes: list[TaskOutcome] = []
         try:
             outcomes = [run_task(env, binding, res, num_retries=0) for res in loaded]
@@ -160,17 +160,26 @@ class QueueRunner(RunnerBase):
         results.update({o.task_uuid: _result(binding, o) for o in outcomes})
         return results
 
-    def _unclaimed(self, env: RunEnv, binding: AgentBinding, uuid: str) -> TaskCompletionResult:
+    def _unclaimed(
+        self, env: RunEnv, binding: AgentBinding, uuids: list[str]
+    ) -> dict[str, TaskCompletionResult]:
+        """Why each of ``uuids`` could not be claimed (one query for all of them)."""
+        if not uuids:
+            return {}
         with self.client.store.read() as conn:
             found = task_store.list_tasks(
-                conn, env.project.project_hash, task_store.TaskFilter(uuids=[uuid])
+                conn, env.project.project_hash, task_store.TaskFilter(uuids=uuids)
             )
-        return TaskCompletionResult(
-            task_uuid=UUID(uuid),
-            stage_uuid=binding.stage.uuid,
-            success=False,
-            error=_why_unclaimed(binding, uuid, found[0] if found else None),
-        )
+        records = {r.uuid: r for r in found}
+        return {
+            uuid: TaskCompletionResult(
+                task_uuid=UUID(uuid),
+                stage_uuid=binding.stage.uuid,
+                success=False,
+                error=_why_unclaimed(binding, uuid, records.get(uuid)),
+            )
+            for uuid in uuids
+        }
 
 
 class QueueAgent:
