@@ -60,8 +60,8 @@ def main(folder: Path) -> None:
     # Execute on the queue: a worker takes up to BATCH specs per call (one transaction).
     while not my_queue.empty():
         specs = [my_queue.get() for _ in range(min(BATCH, my_queue.qsize()))]
-        for result_json in agent_1(specs):  # one result per spec, in order
-            result = TaskCompletionResult.model_validate_json(result_json)
+        combined = TaskCompletionResult.model_validate_json(agent_1(specs))
+        for result in combined.per_task():  # one result per spec, in order
             outcome = result.pathway_name if result.success else f"refused: {result.error}"
             print(f"task {str(result.task_uuid)[:8]}: {outcome}")
 

@@ -14,6 +14,7 @@ from annotask.errors import (
     MediaError,
     NotFoundError,
     PathwayError,
+    PrintableError,
     StoreError,
     ValidationError,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "OntologyInfo",
     "Pathway",
     "PathwayError",
+    "PrintableError",
     "Project",
     "ReviewStage",
     "ReviewTask",

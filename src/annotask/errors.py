@@ -5,10 +5,11 @@ libraries underneath (SQLAlchemy, PyAV, fsspec, Celery) are converted at the bou
 chained, so callers catch one root::
 
     AnnotaskError
-    ├── AuthorizationError   the client's user may not read or change this
-    ├── NotFoundError        no such project, dataset, item, stage, task or label row
-    ├── ValidationError      a definition or argument is malformed (workflow, ontology, option)
-    │   └── PathwayError     an agent returned a pathway its stage does not have
+    ├── PrintableError           a mistake in input or setup; the message says it all
+    │   ├── AuthorizationError   the client's user may not read or change this
+    │   ├── NotFoundError        no such project, dataset, item, stage, task or label row
+    │   └── ValidationError      a definition or argument is malformed (workflow, ontology, option)
+    │       └── PathwayError     an agent returned a pathway its stage does not have
     ├── LabelError           a label or coordinate does not fit the ontology or the data
     ├── ConflictError        the thing changed since it was read (stale label version, moved task,
     │                        lost lease)
@@ -26,6 +27,7 @@ __all__ = [
     "MediaError",
     "NotFoundError",
     "PathwayError",
+    "PrintableError",
     "StoreError",
     "ValidationError",
 ]
@@ -35,15 +37,20 @@ class AnnotaskError(Exception):
     """Root of every error annotask raises on purpose."""
 
 
-class AuthorizationError(AnnotaskError):
+class PrintableError(AnnotaskError):
+    """Raised for a mistake in input or setup whose message says what to fix; the command
+    line prints it as is, without a traceback (the seed's ``PrintableError``)."""
+
+
+class AuthorizationError(PrintableError):
     """Raised when the client's user is not allowed to read or change a resource."""
 
 
-class NotFoundError(AnnotaskError):
+class NotFoundError(PrintableError):
     """Raised when a named or identified resource does not exist."""
 
 
-class ValidationError(AnnotaskError):
+class ValidationError(PrintableError):
     """Raised when a definition or argument is malformed; nothing has been changed."""
 
 

@@ -174,7 +174,7 @@ def test_an_uninjectable_parameter_is_an_error_at_decoration(client: annotask.Cl
     message = str(info.value)
     assert "parameter 'threshold'" in message and "type float" in message
     assert "Annotated[float, Depends(a_function)]" in message
-    assert runner.agents == {}
+    assert runner.agents == []
 
 
 def test_a_nested_uninjectable_parameter_names_the_dependency(client: annotask.Client) -> None:

@@ -35,7 +35,7 @@ def test_one_spec_gives_one_result(client: annotask.Client, make_project: MakePr
     assert Counter(e.to_stage for e in project.events()) == {"Review": 1}
 
 
-def test_many_specs_give_one_result_each_in_order(
+def test_many_specs_give_one_result_holding_each_in_order(
     client: annotask.Client, make_project: MakeProject
 ) -> None:
     project = make_project(5)
@@ -48,7 +48,13 @@ def test_many_specs_give_one_result_each_in_order(
         return None if task.data_title == "item-0002.txt" else "empty"
 
     specs = list(reversed(_specs(runner)))
-    results = [TaskCompletionResult.model_validate_json(r) for r in route(specs)]
+    combined = TaskCompletionResult.model_validate_json(route(specs))
+    assert combined.results is not None
+    results = combined.results
+    assert combined.task_uuid == [r.task_uuid for r in results]
+    assert combined.success == [r.task_uuid for r in results if r.success]
+    assert combined.pathway == [r.pathway for r in results]
+    assert combined.error is not None and "RuntimeError: cannot read it" in combined.error
     titles = [annotask.WorkflowTask.model_validate_json(s).data_title for s in specs]
     assert [str(r.task_uuid) for r in results] == [
         str(annotask.WorkflowTask.model_validate_json(s).uuid) for s in specs
@@ -119,9 +125,7 @@ def test_will_set_priority_is_honoured(client: annotask.Client, make_project: Ma
     def rank_without_flag() -> TaskAgentReturnStruct:
         return TaskAgentReturnStruct(pathway=None, label_row_priority=1.0)
 
-    results = [
-        TaskCompletionResult.model_validate_json(r) for r in rank_without_flag(_specs(runner))
-    ]
+    results = TaskCompletionResult.model_validate_json(rank_without_flag(_specs(runner))).per_task()
     assert all(not r.success and "will_set_priority=True" in (r.error or "") for r in results)
     assert {t.priority for t in project.list_tasks()} == {0.0}
 
@@ -141,7 +145,7 @@ def test_labels_from_a_queue_agent_commit_with_the_move(
         lr.add_classification_instance(instance)
         return TaskAgentReturnStruct("has objects", lr, 0.3)
 
-    (result,) = classify(_specs(runner))
+    result = classify(_specs(runner))  # a list of one spec gives that spec's result
     assert TaskCompletionResult.model_validate_json(result).success
     (row,) = project.list_label_rows()
     assert row.version == 1 and row.priority == 0.3
@@ -157,7 +161,7 @@ def test_bad_specs_are_reported_not_raised(
     def route() -> str:
         return "empty"
 
-    (bad,) = [TaskCompletionResult.model_validate_json(r) for r in route(["{not json"])]
+    bad = TaskCompletionResult.model_validate_json(route(["{not json"]))
     assert not bad.success and "not a task spec" in (bad.error or "")
 
 
@@ -186,7 +190,7 @@ def test_a_spec_repeated_in_one_call_runs_once(
         return "empty"
 
     (spec,) = _specs(runner)
-    first, second = (TaskCompletionResult.model_validate_json(r) for r in route([spec, spec]))
+    first, second = TaskCompletionResult.model_validate_json(route([spec, spec])).per_task()
     assert first.success and not second.success and "also spec 0" in (second.error or "")
     assert len(calls) == 1
 
@@ -196,7 +200,10 @@ def test_a_user_who_may_not_run_agents_is_refused_before_any_task(
 ) -> None:
     project = make_project(1)
     project.add_member("ann", "annotator")
-    runner = QueueRunner(project.project_hash, client=client.as_user("ann"))
+    with pytest.raises(annotask.AuthorizationError, match="does not allow agent"):
+        QueueRunner(project.project_hash, client=client.as_user("ann"))
+    runner = QueueRunner(project.project_hash)  # the store is named later (a worker's --db)
+    runner.use_client(client.as_user("ann"))
 
     @runner.stage("Pre-label")
     def route() -> str:

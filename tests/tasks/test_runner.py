@@ -465,7 +465,7 @@ def test_unknown_and_non_agent_stages_are_refused_at_decoration(
                 return None
 
         assert f"'Pre-label' ({pre_label.uuid})" in str(info.value)
-    assert runner.agents == {}
+    assert runner.agents == []
 
 
 def test_without_a_project_stages_are_checked_when_the_run_starts(
@@ -507,8 +507,8 @@ def test_a_stage_registered_twice_needs_overwrite_which_keeps_its_place(
     def replacement() -> None:
         return None
 
-    assert list(runner.agents) == ["A", "B"]
-    assert runner.agents["A"].fn is replacement
+    assert [agent.identity for agent in runner.agents] == ["A", "B"]
+    assert runner.agents[0].callable is replacement
 
 
 def test_dry_run_reports_and_commits_nothing(

@@ -168,6 +168,13 @@ def _plan_param(  # noqa: PLR0917 - one call site, every argument needed for mes
 ) -> Call | Resource | Default:
     base, depends = _split_annotated(annotation)
     if isinstance(default, Depends):
+        if depends is not None:
+            raise ValidationError(
+                f"agent {agent}: parameter {name!r} of {_describe(fn)} has Depends both in "
+                f"Annotated[...] and as its default value; keep one: {name}: "
+                f"Annotated[{_type_name(base)}, {depends!r}] or {name}: {_type_name(base)} = "
+                f"{default!r}"
+            )
         depends = default
     if depends is not None:
         target = depends.dependency or base

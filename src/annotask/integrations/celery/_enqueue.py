@@ -61,7 +61,8 @@ def enqueue(
     runner.bind_all(project)  # checks the stages and the user's right to run agents
     specs = messages = 0
     results: list[Any] = []
-    for stage_key, registration in runner.agents.items():
+    for registration in runner.agents:
+        stage_key = registration.stage
         name = task_name(runner, stage_key)
         task = app.tasks.get(name)
         if task is None:

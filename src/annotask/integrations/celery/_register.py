@@ -105,7 +105,8 @@ def register(
         **task_options,
     }
     registered: dict[str, celery.Task] = {}
-    for stage, registration in runner.agents.items():
+    for registration in runner.agents:
+        stage = registration.stage
         body = _task_body(runner, stage, retry_backoff, retry_backoff_max)
         body.__doc__ = registration.fn.__doc__ or f"The annotask agent of stage {stage!r}."
         registered[stage] = app.task(name=task_name(runner, stage), **options)(body)
@@ -140,7 +141,7 @@ def _task_body(
         out = [settled[str(i)] for i in range(len(spec_list))]
         return out[0] if isinstance(specs, str) else out
 
-    name = getattr(runner.agents[stage].fn, "__name__", "")
+    name = getattr(runner.agent_for(stage).fn, "__name__", "")
     run_specs.__name__ = run_specs.__qualname__ = name if name.isidentifier() else "agent"
     return run_specs
 

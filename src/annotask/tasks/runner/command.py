@@ -119,10 +119,19 @@ def run_command(
     db: str | None = None,
     user: str | None = None,
     prog_name: str | None = None,
+    exit_when_done: bool = False,
 ) -> None:
-    """Parse ``args`` (default: ``sys.argv[1:]``) and run; exits like a command does."""
+    """Parse ``args`` (default: ``sys.argv[1:]``) and run. Errors exit like a command does;
+    with ``exit_when_done`` success does too (``SystemExit(0)``), else it returns."""
     app = runner_command(runner, db=db, user=user)
     command = typer.main.get_command(app)
+    if exit_when_done:
+        command.main(
+            args=list(sys.argv[1:] if args is None else args),
+            prog_name=prog_name or sys.argv[0],
+            standalone_mode=True,
+        )
+        raise SystemExit(0)  # pragma: no cover - standalone mode always exits
     try:
         command.main(
             args=list(sys.argv[1:] if args is None else args),

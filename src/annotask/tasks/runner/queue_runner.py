@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, overload
+from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError as PydanticValidationError
@@ -57,10 +57,17 @@ class QueueRunner(RunnerBase):
         project_hash: str | UUID,
         *,
         client: Client | None = None,
+        user_client: Client | None = None,
         lease_seconds: float = 300.0,
         backoff: Backoff | None = None,
     ) -> None:
-        super().__init__(project_hash, client=client, lease_seconds=lease_seconds, backoff=backoff)
+        super().__init__(
+            project_hash,
+            client=client,
+            user_client=user_client,
+            lease_seconds=lease_seconds,
+            backoff=backoff,
+        )
         self._agent_checked_at: dict[tuple[str, str, str], float] = {}
 
     def stage(
@@ -76,10 +83,11 @@ class QueueRunner(RunnerBase):
         """Wrap an agent so that it takes task spec JSON and returns completion JSON.
 
         The wrapped function takes one spec (a string) and returns one result (a string), or
-        takes a list of specs and returns a list of results, one per spec in the same order.
-        Each task is leased while its agent runs, and the outcomes of one call commit in one
-        transaction. An agent exception gives ``success=false`` with the traceback and
-        leaves the task in its stage (retried by a later spec after a backoff).
+        takes a list of specs and returns one result whose fields hold lists, as the seed's
+        does (``results`` holds each spec's own result, in order). Each task is leased while
+        its agent runs, and the outcomes of one call commit in one transaction. An agent
+        exception gives ``success=false`` with the traceback and leaves the task in its stage
+        (retried by a later spec after a backoff).
         """
 
         def decorator(fn: Callable[..., Any]) -> QueueAgent:
@@ -98,14 +106,17 @@ class QueueRunner(RunnerBase):
         return decorator
 
     def get_agent_stages(self) -> Iterable[AgentStage]:
-        """The agent stages this runner has agents for, to enqueue their tasks."""
-        project = self.get_project()
+        """The agent stages this runner has agents for, to enqueue their tasks (none
+        without agents)."""
+        if not self._agents:
+            return []
+        project = self.use_project()
         return [b.stage for b in self.bind_all(project)]
 
     def execute(self, stage: str, specs: Sequence[str]) -> list[TaskCompletionResult]:
         """Run the agent of ``stage`` on each spec; one result per spec, in order."""
-        project = self.get_project()
-        registration = self.agents[stage]
+        project = self.use_project()
+        registration = self.agent_for(stage)
         binding = self.bind(project, registration)
         self._check_may_run_agents(project)
         env = self.environment(project)
@@ -192,15 +203,19 @@ class QueueAgent:
         self.__name__ = getattr(fn, "__name__", "agent")
         self.__doc__ = fn.__doc__
 
-    @overload
-    def __call__(self, spec: str) -> str: ...  # type: ignore[overload-overlap]
-    @overload
-    def __call__(self, spec: Sequence[str]) -> list[str]: ...
-    def __call__(self, spec: str | Sequence[str]) -> str | list[str]:
-        """Run the agent on the task(s) the spec(s) name; return result JSON."""
-        if isinstance(spec, str):
+    def __call__(self, spec: str | Sequence[str]) -> str:
+        """Run the agent on the task(s) the spec(s) name; return one result's JSON.
+
+        A list of specs gives one result whose fields hold lists (see
+        :class:`TaskCompletionResult`); a list of one gives that spec's plain result, as
+        the seed's does.
+        """
+        if isinstance(spec, str | bytes):
             return self.runner.execute(self.stage, [spec])[0].model_dump_json()
-        return [r.model_dump_json() for r in self.runner.execute(self.stage, list(spec))]
+        results = self.runner.execute(self.stage, list(spec))
+        if len(results) == 1:
+            return results[0].model_dump_json()
+        return TaskCompletionResult.combine(results).model_dump_json()
 
     def __repr__(self) -> str:
         return f"QueueAgent({self.__name__} on stage {self.stage!r})"

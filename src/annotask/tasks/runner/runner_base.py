@@ -40,7 +40,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class AgentRegistration:
-    """An agent as decorated: the stage it names and its options, not yet bound to a project."""
+    """An agent as decorated: the stage it names and its options, not yet bound to a project.
+
+    ``identity`` (the stage name or UUID as given) and ``callable`` (the function) are the
+    seed's names for ``stage`` and ``fn``.
+    """
 
     stage: str
     fn: Callable[..., Any]
@@ -48,6 +52,14 @@ class AgentRegistration:
     initialise_args: dict[str, Any]
     will_set_priority: bool
     on_failure: str | None
+    branch_name: str = "main"
+    """The label branch the agent reads and writes (``label_row_metadata_include_args``)."""
+    identity: str | UUID = ""
+
+    @property
+    def callable(self) -> Callable[..., Any]:
+        """The decorated function itself."""
+        return self.fn
 
 
 class RunnerBase:
@@ -56,8 +68,11 @@ class RunnerBase:
     ``project_hash`` allows checking stages when agents are decorated; without it, stages
     are checked when the runner starts. ``client`` is the store connection (by default
     ``annotask.Client()``: ``$ANNOTASK_DATABASE_URL`` or ``./annotask.db``).
-    ``lease_seconds`` is how long a claimed task stays reserved for this runner before
-    others may take it; a runner working on a batch extends its leases as it commits.
+    ``user_client`` is the seed's name for ``client``. With both a project and a client
+    given, a user who may not run agents on the project is refused here
+    (:class:`AuthorizationError`). ``lease_seconds`` is how long a claimed task stays
+    reserved for this runner before others may take it; a runner working on a batch extends
+    its leases as it commits.
     """
 
     flush_every_s = 5.0
@@ -71,18 +86,58 @@ class RunnerBase:
         project_hash: str | UUID | None = None,
         *,
         client: Client | None = None,
+        user_client: Client | None = None,
         lease_seconds: float = 300.0,
         backoff: Backoff | None = None,
     ) -> None:
         if lease_seconds <= 0:
             raise ValidationError(f"lease_seconds must be positive, got {lease_seconds!r}")
+        if client is not None and user_client is not None and client is not user_client:
+            raise ValidationError("pass client= or user_client= (the same thing), not both")
         self.project_hash = None if project_hash is None else str(project_hash)
-        self._client = client
+        self._client = client if client is not None else user_client
         self.lease_seconds = float(lease_seconds)
         self.backoff = backoff or Backoff()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuidlib.uuid4().hex[:8]}"
-        self.agents: dict[str, AgentRegistration] = {}
+        self._agents: dict[str, AgentRegistration] = {}
         self._projects: dict[str, Project] = {}
+        self._current: Project | None = None
+        if self.project_hash is not None and self._client is not None:
+            self._check_membership()
+
+    def _check_membership(self) -> None:
+        """Refuse now a user who may not run agents on the runner's project (as the seed
+        does); a project this store lacks is left for the run, where --project-hash may
+        name another."""
+        try:
+            project = self.get_project()
+        except NotFoundError:
+            return
+        with self.client.store.read() as conn:
+            self.client.ctx.require(conn, project.project_hash, Action.AGENT, project.what)
+
+    @property
+    def agents(self) -> list[AgentRegistration]:
+        """The registered agents, in the order their stages were first decorated."""
+        return list(self._agents.values())
+
+    def agent_for(self, stage: str) -> AgentRegistration:
+        """The agent registered for ``stage`` (the name or UUID it was decorated with)."""
+        return self._agents[stage]
+
+    @property
+    def project(self) -> Project | None:
+        """The project the runner runs on: the one of the latest run (``--project-hash``
+        included), else the one it was made for; None when it names none (or this store
+        does not have it)."""
+        if self._current is not None:
+            return self._current
+        if self.project_hash is None:
+            return None
+        try:
+            return self.get_project()
+        except NotFoundError:
+            return None
 
     # clients and projects ------------------------------------------------------------------
     @property
@@ -96,6 +151,7 @@ class RunnerBase:
         """Run on another store or as another user (``--db``); forgets cached projects."""
         self._client = client
         self._projects.clear()
+        self._current = None
 
     def _store_is_known(self) -> bool:
         """Whether stages can be checked at decoration: with a client given, or a store named
@@ -115,6 +171,12 @@ class RunnerBase:
             self._projects[key] = self.client.get_project(key)
         return self._projects[key]
 
+    def use_project(self, project_hash: str | UUID | None = None) -> Project:
+        """Resolve the project a run works on (the argument wins over the runner's own)
+        and remember it as :attr:`project`."""
+        self._current = self.get_project(project_hash)
+        return self._current
+
     # registration --------------------------------------------------------------------------
     def _register(
         self,
@@ -129,12 +191,12 @@ class RunnerBase:
         localns: Mapping[str, Any] | None = None,
     ) -> AgentRegistration:
         key = str(stage)
-        if key in self.agents and not overwrite:
+        if key in self._agents and not overwrite:
             raise ValidationError(
-                f"stage {key!r} already has the agent {self.agents[key].plan.name}; pass "
+                f"stage {key!r} already has the agent {self._agents[key].plan.name}; pass "
                 "overwrite=True to replace it"
             )
-        del label_row_metadata_include_args  # the embedded store always loads full metadata
+        include = label_row_metadata_include_args or LabelRowMetadataIncludeArgs()
         init = label_row_initialise_labels_args or LabelRowInitialiseLabelsArgs()
         plan = compile_plan(fn, localns)
         for call in plan.calls():
@@ -149,10 +211,18 @@ class RunnerBase:
             initialise_args=init.as_kwargs(),
             will_set_priority=will_set_priority,
             on_failure=on_failure,
+            branch_name=include.branch_name,
+            identity=stage,
         )
         if self.project_hash is not None and self._store_is_known():
-            self.bind(self.get_project(), registration)
-        self.agents[key] = registration
+            try:
+                project = self.get_project()
+            except NotFoundError:
+                # resolved lazily: the command line may name another project (--project-hash)
+                logger.debug("project %s not found at decoration; checked at run", key)
+            else:
+                self.bind(project, registration)
+        self._agents[key] = registration
         return registration
 
     def bind(self, project: Project, registration: AgentRegistration) -> AgentBinding:
@@ -178,15 +248,16 @@ class RunnerBase:
             initialise_args=registration.initialise_args,
             will_set_priority=registration.will_set_priority,
             on_failure=on_failure,
+            branch_name=registration.branch_name,
         )
 
     def bind_all(self, project: Project) -> list[AgentBinding]:
         """Every registered agent bound to the project, in registration order."""
-        if not self.agents:
+        if not self._agents:
             raise ValidationError(
                 "the runner has no agents: decorate a function with @runner.stage(...)"
             )
-        bindings = [self.bind(project, r) for r in self.agents.values()]
+        bindings = [self.bind(project, r) for r in self._agents.values()]
         seen: dict[UUID, str] = {}
         for binding in bindings:
             if binding.stage.uuid in seen:

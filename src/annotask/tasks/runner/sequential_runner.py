@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
 from annotask.client import Client
@@ -52,10 +52,17 @@ class SequentialRunner(RunnerBase):
         *,
         pre_execution_callback: Callable[[SequentialRunner], None] | None = None,
         client: Client | None = None,
+        user_client: Client | None = None,
         lease_seconds: float = 300.0,
         backoff: Backoff | None = None,
     ) -> None:
-        super().__init__(project_hash, client=client, lease_seconds=lease_seconds, backoff=backoff)
+        super().__init__(
+            project_hash,
+            client=client,
+            user_client=user_client,
+            lease_seconds=lease_seconds,
+            backoff=backoff,
+        )
         self.pre_execution_callback = pre_execution_callback
         self._stop = threading.Event()
         self.progress: RunProgress | None = None
@@ -112,7 +119,7 @@ class SequentialRunner(RunnerBase):
         ``dry_run`` runs the agents and reports what each task would get, committing nothing.
         """
         _check_options(refresh_every, num_retries, task_batch_size, max_tasks_per_stage)
-        project = self.get_project(project_hash)
+        project = self.use_project(project_hash)
         bindings = self.bind_all(project)
         if self.pre_execution_callback is not None:
             self.pre_execution_callback(self)
@@ -168,7 +175,7 @@ class SequentialRunner(RunnerBase):
         Like a full run, it checks the stages and calls ``pre_execution_callback`` first.
         """
         _check_options(None, num_retries, task_batch_size, max_tasks)
-        project = self.get_project(project_hash)
+        project = self.use_project(project_hash)
         wanted = project.workflow.find_stage(stage)
         binding = next((b for b in self.bind_all(project) if b.stage.uuid == wanted.uuid), None)
         if binding is None:
@@ -204,11 +211,14 @@ class SequentialRunner(RunnerBase):
             dry_run=True,
         )
 
-    def run(self) -> None:
-        """Run from the command line with the options of ``__call__`` (``--help`` lists them)."""
+    def run(self) -> NoReturn:
+        """Run from the command line with the options of ``__call__`` (``--help`` lists them),
+        then end the program as a command does (``SystemExit``: 0 on success, 1 on an error,
+        130 when interrupted); ``--help`` prints the options and exits."""
         from annotask.tasks.runner.command import run_command  # noqa: PLC0415 - Typer on demand
 
-        run_command(self)
+        run_command(self, exit_when_done=True)
+        raise SystemExit(0)  # pragma: no cover - run_command exits
 
     # one stage, one pass --------------------------------------------------------------------
     def _run_pass(
