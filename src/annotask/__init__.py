@@ -5,7 +5,7 @@ internal and may change.
 """
 
 from annotask.client import Client, Dataset, OntologyInfo, Project, StorageItem, TaskEvent
-from annotask.datatypes import DataType
+from annotask.datatypes import DataType, StorageItemType
 from annotask.errors import (
     AnnotaskError,
     AuthorizationError,
@@ -68,6 +68,7 @@ __all__ = [
     "Role",
     "StageType",
     "StorageItem",
+    "StorageItemType",
     "StoreError",
     "TaskEvent",
     "TaskStatus",

@@ -15,6 +15,7 @@ def test_public_names_are_pinned() -> None:
         "first_frame",
         "iter_frames",
         "local_asset",
+        "private_copy",
         "probe",
         "sample_frames",
         "write_test_audio",

@@ -21,7 +21,7 @@ from PIL import Image
 import annotask
 from annotask import AgentTask, Client, StorageItem, TaskStatus, WorkflowTask
 from annotask.labels import BoundingBoxCoordinates, LabelRow, ObjectInstance
-from annotask.media import Frame, write_test_image, write_test_video
+from annotask.media import Frame, write_test_image, write_test_image_sequence, write_test_video
 from annotask.media.synthetic import read_frame_number
 from annotask.tasks import Depends, Runner, TaskAgentReturnStruct
 from annotask.tasks.dependencies import (
@@ -186,7 +186,13 @@ def test_video_dependencies_on_an_image_fail_that_task_with_not_implemented_and_
     report = runner(num_retries=1)
     assert report.failed == 1 and report.moved == 1
     assert called == [FRAMES]  # the agent never ran for the image
-    _assert_failed_in_place(project, "photo.png", "NotImplementedError")
+    _assert_failed_in_place(
+        project,
+        "photo.png",
+        f"NotImplementedError: `{dependency.__name__}` only supported for video label rows",
+        "'photo.png' is image",
+        "dep_single_frame",
+    )
     assert _tasks(project)["photo.png"].attempts == 2  # the first try and one retry
     assert _stage_of(project, _tasks(project)["clip.mp4"]) == "Annotate"
 
@@ -227,22 +233,49 @@ def test_video_sampler_index_out_of_range_fails_the_task_naming_the_range(
 
 
 # dep_asset ----------------------------------------------------------------------------------
-def test_asset_of_a_local_file_is_the_file_itself_and_is_not_deleted(
+def test_asset_of_a_local_file_is_a_private_copy_the_agent_may_change(
     local: Client, media: dict[str, Path]
 ) -> None:
     project = _project(local, [media["video"], media["image"]])
     runner = Runner(project.project_hash, client=local)
     paths: dict[str, Path] = {}
+    originals = {"clip.mp4": media["video"].read_bytes(), "photo.png": media["image"].read_bytes()}
 
     @runner.stage("Pre-label")
     def agent(item: StorageItem, asset: Annotated[Path, Depends(dep_asset)]) -> str:
-        assert asset.stat().st_size > 0
+        assert asset.read_bytes() == originals[item.name]
+        assert asset.name == f"{item.data_hash}{Path(item.name).suffix}"
+        asset.write_bytes(b"scribbled over")  # an agent editing its asset in place
         paths[item.name] = asset
         return "empty"
 
     assert runner().moved == 2
-    assert paths == {"clip.mp4": media["video"], "photo.png": media["image"]}
-    assert media["video"].exists() and media["image"].exists()
+    assert paths["clip.mp4"] != media["video"] and paths["photo.png"] != media["image"]
+    assert not any(p.exists() for p in paths.values()), "copies are removed after the task"
+    assert media["video"].read_bytes() == originals["clip.mp4"]
+    assert media["image"].read_bytes() == originals["photo.png"]
+
+
+def test_asset_of_an_image_sequence_is_a_copy_of_the_whole_folder(
+    local: Client, tmp_path: Path
+) -> None:
+    folder = tmp_path / "frames"
+    write_test_image_sequence(folder, frames=3, width=32, height=24)
+    project = _project(local, [folder])
+    runner = Runner(project.project_hash, client=local)
+    seen: dict[str, bytes] = {}
+
+    @runner.stage("Pre-label")
+    def agent(asset: Annotated[Path, Depends(dep_asset)]) -> str:
+        assert asset.is_dir() and asset != folder
+        seen.update({p.name: p.read_bytes() for p in sorted(asset.iterdir())})
+        for image in asset.iterdir():
+            image.unlink()
+        return "empty"
+
+    assert runner().moved == 1
+    assert seen == {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    assert len(seen) == 3
 
 
 @pytest.mark.parametrize("agent_raises", [False, True], ids=["returns", "raises"])
@@ -280,7 +313,7 @@ def test_asset_over_http_is_downloaded_as_data_hash_dot_suffix_and_removed_after
 
 
 @pytest.mark.parametrize("kind", ["text", "pdf"])
-def test_asset_of_an_unsupported_type_is_a_value_error_recorded_on_the_task(
+def test_asset_of_text_and_pdf_is_a_copy_with_its_suffix(
     local: Client, media: dict[str, Path], kind: str
 ) -> None:
     project = _project(local, [media[kind]])
@@ -289,12 +322,13 @@ def test_asset_of_an_unsupported_type_is_a_value_error_recorded_on_the_task(
 
     @runner.stage("Pre-label")
     def agent(asset: Annotated[Path, Depends(dep_asset)]) -> str:
+        assert asset.read_bytes() == media[kind].read_bytes()
         called.append(asset)
         return "empty"
 
-    report = runner(num_retries=0)
-    assert report.failed == 1 and called == []
-    _assert_failed_in_place(project, media[kind].name, "ValueError", kind)
+    assert runner(num_retries=0).moved == 1
+    (path,) = called
+    assert path.suffix == media[kind].suffix and path != media[kind]
 
 
 # generator dependencies ---------------------------------------------------------------------

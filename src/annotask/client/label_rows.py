@@ -49,6 +49,20 @@ class StoreLabelBackend:
         text = rows[0].labels_json
         return (None if text is None else json.loads(text)), rows[0].version
 
+    def fetch_documents(
+        self, label_hashes: Sequence[str]
+    ) -> dict[str, tuple[dict[str, Any] | None, int]]:
+        """Label hash -> (current document, version) for many rows, in one query."""
+        with self._ctx.store.read() as conn:
+            self._ctx.require(conn, self._project_hash, Action.READ, self._what)
+            rows = label_store.get_label_rows(
+                conn, self._project_hash, label_hashes=list(label_hashes)
+            )
+        return {
+            r.label_hash: (None if r.labels_json is None else json.loads(r.labels_json), r.version)
+            for r in rows
+        }
+
     def save(
         self,
         label_hash: str,

@@ -15,6 +15,7 @@ from annotask.client.label_rows import StoreLabelBackend, label_row_from_record
 from annotask.client.ontologies import OntologyInfo
 from annotask.errors import NotFoundError, ValidationError
 from annotask.labels import LabelRow, Ontology
+from annotask.labels.bundle import Bundle
 from annotask.store import catalog
 from annotask.store import labels as label_store
 from annotask.store import projects as project_store
@@ -83,6 +84,11 @@ class Project(MemberResource[ProjectRecord]):
     def ontology(self) -> Ontology:
         """The project's ontology: object classes and classifications with feature hashes."""
         return self.ontology_info.ontology
+
+    @property
+    def ontology_structure(self) -> Ontology:
+        """The seed's name for :attr:`ontology` (the same object)."""
+        return self.ontology
 
     def list_label_rows(
         self,
@@ -153,6 +159,12 @@ class Project(MemberResource[ProjectRecord]):
         for row in rows:
             row.mark_saved(versions[row.label_hash])
         return versions
+
+    def create_bundle(self) -> Bundle:
+        """A bundle: label-row loads and saves (and agent-task moves) given
+        ``bundle=`` inside its ``with`` block are done together when it ends — one query to
+        load, one transaction to save."""
+        return Bundle()
 
     def label_backend(self) -> StoreLabelBackend:
         """The backend this project's label rows save through."""

@@ -12,6 +12,7 @@ from annotask.labels.backend import (
     LabelSaveRequest,
     LabelVersion,
 )
+from annotask.labels.bundle import Bundle
 from annotask.labels.coco import CocoImportReport, export_coco, import_coco
 from annotask.labels.coordinates import (
     BitmaskCoordinates,
@@ -32,6 +33,15 @@ from annotask.labels.instances import (
 from annotask.labels.label_row import LabelRow
 from annotask.labels.memory_backend import MemoryLabelBackend
 from annotask.labels.ontology import Ontology
+from annotask.labels.ontology_kinds import (
+    ChecklistAttribute,
+    FlatOption,
+    NestableOption,
+    NumericAttribute,
+    Object,
+    RadioAttribute,
+    TextAttribute,
+)
 from annotask.labels.ontology_model import (
     Attribute,
     AttributeType,
@@ -47,17 +57,23 @@ __all__ = [
     "AttributeType",
     "BitmaskCoordinates",
     "BoundingBoxCoordinates",
+    "Bundle",
+    "ChecklistAttribute",
     "Classification",
     "ClassificationAnnotation",
     "ClassificationInstance",
     "CocoImportReport",
     "Coordinates",
+    "FlatOption",
     "LabelRow",
     "LabelRowBackend",
     "LabelRowMeta",
     "LabelSaveRequest",
     "LabelVersion",
     "MemoryLabelBackend",
+    "NestableOption",
+    "NumericAttribute",
+    "Object",
     "ObjectClass",
     "ObjectInstance",
     "Ontology",
@@ -65,9 +81,11 @@ __all__ = [
     "PointCoordinate",
     "PolygonCoordinates",
     "PolylineCoordinates",
+    "RadioAttribute",
     "RotatableBoundingBoxCoordinates",
     "Shape",
     "SkeletonCoordinates",
+    "TextAttribute",
     "export_coco",
     "import_coco",
 ]

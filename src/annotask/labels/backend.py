@@ -36,6 +36,8 @@ class LabelRowMeta:
     document: dict[str, Any] | str | None = None
     """The labels document when prefetched (bulk load): a dict, or its JSON text (parsed by
     ``initialise_labels``); else None."""
+    branch_name: str = "main"
+    """The label branch the row is on."""
 
 
 @dataclass(frozen=True)

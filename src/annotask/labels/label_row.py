@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 import json
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from numbers import Real
-from typing import Any
+from typing import Any, NamedTuple, Protocol, runtime_checkable
+from uuid import UUID
 
 from annotask.datatypes import DataType
 from annotask.errors import LabelError, ValidationError
@@ -20,6 +21,7 @@ from annotask.labels.backend import (
     LabelSaveRequest,
     LabelVersion,
 )
+from annotask.labels.bundle import Bundle
 from annotask.labels.classification_instance import ClassificationInstance
 from annotask.labels.document import encode_document, parse_document
 from annotask.labels.object_instance import ObjectInstance
@@ -30,6 +32,8 @@ __all__ = ["LabelRow"]
 
 _INIT_OPTIONS = (
     "overwrite",
+    "bundle",
+    "include_signed_url",
     "include_object_feature_hashes",
     "include_classification_feature_hashes",
     "include_reviews",
@@ -82,6 +86,16 @@ class LabelRow:
         return self._meta.data_title
 
     @property
+    def backing_item_uuid(self) -> UUID:
+        """The UUID of the storage item labelled (``storage_item.uuid``)."""
+        return UUID(self._meta.data_hash)
+
+    @property
+    def branch_name(self) -> str:
+        """The label branch this row is on (``main`` unless loaded from another)."""
+        return self._meta.branch_name
+
+    @property
     def data_type(self) -> DataType:
         """What the data item is."""
         return self._meta.data_type
@@ -132,6 +146,11 @@ class LabelRow:
         return self._ontology
 
     @property
+    def ontology_structure(self) -> Ontology:
+        """The seed's name for :attr:`ontology` (the same object)."""
+        return self._ontology
+
+    @property
     def is_labelling_initialised(self) -> bool:
         """Whether :meth:`initialise_labels` has run."""
         return self._initialised
@@ -161,6 +180,8 @@ class LabelRow:
         include_object_feature_hashes: Collection[str] | None = None,
         include_classification_feature_hashes: Collection[str] | None = None,
         include_reviews: bool = False,
+        bundle: Bundle | None = None,
+        include_signed_url: bool = False,
         **unsupported: object,
     ) -> None:
         """Load the labels (the prefetched document, else from the backend).
@@ -168,8 +189,12 @@ class LabelRow:
         ``overwrite=True`` reloads, dropping unsaved changes. ``include_*_feature_hashes``
         load only instances of those classes; the others are kept as they are and saved back
         untouched. ``include_reviews`` is accepted for compatibility (documents hold no
-        reviews yet). Any other option raises :class:`ValidationError`.
+        reviews yet), ``include_signed_url`` too (assets are read where they are). With a
+        ``bundle`` the row is initialised when the bundle's block ends, together with the
+        bundle's other rows (one query for those whose labels were not prefetched). Any
+        other option raises :class:`ValidationError`.
         """
+        del include_signed_url  # nothing is signed: assets are read where they are
         if unsupported:
             raise ValidationError(
                 f"initialise_labels() does not take {', '.join(sorted(unsupported))}; "
@@ -180,7 +205,17 @@ class LabelRow:
                 f"{self._ident()}: labels are already initialised; pass overwrite=True to "
                 "reload them (unsaved changes are dropped)"
             )
-        document, version = self._fetch()
+        options = _InitOptions(include_object_feature_hashes, include_classification_feature_hashes)
+        if bundle is not None:
+            bundle.add("initialise_labels", (self, options), _initialise_bundled)
+            return
+        self._load(*self._fetch(), options)
+
+    def _needs_fetch(self) -> bool:
+        return (self._meta.document is None or self._initialised) and self._backend is not None
+
+    def _load(self, document: dict[str, Any] | None, version: int, options: _InitOptions) -> None:
+        include_object_feature_hashes, include_classification_feature_hashes = options
         parsed = parse_document(
             document,
             self._ontology,
@@ -210,7 +245,7 @@ class LabelRow:
 
     def _fetch(self) -> tuple[dict[str, Any] | None, int]:
         prefetched = self._meta.document
-        if (prefetched is None or self._initialised) and self._backend is not None:
+        if self._needs_fetch() and self._backend is not None:
             return self._backend.fetch_document(self.label_hash)
         if not isinstance(prefetched, str):
             return prefetched, self._meta.version
@@ -244,17 +279,26 @@ class LabelRow:
 
     # -- saving --------------------------------------------------------------------------
 
-    def set_priority(self, priority: float) -> None:
-        """Set the task priority, a number in 0..1 (``0.0`` included)."""
+    def set_priority(self, priority: float, bundle: Bundle | None = None) -> None:
+        """Set the task priority, a number in 0..1 (``0.0`` included). It is stored with
+        the row's next save, or with the outcome of the agent the row was given to; so a
+        ``bundle`` (the seed's way to defer the write) changes nothing here."""
+        del bundle  # the priority is already written with the next save or outcome
         self._priority = checked_priority(priority, self._ident())
         self._priority_changed = True
 
-    def save(self) -> None:
+    def save(self, bundle: Bundle | None = None) -> None:
         """Store the labels (and the priority, if set) as a new version.
 
         On :class:`~annotask.errors.ConflictError` nothing changes here: reload with
-        ``initialise_labels(overwrite=True)``, apply the change again and save.
+        ``initialise_labels(overwrite=True)``, apply the change again and save. With a
+        ``bundle`` the save happens when the bundle's block ends, in one transaction with
+        the bundle's other saves (all or none).
         """
+        if bundle is not None:
+            self._require_labels()
+            bundle.add("save", self, _save_bundled)
+            return
         request = self.save_request()
         backend = self._require_backend("save")
         version = backend.save(
@@ -477,6 +521,57 @@ class LabelRow:
                 f"{instance._ident()}: classification {instance.classification_name!r} is not "
                 f"in this row's ontology; its classifications: {known}"
             )
+
+
+class _InitOptions(NamedTuple):
+    include_object_feature_hashes: Collection[str] | None
+    include_classification_feature_hashes: Collection[str] | None
+
+
+@runtime_checkable
+class _ManyBackend(Protocol):
+    """A backend that loads and saves many rows at once (the store's does)."""
+
+    def fetch_documents(
+        self, label_hashes: Sequence[str]
+    ) -> dict[str, tuple[dict[str, Any] | None, int]]: ...
+
+    def save_many(self, requests: Iterable[LabelSaveRequest]) -> dict[str, int]: ...
+
+
+def _initialise_bundled(work: list[tuple[LabelRow, _InitOptions]]) -> None:
+    """Initialise the rows of a bundle: one fetch per backend for the rows that need one."""
+    wanted: dict[int, list[LabelRow]] = {}
+    for row, _ in work:
+        if row._needs_fetch():
+            wanted.setdefault(id(row._backend), []).append(row)
+    fetched: dict[str, tuple[dict[str, Any] | None, int]] = {}
+    for rows in wanted.values():
+        backend = rows[0]._backend
+        if isinstance(backend, _ManyBackend):
+            fetched.update(backend.fetch_documents([r.label_hash for r in rows]))
+    for row, options in work:
+        if row.label_hash in fetched and row._needs_fetch():
+            row._load(*fetched[row.label_hash], options)
+        else:
+            row._load(*row._fetch(), options)
+
+
+def _save_bundled(rows: list[LabelRow]) -> None:
+    """Save the rows of a bundle: one transaction per backend (each row once)."""
+    unique = list({id(r): r for r in rows}.values())
+    groups: dict[int, list[LabelRow]] = {}
+    for row in unique:
+        groups.setdefault(id(row._require_backend("save")), []).append(row)
+    for group in groups.values():
+        backend = group[0]._backend
+        if isinstance(backend, _ManyBackend):
+            versions = backend.save_many(r.save_request() for r in group)
+            for row in group:
+                row.mark_saved(versions[row.label_hash])
+        else:
+            for row in group:
+                row.save()
 
 
 def _set_owner(

@@ -10,8 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from annotask.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from annotask.labels.classification_instance import ClassificationInstance
+    from annotask.labels.object_instance import ObjectInstance
 
 __all__ = [
     "Attribute",
@@ -53,6 +58,31 @@ class Option:
     feature_hash: str
     questions: tuple[Attribute, ...] = ()
 
+    @property
+    def label(self) -> str:
+        """The seed's name for :attr:`name`."""
+        return self.name
+
+    @property
+    def value(self) -> str:
+        """The option's value in exports: its name, lower case, spaces as underscores."""
+        return self.name.lower().replace(" ", "_")
+
+    @property
+    def feature_node_hash(self) -> str:
+        """The seed's name for :attr:`feature_hash`."""
+        return self.feature_hash
+
+    @property
+    def nested_options(self) -> tuple[Attribute, ...]:
+        """The seed's name for :attr:`questions` (the questions nested under this option)."""
+        return self.questions
+
+    @property
+    def attributes(self) -> tuple[Attribute, ...]:
+        """The questions nested under this option."""
+        return self.questions
+
 
 class _Choices:
     """Option lookups shared by attributes and classifications."""
@@ -60,6 +90,7 @@ class _Choices:
     __slots__ = ()
 
     name: str
+    feature_hash: str
     options: tuple[Option, ...]
     _option_index: dict[str, Option]
 
@@ -74,6 +105,16 @@ class _Choices:
     def find_option(self, name_or_hash: str) -> Option | None:
         """The option with this name or feature hash, or None."""
         return self._option_index.get(name_or_hash)
+
+    @property
+    def title(self) -> str:
+        """The seed's name for :attr:`name`."""
+        return self.name
+
+    @property
+    def feature_node_hash(self) -> str:
+        """The seed's name for ``feature_hash``."""
+        return self.feature_hash
 
 
 def _index_options(options: tuple[Option, ...]) -> dict[str, Option]:
@@ -125,9 +166,25 @@ class Classification(_Choices):
         """This classification and the questions nested under its options."""
         return self._tree
 
+    @property
+    def attributes(self) -> tuple[Classification]:
+        """The seed's shape: a classification's question as its one attribute, so that
+        ``classification.attributes[0].options`` are its options. Here the classification
+        is its own question, so the attribute is the classification itself."""
+        return (self,)
+
     def get_attribute(self, name_or_hash: str) -> Question:
         """This classification or a nested question, by name or feature hash."""
         return self._tree.get(name_or_hash)
+
+    def create_instance(self) -> ClassificationInstance:
+        """A new, empty instance of this classification."""
+        # instances build on the model: imported here, where one is made
+        from annotask.labels.classification_instance import (  # noqa: PLC0415
+            ClassificationInstance,
+        )
+
+        return ClassificationInstance(self)
 
 
 Question = Attribute | Classification
@@ -163,6 +220,23 @@ class ObjectClass:
         if not isinstance(found, Attribute):  # pragma: no cover - trees of objects hold attributes
             raise NotFoundError(f"{self.name!r} has no attribute {name_or_hash!r}")
         return found
+
+    @property
+    def title(self) -> str:
+        """The seed's name for :attr:`name`."""
+        return self.name
+
+    @property
+    def feature_node_hash(self) -> str:
+        """The seed's name for :attr:`feature_hash`."""
+        return self.feature_hash
+
+    def create_instance(self) -> ObjectInstance:
+        """A new instance of this object class, with no frames yet."""
+        # instances build on the model: imported here, where one is made
+        from annotask.labels.object_instance import ObjectInstance  # noqa: PLC0415
+
+        return ObjectInstance(self)
 
 
 class QuestionTree:

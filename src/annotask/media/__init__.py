@@ -8,7 +8,7 @@ Writers of synthetic test media live in :mod:`annotask.media.synthetic`.
 from __future__ import annotations
 
 from annotask.media.decode import first_frame, iter_frames
-from annotask.media.fetch import local_asset
+from annotask.media.fetch import local_asset, private_copy
 from annotask.media.frames import Frame, FrameIterator
 from annotask.media.probe import MediaInfo, probe
 from annotask.media.sampler import VideoSampler, sample_frames
@@ -28,6 +28,7 @@ __all__ = [
     "first_frame",
     "iter_frames",
     "local_asset",
+    "private_copy",
     "probe",
     "sample_frames",
     "write_test_audio",

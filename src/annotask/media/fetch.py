@@ -1,6 +1,8 @@
 """Resolving an asset URI to a local file for the length of a ``with`` block.
 
-Local paths and ``file://`` URIs are used in place: never copied, never deleted. Anything
+With :func:`local_asset`, local paths and ``file://`` URIs are used in place: never copied,
+never deleted (for readers). :func:`private_copy` copies them (for code that may change
+the file). Anything
 else (``s3://``, ``http(s)://``, any fsspec protocol) is streamed in chunks into a private
 temporary folder as ``{data_hash}.{suffix}`` and removed when the block ends, whether it
 ends normally or by an exception.
@@ -23,7 +25,7 @@ import fsspec
 
 from annotask.errors import MediaError, ValidationError
 
-__all__ = ["DEFAULT_TIMEOUT_S", "local_asset"]
+__all__ = ["DEFAULT_TIMEOUT_S", "local_asset", "private_copy"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,52 @@ def local_asset(
         yield target
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def private_copy(
+    uri: str,
+    *,
+    data_hash: str,
+    mime_type: str | None = None,
+    name: str | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> Iterator[Path]:
+    """Yield a copy of the asset at ``uri`` that the caller may change or delete, named
+    ``{data_hash}{suffix}`` in a private temporary folder; the folder is removed after.
+
+    A local file is copied (the original is never handed out), a local folder (an image
+    sequence) is copied whole, a remote asset is downloaded.
+    """
+    local = _local_path(uri)
+    if local is None:
+        with local_asset(
+            uri, data_hash=data_hash, mime_type=mime_type, name=name, timeout_s=timeout_s
+        ) as fetched:
+            yield fetched
+        return
+    if not local.exists():
+        raise MediaError(f"{uri}: no such file")
+    _check_data_hash(data_hash)
+    folder = Path(tempfile.mkdtemp(prefix="annotask-"))
+    try:
+        target = _copy_into(folder, local, uri, data_hash, _suffix(uri, mime_type, name))
+        yield target
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _copy_into(folder: Path, local: Path, uri: str, data_hash: str, suffix: str) -> Path:
+    try:
+        if local.is_dir():
+            target = folder / data_hash
+            shutil.copytree(local, target)
+        else:
+            target = folder / f"{data_hash}{suffix}"
+            shutil.copyfile(local, target)
+    except OSError as exc:
+        raise MediaError(f"{uri}: cannot copy: {exc}") from exc
+    return target
 
 
 def _local_path(uri: str) -> Path | None:

@@ -5,6 +5,8 @@
 marks parameters computed by dependency functions (see :mod:`annotask.tasks.dependencies`).
 """
 
+from annotask.errors import PrintableError
+from annotask.tasks.batches import batch_iterator
 from annotask.tasks.execution import Backoff
 from annotask.tasks.injection import Depends
 from annotask.tasks.models import (
@@ -22,6 +24,7 @@ __all__ = [
     "LabelRowInitialiseLabelsArgs",
     "LabelRowMetadataIncludeArgs",
     "PlannedOutcome",
+    "PrintableError",
     "QueueRunner",
     "RunReport",
     "Runner",
@@ -29,4 +32,5 @@ __all__ = [
     "StageReport",
     "TaskAgentReturnStruct",
     "TaskCompletionResult",
+    "batch_iterator",
 ]

@@ -18,7 +18,14 @@ from numpy.typing import NDArray
 from annotask.client import Client, StorageItem
 from annotask.datatypes import DataType
 from annotask.labels import LabelRow
-from annotask.media import Frame, VideoSampler, first_frame, iter_frames, local_asset
+from annotask.media import (
+    Frame,
+    VideoSampler,
+    first_frame,
+    iter_frames,
+    local_asset,
+    private_copy,
+)
 from annotask.tasks.injection import Depends
 from annotask.workflow import WorkflowTask
 
@@ -36,9 +43,6 @@ __all__ = [
 ]
 
 _FRAME_TYPES = frozenset({DataType.VIDEO, DataType.IMAGE_SEQUENCE, DataType.DICOM})
-_ASSET_TYPES = frozenset(
-    {DataType.IMAGE, DataType.VIDEO, DataType.AUDIO, DataType.DICOM, DataType.IMAGE_SEQUENCE}
-)
 
 
 def dep_client(client: Client) -> Client:
@@ -56,19 +60,19 @@ def dep_storage_item(storage_item: StorageItem) -> StorageItem:
 
 
 def dep_asset(storage_item: StorageItem) -> Generator[Path, None, None]:
-    """A local path to the asset for the length of the task.
+    """A local copy of the asset for the length of the task, removed when it ends.
 
-    Local files are used in place; remote ones are downloaded as ``{data_hash}.{suffix}``
-    and removed when the task ends. Raises ValueError for assets that are not images,
-    videos, audio, DICOM or image sequences.
+    Every data type has one: images, videos, audio, DICOM, PDF, text — a file named
+    ``{data_hash}.{suffix}`` — and image sequences (image groups): a folder ``{data_hash}``
+    holding every image of the sequence. It is always a copy (remote assets are downloaded,
+    local ones copied), so an agent may change or delete it without touching the original.
     """
-    if storage_item.item_type not in _ASSET_TYPES:
-        names = ", ".join(sorted(t.value for t in _ASSET_TYPES))
-        raise ValueError(
-            f"dep_asset supports {names}; storage item {storage_item.name!r} is "
-            f"{storage_item.item_type.value}"
-        )
-    with _local(storage_item) as path:
+    with private_copy(
+        storage_item.uri,
+        data_hash=storage_item.data_hash,
+        mime_type=storage_item.mime_type,
+        name=storage_item.name,
+    ) as path:
         yield path
 
 
@@ -85,10 +89,11 @@ def dep_video_iterator(storage_item: StorageItem) -> Generator[Iterator[Frame], 
     which have frames too).
     """
     if storage_item.item_type not in _FRAME_TYPES:
-        names = ", ".join(sorted(t.value for t in _FRAME_TYPES))
         raise NotImplementedError(
-            f"dep_video_iterator needs a video (or {names}); storage item "
-            f"{storage_item.name!r} is {storage_item.item_type.value}"
+            "`dep_video_iterator` only supported for video label rows (and image sequences "
+            f"and DICOM): storage item {storage_item.name!r} is "
+            f"{storage_item.item_type.value}; use dep_single_frame for its picture or "
+            "dep_asset for its file"
         )
     with _local(storage_item) as path, iter_frames(path, storage_item.item_type) as frames:
         yield frames
@@ -101,8 +106,9 @@ def dep_video_sampler(
     ``sampler([1, 2, 3])`` gives those frames. Raises NotImplementedError for non-videos."""
     if storage_item.item_type is not DataType.VIDEO:
         raise NotImplementedError(
-            f"dep_video_sampler needs a video; storage item {storage_item.name!r} is "
-            f"{storage_item.item_type.value}"
+            f"`dep_video_sampler` only supported for video label rows: storage item "
+            f"{storage_item.name!r} is {storage_item.item_type.value}; use dep_video_iterator "
+            "for image sequences and DICOM, dep_single_frame for images"
         )
     with _local(storage_item) as path, VideoSampler(path) as sampler:
         yield sampler

@@ -12,6 +12,7 @@ from pydantic import BaseModel, PrivateAttr
 from sqlalchemy import Connection
 
 from annotask.errors import ConflictError, ValidationError
+from annotask.labels.bundle import Bundle
 from annotask.store import access
 from annotask.store import tasks as task_store
 from annotask.store.records import TaskRecord
@@ -61,8 +62,21 @@ class WorkflowTask(BaseModel):
     created_at: datetime
     updated_at: datetime
     last_actioned_by: str | None = None
+    label_branch_name: str = "main"
+    """The label branch of the task's labels (the seed's field; tasks work on ``main``)."""
 
     _stage: WorkflowStage | None = PrivateAttr(default=None)
+
+    @property
+    def last_annotated_by(self) -> str | None:
+        """Who last submitted the task from an annotation stage (None if nobody has)."""
+        workflow = self.stage.workflow
+        ctx = workflow.ctx
+        with ctx.store.read() as conn:
+            ctx.require(conn, str(self.project_hash), Action.READ, workflow.what)
+            events = task_store.list_events(conn, str(self.project_hash), str(self.uuid))
+        submitted = [e.actor for e in events if e.action == "submit"]
+        return submitted[-1] if submitted else None
 
     @property
     def stage(self) -> WorkflowStage:
@@ -81,10 +95,14 @@ class WorkflowTask(BaseModel):
     def _transition(
         self, target: WorkflowStage, pathway: Pathway | None, action: Action, verb: str
     ) -> None:
-        workflow = self.stage.workflow
-        ctx = workflow.ctx
+        _transition_all([(self, target, pathway)], action, verb)
+
+    def _move_for(
+        self, target: WorkflowStage, pathway: Pathway | None, verb: str
+    ) -> task_store.Move:
+        ctx = self.stage.workflow.ctx
         status = TaskStatus.COMPLETED if target.stage_type is StageType.COMPLETE else TaskStatus.NEW
-        move = task_store.Move(
+        return task_store.Move(
             task_uuid=str(self.uuid),
             project_uuid=str(self.project_hash),
             from_stage=str(self.stage_uuid),
@@ -95,10 +113,9 @@ class WorkflowTask(BaseModel):
             pathway_uuid=None if pathway is None else str(pathway.uuid),
             pathway_name=None if pathway is None else pathway.name,
         )
-        with ctx.store.write() as conn:
-            ctx.require(conn, str(self.project_hash), action, workflow.what)
-            if task_store.move_tasks(conn, [move]) != 1:
-                raise self._moved_elsewhere(conn)
+
+    def _moved(self, target: WorkflowStage) -> None:
+        status = TaskStatus.COMPLETED if target.stage_type is StageType.COMPLETE else TaskStatus.NEW
         self.stage_uuid, self.status, self.assignee = target.uuid, status, None
         self.attempts, self.last_error, self._stage = 0, None, target
 
@@ -142,11 +159,17 @@ class AgentTask(WorkflowTask):
     _on_proceed: Callable[[Pathway], None] | None = PrivateAttr(default=None)
 
     def proceed(
-        self, pathway_name: str | None = None, pathway_uuid: UUID | str | None = None
+        self,
+        pathway_name: str | None = None,
+        pathway_uuid: UUID | str | None = None,
+        *,
+        bundle: Bundle | None = None,
     ) -> None:
         """Move the task along one of its stage's pathways, by name or UUID.
 
-        Inside a runner the move is committed with the rest of the task's outcome.
+        Inside a runner the move is committed with the rest of the task's outcome. With a
+        ``bundle`` (``project.create_bundle()``) the move happens when the bundle's block
+        ends, in one transaction with the bundle's other moves (all or none).
         """
         if (pathway_name is None) == (pathway_uuid is None):
             raise ValidationError("proceed needs exactly one of pathway_name= or pathway_uuid=")
@@ -155,6 +178,9 @@ class AgentTask(WorkflowTask):
             self._on_proceed(pathway)
             return
         target = self.stage.workflow.stage_by_uuid(str(pathway.destination_uuid))
+        if bundle is not None:
+            bundle.add("proceed", (self, target, pathway), _proceed_bundled)
+            return
         self._transition(target, pathway, Action.AGENT, "proceed")
 
 
@@ -203,6 +229,41 @@ class ReviewTask(WorkflowTask):
 
 class CompleteTask(WorkflowTask):
     """A task that reached the end of the workflow."""
+
+
+_Step = tuple[WorkflowTask, WorkflowStage, Pathway | None]
+
+
+def _transition_all(steps: list[_Step], action: Action, verb: str) -> None:
+    """Move tasks in one transaction; if any moved meanwhile, none moves (ConflictError)."""
+    workflow = steps[0][0].stage.workflow
+    ctx = workflow.ctx
+    moves = [task._move_for(target, pathway, verb) for task, target, pathway in steps]
+    with ctx.store.write() as conn:
+        for project_hash in sorted({str(task.project_hash) for task, _, _ in steps}):
+            ctx.require(conn, project_hash, action, workflow.what)
+        if task_store.move_tasks(conn, moves) != len(moves):
+            stale = _first_stale(conn, steps)
+            raise stale._moved_elsewhere(conn)
+    for task, target, _ in steps:
+        task._moved(target)
+
+
+def _first_stale(conn: Connection, steps: list[_Step]) -> WorkflowTask:
+    for task, _, _ in steps:
+        found = task_store.list_tasks(
+            conn, str(task.project_hash), task_store.TaskFilter(uuids=[str(task.uuid)])
+        )
+        if not found or found[0].stage_uuid != str(task.stage_uuid):
+            return task
+    return steps[0][0]
+
+
+def _proceed_bundled(steps: list[_Step]) -> None:
+    twice = {str(t.uuid) for t, _, _ in steps if sum(o is t for o, _, _ in steps) > 1}
+    if twice:
+        raise ValidationError(f"task(s) {', '.join(sorted(twice))} proceed twice in one bundle")
+    _transition_all(steps, Action.AGENT, "proceed")
 
 
 _TASK_CLASSES: dict[StageType, type[WorkflowTask]] = {
