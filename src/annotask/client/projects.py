@@ -95,11 +95,18 @@ class Project(MemberResource[ProjectRecord]):
         data_hashes: Sequence[UUID | str] | None = None,
         label_hashes: Sequence[UUID | str] | None = None,
         data_title_contains: str | None = None,
+        branch_name: str | None = None,
     ) -> list[LabelRow]:
         """Label rows of the project (all, or by data/label hash), loaded in one query.
 
         Each row's labels document comes with it: ``initialise_labels()`` reads no more.
+        ``branch_name`` may only be ``main``: a project keeps one label row per data item.
         """
+        if branch_name not in (None, "main"):
+            raise ValidationError(
+                f"label branch {branch_name!r}: {self.what} keeps one label row per data item, "
+                "on branch 'main'; leave branch_name out"
+            )
         with self._reading() as conn:
             records = label_store.get_label_rows(
                 conn,

@@ -56,7 +56,6 @@ class AgentBinding:
     initialise_args: dict[str, Any]
     will_set_priority: bool
     on_failure: Pathway | None
-    branch_name: str = "main"
 
     @property
     def needs_label_rows(self) -> bool:

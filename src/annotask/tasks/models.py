@@ -11,12 +11,17 @@ from pydantic import BaseModel, ConfigDict
 from annotask.labels import LabelRow
 
 __all__ = [
+    "MAIN_BRANCH",
     "LabelRowInitialiseLabelsArgs",
     "LabelRowMetadataIncludeArgs",
     "TaskAgentReturnStruct",
     "TaskAgentReturnType",
     "TaskCompletionResult",
 ]
+
+
+MAIN_BRANCH = "main"
+"""The label branch every label row is on."""
 
 
 @dataclass
@@ -94,10 +99,11 @@ class LabelRowMetadataIncludeArgs(BaseModel):
     """Options for loading label rows (``project.list_label_rows_v2``): every field the
     seed's SDK takes.
 
-    ``branch_name`` picks the label branch the agent reads and writes (default ``main``).
-    The embedded store always loads the workflow stage, client metadata, image data and
-    children with a row, and needs no signed URLs (assets are read where they are), so the
-    other flags are accepted and change nothing.
+    ``branch_name`` must be ``main`` (the default): annotask keeps one label row per data
+    item, and refuses any other branch when the agent is decorated. The embedded store
+    always loads the workflow stage, client metadata, image data and children with a row,
+    and needs no signed URLs (assets are read where they are), so the other flags are
+    accepted and change nothing.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -106,7 +112,7 @@ class LabelRowMetadataIncludeArgs(BaseModel):
     include_client_metadata: bool = True
     include_images_data: bool = True
     include_all_label_branches: bool = False
-    branch_name: str = "main"
+    branch_name: str = MAIN_BRANCH
     include_children: bool = False
     include_signed_url: bool = False
 

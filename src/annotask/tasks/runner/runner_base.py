@@ -26,7 +26,11 @@ from annotask.tasks.commit import mark_committed, write_outcomes
 from annotask.tasks.dependencies import DEPRECATED
 from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources
 from annotask.tasks.injection import Call, compile_plan
-from annotask.tasks.models import LabelRowInitialiseLabelsArgs, LabelRowMetadataIncludeArgs
+from annotask.tasks.models import (
+    MAIN_BRANCH,
+    LabelRowInitialiseLabelsArgs,
+    LabelRowMetadataIncludeArgs,
+)
 from annotask.tasks.outcome import TaskOutcome
 from annotask.workflow import AgentStage, StageType, Workflow
 from annotask.workflow.context import Action
@@ -52,8 +56,6 @@ class AgentRegistration:
     initialise_args: dict[str, Any]
     will_set_priority: bool
     on_failure: str | None
-    branch_name: str = "main"
-    """The label branch the agent reads and writes (``label_row_metadata_include_args``)."""
     identity: str | UUID = ""
 
     @property
@@ -197,6 +199,12 @@ class RunnerBase:
                 "overwrite=True to replace it"
             )
         include = label_row_metadata_include_args or LabelRowMetadataIncludeArgs()
+        if include.branch_name != MAIN_BRANCH:
+            raise ValidationError(
+                f"label branch {include.branch_name!r} for stage {key!r}: annotask keeps one "
+                f"label row per data item, on branch {MAIN_BRANCH!r}; leave branch_name out "
+                "(or copy the rows to a second project and use dep_twin_label_row)"
+            )
         init = label_row_initialise_labels_args or LabelRowInitialiseLabelsArgs()
         plan = compile_plan(fn, localns)
         for call in plan.calls():
@@ -211,7 +219,6 @@ class RunnerBase:
             initialise_args=init.as_kwargs(),
             will_set_priority=will_set_priority,
             on_failure=on_failure,
-            branch_name=include.branch_name,
             identity=stage,
         )
         if self.project_hash is not None and self._store_is_known():
@@ -248,7 +255,6 @@ class RunnerBase:
             initialise_args=registration.initialise_args,
             will_set_priority=registration.will_set_priority,
             on_failure=on_failure,
-            branch_name=registration.branch_name,
         )
 
     def bind_all(self, project: Project) -> list[AgentBinding]:
