@@ -32,9 +32,12 @@ from annotask.labels.ontology_model import (
     AttributeType,
     Classification,
     ObjectClass,
+    OntologyChild,
     Option,
     Question,
     Shape,
+    find_child,
+    part_children,
 )
 
 __all__ = ["Ontology"]
@@ -147,18 +150,15 @@ class Ontology:
         questions and options under it."""
         for obj in self._objects:
             yield obj
-            yield from _questions_below(obj.attributes, skip_first=False)
+            yield from part_children(obj)
         for classification in self._classifications:
             yield classification
-            yield from _questions_below((classification,), skip_first=True)
+            yield from part_children(classification)
 
     def get_child_by_hash(self, feature_node_hash: str, type_: type[Any] | None = None) -> Any:
         """The part (object class, classification, attribute, option) with this feature
         hash; ``type_`` also checks its kind (``ObjectClass``, ``RadioAttribute``, …)."""
-        for child in self.children():
-            if child.feature_hash == feature_node_hash:
-                return _checked_kind(child, type_, f"feature hash {feature_node_hash!r}")
-        raise NotFoundError(f"ontology has no part with feature hash {feature_node_hash!r}")
+        return find_child("ontology", self.children(), feature_node_hash, type_, by="hash")
 
     def get_children_by_title(self, title: str, type_: type[Any] | None = None) -> list[Any]:
         """Every part named ``title`` (of kind ``type_``, when given), depth first."""
@@ -167,15 +167,7 @@ class Ontology:
 
     def get_child_by_title(self, title: str, type_: type[Any] | None = None) -> Any:
         """The first part named ``title`` (of kind ``type_``, when given), depth first."""
-        found = self.get_children_by_title(title, type_)
-        if not found:
-            kind = "" if type_ is None else f" of kind {type_.__name__}"
-            names = sorted({c.name for c in self.children()})
-            raise NotFoundError(
-                f"ontology has no part{kind} titled {title!r}; its parts: "
-                f"{', '.join(repr(n) for n in names) or 'none'}"
-            )
-        return found[0]
+        return find_child("ontology", self.children(), title, type_, by="title")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Ontology):
@@ -195,27 +187,6 @@ class Ontology:
 
 
 _Part = TypeVar("_Part", ObjectClass, Classification)
-
-OntologyChild = ObjectClass | Classification | Attribute | Option
-"""Any part of an ontology that has a feature hash."""
-
-
-def _questions_below(questions: Iterable[Question], *, skip_first: bool) -> Iterator[OntologyChild]:
-    for question in questions:
-        if not skip_first:
-            yield question
-        for option in question.options:
-            yield option
-            yield from _questions_below(option.questions, skip_first=False)
-
-
-def _checked_kind(child: OntologyChild, type_: type[Any] | None, what: str) -> OntologyChild:
-    if type_ is not None and not isinstance(child, type_):
-        raise NotFoundError(
-            f"ontology part with {what} is a {type(child).__name__} "
-            f"{child.name!r}, not a {type_.__name__}"
-        )
-    return child
 
 
 def _index(kind: str, items: tuple[_Part, ...]) -> dict[str, _Part]:

@@ -7,10 +7,10 @@ index what they are given.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from annotask.errors import NotFoundError
 
@@ -27,6 +27,10 @@ __all__ = [
     "Question",
     "Shape",
 ]
+
+
+KindFilter = type[Any] | None
+"""A kind to filter ontology parts by (``ObjectClass``, ``RadioAttribute``, …), or None."""
 
 
 class Shape(StrEnum):
@@ -61,6 +65,11 @@ class Option:
     @property
     def label(self) -> str:
         """The seed's name for :attr:`name`."""
+        return self.name
+
+    @property
+    def title(self) -> str:
+        """The seed's other name for :attr:`name`."""
         return self.name
 
     @property
@@ -177,6 +186,14 @@ class Classification(_Choices):
         """This classification or a nested question, by name or feature hash."""
         return self._tree.get(name_or_hash)
 
+    def get_child_by_hash(self, feature_node_hash: str, type_: KindFilter = None) -> Any:
+        """A question or option under this classification, by feature hash (and kind)."""
+        return find_child(self.name, part_children(self), feature_node_hash, type_, by="hash")
+
+    def get_child_by_title(self, title: str, type_: KindFilter = None) -> Any:
+        """The first question or option under this classification named ``title``."""
+        return find_child(self.name, part_children(self), title, type_, by="title")
+
     def create_instance(self) -> ClassificationInstance:
         """A new, empty instance of this classification."""
         # instances build on the model: imported here, where one is made
@@ -231,6 +248,14 @@ class ObjectClass:
         """The seed's name for :attr:`feature_hash`."""
         return self.feature_hash
 
+    def get_child_by_hash(self, feature_node_hash: str, type_: KindFilter = None) -> Any:
+        """An attribute or option of this class (nested ones too), by feature hash (and kind)."""
+        return find_child(self.name, part_children(self), feature_node_hash, type_, by="hash")
+
+    def get_child_by_title(self, title: str, type_: KindFilter = None) -> Any:
+        """The first attribute or option of this class named ``title`` (of kind ``type_``)."""
+        return find_child(self.name, part_children(self), title, type_, by="title")
+
     def create_instance(self) -> ObjectInstance:
         """A new instance of this object class, with no frames yet."""
         # instances build on the model: imported here, where one is made
@@ -283,6 +308,50 @@ class QuestionTree:
         """Whether this very question (by feature hash and content) belongs to the tree."""
         found = self._by_hash.get(question.feature_hash)
         return found is question or found == question
+
+
+OntologyChild = ObjectClass | Classification | Attribute | Option
+"""Any part of an ontology that has a feature hash."""
+
+
+def part_children(part: ObjectClass | Classification) -> Iterator[Attribute | Option]:
+    """The questions and options under an object class or classification, depth first (a
+    classification is its own question, so it is not listed under itself)."""
+    if isinstance(part, ObjectClass):
+        yield from _questions_below(part.attributes)
+        return
+    for option in part.options:
+        yield option
+        yield from _questions_below(option.questions)
+
+
+def _questions_below(questions: tuple[Attribute, ...]) -> Iterator[Attribute | Option]:
+    for question in questions:
+        yield question
+        for option in question.options:
+            yield option
+            yield from _questions_below(option.questions)
+
+
+def find_child(
+    owner: str,
+    children: Iterable[OntologyChild],
+    key: str,
+    type_: KindFilter,
+    *,
+    by: str,
+) -> OntologyChild:
+    """The first of ``children`` whose feature hash (``by="hash"``) or name (``by="title"``)
+    is ``key`` and that is of kind ``type_``; :class:`NotFoundError` naming what there is."""
+    listed = list(children)
+    for child in listed:
+        matches = child.feature_hash == key if by == "hash" else child.name == key
+        if matches and (type_ is None or isinstance(child, type_)):
+            return child
+    kind = "" if type_ is None else f" of kind {type_.__name__}"
+    what = "feature hash" if by == "hash" else "title"
+    names = ", ".join(sorted({repr(c.name) for c in listed})) or "none"
+    raise NotFoundError(f"{owner!r} has no part{kind} with {what} {key!r}; its parts: {names}")
 
 
 def _walk(
