@@ -10,7 +10,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +20,7 @@ from annotask.datatypes import DataType
 from annotask.labels import LabelRow
 from annotask.media import (
     Frame,
+    FrameIterator,
     VideoSampler,
     first_frame,
     iter_frames,
@@ -95,8 +96,8 @@ def dep_video_iterator(storage_item: StorageItem) -> Generator[Iterator[Frame], 
             f"{storage_item.item_type.value}; use dep_single_frame for its picture or "
             "dep_asset for its file"
         )
-    with _local(storage_item) as path, iter_frames(path, storage_item.item_type) as frames:
-        yield frames
+    with _local(storage_item) as path:
+        yield from _handed_over(iter_frames(path, storage_item.item_type))
 
 
 def dep_video_sampler(
@@ -110,8 +111,26 @@ def dep_video_sampler(
             f"{storage_item.name!r} is {storage_item.item_type.value}; use dep_video_iterator "
             "for image sequences and DICOM, dep_single_frame for images"
         )
-    with _local(storage_item) as path, VideoSampler(path) as sampler:
-        yield sampler
+    with _local(storage_item) as path:
+        yield from _handed_over(VideoSampler(path))
+
+
+_Closable = TypeVar("_Closable", FrameIterator, VideoSampler)
+
+
+def _handed_over(resource: _Closable) -> Generator[_Closable, None, None]:
+    """Yield ``resource`` and close it when the task ends (or the agent raises). A caller
+    that drops the dependency's generator unfinished — calling ``next(dep_…(item))`` by hand,
+    as the seed's tests do — keeps a working resource, which releases its decoder itself
+    when exhausted or collected."""
+    try:
+        yield resource
+    except GeneratorExit:
+        raise  # dropped unfinished: the resource is the caller's now
+    except BaseException:
+        resource.close()
+        raise
+    resource.close()
 
 
 def _local(storage_item: StorageItem) -> AbstractContextManager[Path]:
