@@ -168,8 +168,14 @@ class Store:
         try:
             conn = self.engine.connect().execution_options(**options)
         except DBAPIError as exc:
+            hint = ""
+            if self.is_sqlite and "unable to open" in str(exc.orig).lower():
+                hint = (
+                    "; the file's folder must exist and be writable (SQLite keeps -wal and "
+                    "-shm files beside it)"
+                )
             raise StoreError(
-                f"cannot open database {describe_url(self.url)}: {_first_line(exc)}"
+                f"cannot open database {describe_url(self.url)}: {_first_line(exc)}{hint}"
             ) from exc
         with conn:
             yield conn
