@@ -245,3 +245,60 @@ def test_a_disk_that_fills_mid_run_is_one_line_and_the_store_stays_consistent(
         assert len([e for e in project.events() if e.action == "proceed"]) == len(moved)
     with sqlite3.connect(tmp_path / "annotask.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def test_the_command_line_refuses_hostile_input_in_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'annotask.db'}"
+    text = tmp_path / "a.txt"
+    text.write_text("a\n")
+    with annotask.Client(url, user="alice") as client:
+        dataset = client.create_dataset("d")
+        dataset.add_items([text])
+        client.create_project("p", datasets=[dataset], ontology=ONTOLOGY, workflow=WORKFLOW)
+    deep_coco = tmp_path / "deep.json"
+    deep_coco.write_text("[" * 100_000 + "]" * 100_000)
+    bomb = tmp_path / "workflow.yaml"
+    bomb.write_text(
+        'a: &a ["l","l","l","l","l","l","l","l","l"]\n'
+        + "".join(
+            f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]\n"
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        )
+        + "stages:\n  - {name: A, type: *i}\n"
+    )
+    cases = {
+        ("--user", "", "dataset", "list"): "the user name must not be empty",
+        ("--user", "alice", "dataset", "add", "d", str(text), "--metadata", '{"x": NaN}'): (
+            "NaN is not a JSON number"
+        ),
+        ("--user", "alice", "dataset", "add", "d", str(text), "--metadata", "[1]"): (
+            "must be a mapping"
+        ),
+        ("--user", "alice", "import", "p", "--format", "coco", str(deep_coco)): (
+            "nested more than 64 levels deep"
+        ),
+        (
+            "--user",
+            "alice",
+            "project",
+            "create",
+            "-t",
+            "q",
+            "-d",
+            "d",
+            "-o",
+            str(bomb),
+            "-w",
+            str(bomb),
+        ): "aliases expanded",
+    }
+    for args, expected in cases.items():
+        result = _cli("--db", url, *args, env={"COLUMNS": "400"})
+        assert result.returncode in (1, 2), (args, result.stderr)
+        flat = " ".join(result.stderr.replace("│", " ").split())
+        assert expected in flat, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr) < 2000
