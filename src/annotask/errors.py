@@ -20,6 +20,7 @@ chained, so callers catch one root::
 from __future__ import annotations
 
 __all__ = [
+    "MESSAGE_MAX_CHARS",
     "AnnotaskError",
     "AuthorizationError",
     "ConflictError",
@@ -33,8 +34,22 @@ __all__ = [
 ]
 
 
+MESSAGE_MAX_CHARS = 10_000
+"""Longest message an annotask error carries; longer ones are cut, saying how much was cut."""
+
+
 class AnnotaskError(Exception):
     """Root of every error annotask raises on purpose."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(_capped(arg) for arg in args))
+
+
+def _capped(arg: object) -> object:
+    if isinstance(arg, str) and len(arg) > MESSAGE_MAX_CHARS:
+        cut = len(arg) - MESSAGE_MAX_CHARS
+        return f"{arg[:MESSAGE_MAX_CHARS]}… ({cut} more characters cut)"
+    return arg
 
 
 class PrintableError(AnnotaskError):

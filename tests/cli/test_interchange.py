@@ -195,7 +195,7 @@ def test_a_file_that_is_not_json_is_an_error_naming_it(
     path.write_text('{"images": [', encoding="utf-8")
     before = versions(db_url, labelled)
     result = cli("import", "demo", "--format", "coco", str(path), code=1)
-    assert result.stderr.startswith(f"error: {path} is not a JSON file (")
+    assert result.stderr.startswith(f"error: {path} is not valid JSON: ")
     assert "nothing was imported" in result.stderr
     assert versions(db_url, labelled) == before
 

@@ -35,7 +35,8 @@ from annotask.labels.ontology_model import Attribute, Classification, Question
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 WIDTH, HEIGHT = 6, 4
 
-names = st.text(alphabet="abcdefgh xyz-", min_size=1, max_size=5).filter(lambda s: s.strip())
+names = st.text(alphabet="abcdefgh xyz-", min_size=1, max_size=5).map(str.strip).filter(bool)
+"""Names as the ontology keeps them: trimmed, non-empty."""
 
 
 def _unique(strategy: st.SearchStrategy[dict[str, Any]], size: int) -> Any:

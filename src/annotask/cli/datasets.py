@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
 
 from annotask.cli.render import datasets_table
 from annotask.cli.session import get_session
+from annotask.errors import ValidationError
+from annotask.limits import check_metadata, load_json
 
 __all__ = ["app"]
 
@@ -34,13 +35,11 @@ def _metadata(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
     try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise typer.BadParameter(f"not valid JSON: {exc}", param_hint="--metadata") from exc
-    if not isinstance(value, dict):
+        value = check_metadata(load_json(text, "the JSON"), "the JSON object")
+    except ValidationError as exc:
         raise typer.BadParameter(
-            "must be a JSON object, e.g. '{\"site\": 3}'", param_hint="--metadata"
-        )
+            f"{exc} (give a JSON object, e.g. '{{\"site\": 3}}')", param_hint="--metadata"
+        ) from exc
     return value
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +14,7 @@ from annotask.client import Project
 from annotask.client.interchange import import_coco_labels
 from annotask.errors import ValidationError
 from annotask.labels import CocoImportReport
+from annotask.limits import load_json
 
 __all__ = ["ImportFormat", "import_", "read_json"]
 
@@ -28,12 +28,13 @@ class ImportFormat(StrEnum):
 def read_json(path: Path) -> Any:
     """The JSON value in ``path``; a :class:`ValidationError` naming the file if it is not JSON."""
     try:
-        with path.open(encoding="utf-8") as source:
-            return json.load(source)
+        text = path.read_bytes()
     except OSError as exc:
         raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise ValidationError(f"{path} is not a JSON file ({exc}); nothing was imported") from exc
+    try:
+        return load_json(text, str(path))
+    except ValidationError as exc:
+        raise ValidationError(f"{exc}; nothing was imported") from exc
 
 
 def import_(

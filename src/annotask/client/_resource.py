@@ -10,6 +10,8 @@ from uuid import UUID
 
 from sqlalchemy import Connection
 
+from annotask.errors import ValidationError
+from annotask.limits import check_name, shown
 from annotask.store import access
 from annotask.workflow.context import Action, Context, Role
 
@@ -91,6 +93,10 @@ class MemberResource(Generic[R]):
 
     def add_member(self, user: str, role: Role | str) -> None:
         """Give a user a role on this resource (owners and admins)."""
+        user = check_name(user, "the user name")
+        if role not in {r.value for r in Role}:
+            roles = ", ".join(r.value for r in Role)
+            raise ValidationError(f"unknown role {shown(role)}; use one of {roles}")
         with self._writing(Action.ADMIN) as conn:
             access.add_member(conn, self._record.uuid, self._kind, user, Role(role).value)
 

@@ -19,6 +19,7 @@ from annotask.client.ontologies import OntologyInfo, check_structure
 from annotask.client.projects import Project
 from annotask.client.storage import StorageItem
 from annotask.errors import NotFoundError, ValidationError
+from annotask.limits import check_name, check_text
 from annotask.store import Store, access, catalog, default_url, open_store
 from annotask.store import projects as project_store
 from annotask.store import tasks as task_store
@@ -50,9 +51,10 @@ class Client:
     def __init__(
         self, url: str | None = None, *, user: str | None = None, upgrade: bool = True
     ) -> None:
+        name = check_name(_default_user() if user is None else user, "the user name")
         self.url = url or default_url()
         self._store = open_store(self.url, upgrade=upgrade)
-        self.ctx = Context(self._store, user or _default_user())
+        self.ctx = Context(self._store, name)
         with self._store.write() as conn:
             access.ensure_user(conn, self.ctx.user)
 
@@ -68,6 +70,7 @@ class Client:
 
     def as_user(self, user: str) -> Client:
         """Another client on the same store acting as ``user``."""
+        user = check_name(user, "the user name")
         other = object.__new__(Client)
         other.url, other._store, other.ctx = self.url, self._store, Context(self._store, user)
         with self._store.write() as conn:
@@ -92,8 +95,8 @@ class Client:
     # datasets -----------------------------------------------------------------------------
     def create_dataset(self, title: str, description: str = "") -> Dataset:
         """Make an empty dataset owned by the client's user."""
-        if not title.strip():
-            raise ValidationError("a dataset needs a non-empty title")
+        title = check_name(title, "a dataset's title")
+        description = check_text(description, "a dataset's description")
         uuid = str(uuidlib.uuid4())
         with self._store.write() as conn:
             record = catalog.insert_dataset(conn, uuid, title, description, self.user)
@@ -146,6 +149,7 @@ class Client:
     # ontologies ---------------------------------------------------------------------------
     def create_ontology(self, title: str, structure: Definition) -> OntologyInfo:
         """Store an ontology from a dict or a YAML/JSON file."""
+        title = check_name(title, "an ontology's title")
         checked = check_structure(structure)
         with self._store.write() as conn:
             record = catalog.insert_ontology(conn, str(uuidlib.uuid4()), title, checked, self.user)
@@ -175,8 +179,8 @@ class Client:
         to every dataset, the ontology. Each data item gets a task at the start stage and an
         empty label row.
         """
-        if not title.strip():
-            raise ValidationError("a project needs a non-empty title")
+        title = check_name(title, "a project's title")
+        description = check_text(description, "a project's description")
         spec = parse_workflow(workflow)
         project_uuid = str(uuidlib.uuid4())
         stage_rows, pathway_rows, start = _workflow_rows(project_uuid, spec)

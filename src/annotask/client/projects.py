@@ -182,10 +182,12 @@ class Project(MemberResource[ProjectRecord]):
 
         ``data`` is a data hash or data title. Nothing is deleted: the versions after
         ``version`` stay in the history, and the revert is a version of its own.
+        Owners and admins of the project may revert (it replaces whatever the row holds,
+        whoever saved it); other roles change labels through their stage's work.
         """
         row = self.get_label_row(data)
         with self._ctx.store.read() as conn:
-            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+            self._ctx.require(conn, self.project_hash, Action.ADMIN, self.what)
             old = label_store.get_version(conn, row.label_hash, version)
         if old is None:
             known = [v.version for v in row.history()]

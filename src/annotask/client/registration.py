@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import stat
 import uuid as uuidlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from urllib.parse import unquote, urlparse
 
 from annotask.datatypes import DataType
 from annotask.errors import ValidationError
+from annotask.limits import check_metadata, shown
 from annotask.media import MediaInfo
 
 __all__ = [
@@ -64,16 +66,45 @@ def normalise_sources(
                 "give per-item metadata as a mapping of path → metadata, or one client_metadata "
                 "for all items, not both"
             )
-        pairs = [(item, dict(meta)) for item, meta in items.items()]
+        pairs = [
+            (item, check_metadata(meta, f"the client_metadata of {shown(str(item))}"))
+            for item, meta in items.items()
+        ]
     else:
-        pairs = [(item, dict(client_metadata or {})) for item in items]
+        shared = check_metadata({} if client_metadata is None else client_metadata)
+        pairs = [(item, dict(shared)) for item in items]
     sources = [_source(item, meta) for item, meta in pairs]
     missing = [str(path) for s in sources for path in s.paths() if not path.exists()]
     if missing:
         raise ValidationError(
             f"{len(missing)} path(s) do not exist, nothing was added: " + ", ".join(missing)
         )
+    odd = [f"{path} ({_file_kind(path)})" for s in sources for path in s.paths() if _odd(path)]
+    if odd:
+        raise ValidationError(
+            f"{len(odd)} path(s) are neither regular files nor folders, nothing was added "
+            "(register files, or folders of images): " + ", ".join(odd)
+        )
     return sources
+
+
+def _odd(path: Path) -> bool:
+    """Whether ``path`` is something other than a regular file or a folder (a FIFO, a
+    socket, a device: reading those can block or never end)."""
+    return not (path.is_file() or path.is_dir())
+
+
+def _file_kind(path: Path) -> str:
+    mode = path.stat().st_mode
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def _source(item: ItemRef, meta: dict[str, Any]) -> ItemSource:

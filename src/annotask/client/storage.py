@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from annotask.datatypes import DataType
-from annotask.errors import ValidationError
+from annotask.limits import check_item_name, check_metadata
 from annotask.store import catalog
 from annotask.store.records import StorageItemRecord
 from annotask.workflow.context import Action, Context
@@ -133,11 +132,9 @@ class StorageItem:
         """
         changes: dict[str, Any] = {}
         if name is not None:
-            if not name.strip():
-                raise ValidationError("a storage item's name cannot be empty")
-            changes["name"] = name
+            changes["name"] = check_item_name(name, "a storage item's name")
         if client_metadata is not None:
-            changes["client_metadata"] = _json_object(client_metadata)
+            changes["client_metadata"] = check_metadata(client_metadata)
         if not changes:
             return
         if self._sink is not None:
@@ -155,10 +152,3 @@ class StorageItem:
 
     def __repr__(self) -> str:
         return f"StorageItem(name={self.name!r}, uuid={self.data_hash!r}, type={self.item_type})"
-
-
-def _json_object(value: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        return dict(json.loads(json.dumps(dict(value))))
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"client_metadata must be JSON-serialisable: {exc}") from exc

@@ -27,6 +27,7 @@ from annotask.labels.ontology_model import (
     Option,
     Shape,
 )
+from annotask.limits import NAME_MAX_CHARS, SHOWN_MAX_CHARS, check_depth, check_name, shown
 
 __all__ = ["derive_feature_hash", "parse_ontology"]
 
@@ -48,6 +49,7 @@ def parse_ontology(
     data: object,
 ) -> tuple[tuple[ObjectClass, ...], tuple[Classification, ...]]:
     """Parse a definition; raise one :class:`ValidationError` listing every problem."""
+    check_depth(data, "the ontology")
     parser = _Parser()
     result = parser.parse(data)
     if parser.problems:
@@ -91,39 +93,46 @@ class _Parser:
         return list(value)
 
     def _unknown_keys(self, where: str, data: Mapping[str, Any], allowed: frozenset[str]) -> None:
-        unknown = sorted(str(k) for k in data if k not in allowed)
+        unknown = [_key(k) for k in data if k not in allowed]
         if unknown:
             allowed_keys = ", ".join(sorted(allowed))
             self.problems.append(
-                f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {allowed_keys}"
+                f"{where}: unknown key(s) {', '.join(unknown[:10])}; allowed: {allowed_keys}"
             )
 
     def _duplicates(self, where: str, names: list[str]) -> None:
         seen: set[str] = set()
         for name in names:
             if name in seen:
-                self.problems.append(f"{where}: duplicate name {name!r}")
+                self.problems.append(f"{where}: duplicate name {shown(name)}")
             seen.add(name)
 
     def _name(self, where: str, data: Mapping[str, Any]) -> str | None:
         name = data.get("name")
-        if isinstance(name, str) and name.strip():
-            return name
-        self.problems.append(f"{where}: needs a non-empty string name, got {name!r}")
-        return None
+        if not isinstance(name, str) or not name.strip():
+            self.problems.append(f"{where}: needs a non-empty string name, got {shown(name)}")
+            return None
+        try:
+            return check_name(name, f"{where}: the name")
+        except ValidationError as exc:
+            self.problems.append(str(exc))
+            return None
 
     def _feature_hash(self, where: str, data: Mapping[str, Any], path: list[str]) -> str:
         given = data.get("feature_hash")
         if given is None:
             value = derive_feature_hash(path)
-        elif isinstance(given, str) and given:
+        elif isinstance(given, str) and given and len(given) <= NAME_MAX_CHARS:
             value = given
         else:
-            self.problems.append(f"{where}: feature_hash must be a non-empty string")
+            self.problems.append(
+                f"{where}: feature_hash must be a non-empty string of at most "
+                f"{NAME_MAX_CHARS} characters, got {shown(given)}"
+            )
             value = derive_feature_hash(path)
         owner = self._hash_owners.setdefault(value, where)
         if owner != where:
-            self.problems.append(f"{where}: feature hash {value!r} is also used by {owner}")
+            self.problems.append(f"{where}: feature hash {shown(value)} is also used by {owner}")
         return value
 
     def _mapping(self, where: str, raw: object) -> Mapping[str, Any] | None:
@@ -151,12 +160,11 @@ class _Parser:
         return ObjectClass(name, shape, feature_hash, attributes, keypoints, edges)
 
     def _shape(self, where: str, value: object) -> Shape | None:
-        try:
-            return Shape(str(value))
-        except ValueError:
-            known = ", ".join(s.value for s in Shape)
-            self.problems.append(f"{where}: unknown shape {value!r}; expected one of {known}")
-            return None
+        if isinstance(value, str) and value in {s.value for s in Shape}:
+            return Shape(value)
+        known = ", ".join(s.value for s in Shape)
+        self.problems.append(f"{where}: unknown shape {shown(value)}; expected one of {known}")
+        return None
 
     def _skeleton(
         self, where: str, data: Mapping[str, Any], shape: Shape | None
@@ -172,7 +180,7 @@ class _Parser:
         if not isinstance(value, list | tuple) or not value:
             self.problems.append(f"{where}: a skeleton needs a non-empty list of keypoints")
             return ()
-        names = [k for k in value if isinstance(k, str) and k]
+        names = [k for k in value if isinstance(k, str) and k.strip()]
         if len(names) != len(value):
             self.problems.append(f"{where}: keypoints must be non-empty strings")
         self._duplicates(f"{where}.keypoints", names)
@@ -185,13 +193,15 @@ class _Parser:
         edges: list[tuple[str, str]] = []
         for edge in value:
             if not isinstance(edge, list | tuple) or len(edge) != 2:
-                self.problems.append(f"{where}: edge {edge!r} must be a [keypoint, keypoint] pair")
+                self.problems.append(
+                    f"{where}: edge {shown(edge)} must be a [keypoint, keypoint] pair"
+                )
                 continue
-            unknown = [k for k in edge if k not in keypoints]
+            unknown = [k for k in edge if not isinstance(k, str) or k not in keypoints]
             if unknown:
                 self.problems.append(
-                    f"{where}: edge {list(edge)!r} names unknown keypoint(s) "
-                    f"{', '.join(map(repr, unknown))}; keypoints: {', '.join(sorted(keypoints))}"
+                    f"{where}: an edge names unknown keypoint(s) "
+                    f"{', '.join(map(shown, unknown))}; keypoints: {', '.join(sorted(keypoints))}"
                 )
                 continue
             edges.append((edge[0], edge[1]))
@@ -236,7 +246,7 @@ class _Parser:
 
     def _dynamic(self, where: str, value: object, inherited: bool | None) -> bool:
         if value is not None and not isinstance(value, bool):
-            self.problems.append(f"{where}: dynamic must be true or false, got {value!r}")
+            self.problems.append(f"{where}: dynamic must be true or false, got {shown(value)}")
             value = None
         if inherited is None:
             return bool(value)
@@ -246,12 +256,11 @@ class _Parser:
         return inherited
 
     def _type(self, where: str, value: object) -> AttributeType | None:
-        try:
-            return AttributeType(str(value))
-        except ValueError:
-            known = ", ".join(t.value for t in AttributeType)
-            self.problems.append(f"{where}: unknown type {value!r}; expected one of {known}")
-            return None
+        if isinstance(value, str) and value in {t.value for t in AttributeType}:
+            return AttributeType(value)
+        known = ", ".join(t.value for t in AttributeType)
+        self.problems.append(f"{where}: unknown type {shown(value)}; expected one of {known}")
+        return None
 
     def _classification(self, index: int, raw: object) -> Classification | None:
         data = self._mapping(f"classifications[{index}]", raw)
@@ -296,7 +305,7 @@ class _Parser:
             raw = {"name": str(raw)}
         if isinstance(raw, bool):
             self.problems.append(
-                f"{where}.options[{index}]: option {raw!r} is a boolean; quote it in YAML"
+                f"{where}.options[{index}]: option {shown(raw)} is a boolean; quote it in YAML"
             )
             return None
         data = self._mapping(f"{where}.options[{index}]", raw)
@@ -313,11 +322,15 @@ class _Parser:
         return Option(name, feature_hash, questions)
 
 
+def _key(key: object) -> str:
+    return key if isinstance(key, str) and len(key) <= SHOWN_MAX_CHARS else shown(key)
+
+
 def _names(raw_items: list[Any]) -> list[str]:
     """The names the raw entries give (bare option names included), for duplicate checks."""
     names = []
     for raw in raw_items:
         name = raw.get("name") if isinstance(raw, Mapping) else raw
         if isinstance(name, str | int) and not isinstance(name, bool):
-            names.append(str(name))
+            names.append(str(name).strip())
     return names

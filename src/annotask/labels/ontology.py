@@ -17,14 +17,11 @@ gives an equal ontology and writing that again gives the same dict.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
+from annotask.definition_files import load_definition
 from annotask.errors import NotFoundError, ValidationError
 from annotask.labels._ontology_parse import parse_ontology
 from annotask.labels.ontology_model import (
@@ -41,21 +38,6 @@ from annotask.labels.ontology_model import (
 )
 
 __all__ = ["Ontology"]
-
-
-class _Yaml12Loader(yaml.SafeLoader):
-    """A safe loader that reads ``yes``/``no``/``on``/``off`` as strings, as YAML 1.2 does."""
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
 
 
 class Ontology:
@@ -85,17 +67,9 @@ class Ontology:
     def from_file(cls, path: str | Path) -> Ontology:
         """Read a ``.yaml``/``.yml`` or ``.json`` definition."""
         file = Path(path)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise NotFoundError(f"no ontology file at {file}") from exc
-        try:
-            if file.suffix.lower() == ".json":
-                data = json.loads(text)
-            else:
-                data = yaml.load(text, Loader=_Yaml12Loader)  # a SafeLoader subclass
-        except (ValueError, yaml.YAMLError) as exc:
-            raise ValidationError(f"ontology file {file} cannot be read: {exc}") from exc
+        if not file.exists():
+            raise NotFoundError(f"no ontology file at {file}")
+        data = load_definition(file, "ontology")
         return cls.from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from av.container import InputContainer
 
 from annotask.datatypes import DataType
 from annotask.errors import MediaError
+from annotask.media._complete import check_image_complete
 from annotask.media._dicom import dicom_tags, read_dicom_header
 from annotask.media._image import image_mime, image_size, open_image
 from annotask.media._sniff import Sniffed, read_head, sniff
@@ -23,6 +25,7 @@ from annotask.media._video import (
     find_video_stream,
     frame_count,
     open_container,
+    open_video,
     video_stream,
 )
 
@@ -79,8 +82,8 @@ def image_sequence_files(folder: Path) -> list[Path]:
 
 
 def _probe_file(path: Path) -> MediaInfo:
+    size = _regular_file_size(path)
     head = read_head(path)
-    size = path.stat().st_size
     kind = sniff(head)
     if kind is Sniffed.DICOM:
         return _probe_dicom(path, size)
@@ -92,11 +95,24 @@ def _probe_file(path: Path) -> MediaInfo:
     return image if image is not None else _probe_container(path, head, size)
 
 
+def _regular_file_size(path: Path) -> int:
+    """The size of ``path``; MediaError unless it is a regular file (a FIFO or a device
+    could block reading it, or never end)."""
+    try:
+        status = path.stat()
+    except OSError as exc:
+        raise MediaError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(status.st_mode):
+        raise MediaError(f"{path}: not a regular file (a pipe, socket or device?)")
+    return status.st_size
+
+
 def _probe_image(path: Path, size: int) -> MediaInfo | None:
     with open_image(path) as image:
         if image is None:
             return None
         width, height = image_size(image)
+        check_image_complete(path, image.format or "", size)
         return MediaInfo(DataType.IMAGE, image_mime(image), size, width, height, frame_count=1)
 
 
@@ -124,18 +140,27 @@ def _probe_container(path: Path, head: bytes, size: int) -> MediaInfo:
 
 
 def _container_info(container: InputContainer, path: Path, head: bytes, size: int) -> MediaInfo:
+    if _is_image_demuxer(container.format.name.split(",")[0]):
+        # FFmpeg chose its image demuxer by the file's name: no image decoder recognised it
+        raise MediaError(f"{path}: not an image or media file annotask can read")
     if find_video_stream(container) is not None:
         stream = video_stream(container, path)
         fps = float(stream.average_rate) if stream.average_rate else None
+        width, height = stream.codec_context.width or None, stream.codec_context.height or None
+        duration = _duration(container, stream)
+        frames = frame_count(container, stream)
+        if frames <= 0:
+            raise MediaError(f"{path}: a video with no frames")
+        _check_first_frame(path)
         return MediaInfo(
             DataType.VIDEO,
             container_mime(container, head, has_video=True),
             size,
-            stream.codec_context.width or None,
-            stream.codec_context.height or None,
+            width,
+            height,
             fps,
-            frame_count(container, stream),
-            _duration(container, stream),
+            frames,
+            duration,
         )
     if container.streams.audio:
         stream_a = container.streams.audio[0]
@@ -146,6 +171,32 @@ def _container_info(container: InputContainer, path: Path, head: bytes, size: in
             duration=_duration(container, stream_a),
         )
     raise MediaError(f"{path}: not media: no audio or video stream")
+
+
+_IMAGE_DEMUXERS = frozenset({"image2", "image2pipe"})
+_FIRST_FRAME_PACKETS = 300
+"""Packets demuxed at most while looking for a video's first decodable frame."""
+
+
+def _is_image_demuxer(name: str) -> bool:
+    return name in _IMAGE_DEMUXERS or name.endswith("_pipe")
+
+
+def _check_first_frame(path: Path) -> None:
+    """MediaError unless the video's first frame decodes (a cut or corrupt video often has
+    headers but no decodable picture)."""
+    container, stream = open_video(path)
+    try:
+        for count, packet in enumerate(container.demux(stream)):
+            if any(True for _ in packet.decode()):
+                return
+            if count >= _FIRST_FRAME_PACKETS:
+                break
+    except av.FFmpegError as exc:
+        raise MediaError(f"{path}: corrupt video: {describe(exc)}") from exc
+    finally:
+        container.close()
+    raise MediaError(f"{path}: corrupt video: no frame could be decoded")
 
 
 def _duration(container: InputContainer, stream: av.stream.Stream) -> float | None:

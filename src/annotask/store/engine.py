@@ -12,16 +12,26 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DataError,
     DBAPIError,
+    IntegrityError,
     InterfaceError,
     NoSuchModuleError,
     OperationalError,
     SQLAlchemyError,
+    StatementError,
 )
 
 from annotask.errors import StoreError
 
-__all__ = ["DATABASE_URL_ENV", "Store", "default_url", "describe_url", "is_connection_error"]
+__all__ = [
+    "DATABASE_URL_ENV",
+    "Store",
+    "default_url",
+    "describe_url",
+    "is_connection_error",
+    "is_data_error",
+]
 
 log = logging.getLogger(__name__)
 
@@ -105,23 +115,67 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A connection in a write transaction, committed at the end of the block."""
-        with self._connect({_WRITE: True}) as conn, conn.begin():
-            yield conn
+        """A connection in a write transaction, committed at the end of the block.
+
+        A store that cannot be written (a read-only file, a full disk) is a
+        :class:`StoreError` naming it and the fix; the transaction is rolled back.
+        """
+        try:
+            with self._connect({_WRITE: True}) as conn, conn.begin():
+                yield conn
+        except OperationalError as exc:
+            fault = self._fault(exc)
+            if fault is None:
+                raise
+            raise fault from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection in a read transaction."""
-        with self._connect({}) as conn, conn.begin():
-            yield conn
+        try:
+            with self._connect({}) as conn, conn.begin():
+                yield conn
+        except OperationalError as exc:
+            fault = self._fault(exc)
+            if fault is None:
+                raise
+            raise fault from exc
+
+    def _fault(self, exc: OperationalError) -> StoreError | None:
+        """A one-line StoreError for a store that cannot be written, or None."""
+        message = str(exc.orig).lower()
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        where = describe_url(self.url)
+        if "readonly" in message or "read-only" in message or sqlstate == "25006":
+            return StoreError(
+                f"the store {where} is read-only: make the file and its folder writable "
+                "(chmod u+w), or open a writable copy; nothing was changed"
+            )
+        if "disk is full" in message or "no space left" in message or sqlstate == "53100":
+            return StoreError(
+                f"the disk holding the store {where} is full: free some space and run again; "
+                "the store is consistent (the failed change was rolled back)"
+            )
+        if "disk i/o error" in message:
+            return StoreError(
+                f"the store {where} cannot be written (disk I/O error): check the disk and "
+                "the file's size limit, then run again; the failed change was rolled back"
+            )
+        return None
 
     @contextmanager
     def _connect(self, options: dict[str, Any]) -> Iterator[Connection]:
         try:
             conn = self.engine.connect().execution_options(**options)
         except DBAPIError as exc:
+            hint = ""
+            if self.is_sqlite and "unable to open" in str(exc.orig).lower():
+                hint = (
+                    "; the file's folder must exist and be writable (SQLite keeps -wal and "
+                    "-shm files beside it)"
+                )
             raise StoreError(
-                f"cannot open database {describe_url(self.url)}: {_first_line(exc)}"
+                f"cannot open database {describe_url(self.url)}: {_first_line(exc)}{hint}"
             ) from exc
         with conn:
             yield conn
@@ -140,6 +194,19 @@ def is_connection_error(exc: BaseException) -> bool:
     if isinstance(exc, StoreError):
         return isinstance(exc.__cause__, DBAPIError) and _unreachable(exc.__cause__)
     return isinstance(exc, DBAPIError) and _unreachable(exc)
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database refused the data of one statement (a value out
+    of range, a bad encoding, a broken constraint, a value the driver cannot bind), rather
+    than the connection or the disk: retrying without the offending data can succeed."""
+    if isinstance(exc, DataError | IntegrityError):
+        return True
+    # raised while binding parameters (e.g. serialising JSON), before reaching the database:
+    # wrapped by SQLAlchemy, or straight from the driver (psycopg's executemany)
+    if isinstance(exc, StatementError):
+        return not isinstance(exc, DBAPIError)
+    return isinstance(exc, TypeError | ValueError)
 
 
 # PostgreSQL SQLSTATEs of a server going away: connection exceptions (class 08), and

@@ -243,6 +243,7 @@ def _failed(
     env: RunEnv, binding: AgentBinding, task: TaskRecord, attempts: int, error: str
 ) -> TaskOutcome:
     total = task.attempts + attempts
+    error = _storable(error)
     last_line = error.strip().splitlines()[-1] if error.strip() else "unknown error"
     logger.warning(
         "task %s (%r) failed after %d attempt(s): %s", task.uuid, task.data_title, total, last_line
@@ -264,3 +265,16 @@ def _failed(
         error=error,
         retry_after=time.time() + env.backoff.delay(rounds),
     )
+
+
+_ERROR_MAX_CHARS = 20_000
+"""Longest failure text kept with a task (the end of a traceback is what matters)."""
+
+
+def _storable(error: str) -> str:
+    """An agent's error as every store keeps it: no NUL characters, the last
+    :data:`_ERROR_MAX_CHARS` characters at most."""
+    error = error.replace("\x00", "\\x00")
+    if len(error) > _ERROR_MAX_CHARS:
+        error = "…" + error[-_ERROR_MAX_CHARS:]
+    return error

@@ -18,20 +18,22 @@ from uuid import UUID
 from sqlalchemy import Connection
 
 from annotask.client import Client, Project
-from annotask.errors import NotFoundError, ValidationError
+from annotask.errors import AuthorizationError, NotFoundError, ValidationError
 from annotask.store import DATABASE_URL_ENV, catalog, is_connection_error
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
+from annotask.store.engine import is_data_error
 from annotask.tasks.commit import mark_committed, write_outcomes
 from annotask.tasks.dependencies import DEPRECATED
 from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources
 from annotask.tasks.injection import Call, compile_plan
+from annotask.tasks.isolation import commit_isolating, refusal_reason
 from annotask.tasks.models import (
     MAIN_BRANCH,
     LabelRowInitialiseLabelsArgs,
     LabelRowMetadataIncludeArgs,
 )
-from annotask.tasks.outcome import TaskOutcome
+from annotask.tasks.outcome import CommitStatus, TaskOutcome
 from annotask.workflow import AgentStage, StageType, Workflow
 from annotask.workflow.context import Action
 
@@ -359,13 +361,49 @@ class RunnerBase:
         caller releases them later, so that one pass does not claim them again). With
         ``then_claim``, the next batch of that many tasks is claimed and loaded in the same
         transaction, and returned.
+
+        The commit checks, in its own transaction, that the client's user may still run
+        agents on the project; when not, it releases every lease given and raises
+        :class:`AuthorizationError`. When the store refuses the batch for data reasons, the
+        outcomes it refuses are found and recorded as failures, and the others land.
         """
+        try:
+            return self._commit_once(
+                env, binding, outcomes, leases, pending, release_stays, then_claim
+            )
+        except AuthorizationError:
+            self._give_up(binding, outcomes, leases, pending)
+            raise
+        except Exception as exc:
+            if not outcomes or not is_data_error(exc):
+                raise
+            refused = exc
+        commit_isolating(
+            outcomes,
+            lambda part: self._commit_once(env, binding, part, leases, None, release_stays),
+            refused,
+            binding.stage.name,
+        )
+        return self._commit_once(env, binding, [], leases, pending, release_stays, then_claim)
+
+    def _commit_once(  # noqa: PLR0917 - commit's arguments, passed through
+        self,
+        env: RunEnv,
+        binding: AgentBinding,
+        outcomes: Sequence[TaskOutcome],
+        leases: dict[str, task_store.Lease],
+        pending: dict[str, task_store.Lease] | None,
+        release_stays: bool,
+        then_claim: int | None = None,
+    ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
         workflow = binding.stage.workflow
+        project = env.project
         with self.client.store.write() as conn:
+            self.client.ctx.require(conn, project.project_hash, Action.AGENT, project.what)
             live = write_outcomes(
                 conn,
                 self.client.ctx,
-                env.project.project_hash,
+                project.project_hash,
                 str(binding.stage.uuid),
                 outcomes,
                 leases,
@@ -380,6 +418,32 @@ class RunnerBase:
             )
         mark_committed(live)
         return claimed
+
+    def _give_up(
+        self,
+        binding: AgentBinding,
+        outcomes: Sequence[TaskOutcome],
+        leases: dict[str, task_store.Lease],
+        pending: dict[str, task_store.Lease] | None,
+    ) -> None:
+        """The user may no longer run agents here: release every lease of the stage's work
+        (nothing of it was committed) and say so in one line."""
+        held = {o.task_uuid: leases[o.task_uuid] for o in outcomes if o.task_uuid in leases}
+        held.update(pending or {})
+        for outcome in outcomes:
+            outcome.status = CommitStatus.LOST
+            outcome.message = "not committed: the runner's user may no longer run agents"
+        try:
+            self.release(held)
+        except Exception as exc:  # the leases expire on their own
+            logger.warning("could not release %d lease(s): %s", len(held), refusal_reason(exc))
+        logger.error(
+            "stage %r: user %r may no longer run agents on this project; stopping its work "
+            "(%d task(s) released, nothing of them committed)",
+            binding.stage.name,
+            self.client.user,
+            len(held),
+        )
 
     def with_reconnect(self, what: str, operation: Callable[[], T]) -> T:
         """Run a store operation, retrying with backoff while the database is unreachable

@@ -13,7 +13,7 @@ from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
 from annotask.client import Client
-from annotask.errors import ValidationError
+from annotask.errors import AnnotaskError, ValidationError
 from annotask.store import tasks as task_store
 from annotask.store.notifications import TaskListener
 from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources, run_task
@@ -372,13 +372,29 @@ class _StagePass:
                 len(finished),
                 len(pending),
             )
-        except Exception:
-            logger.exception(
-                "stage %r: could not settle after an interruption; %d lease(s) expire in %.0f s",
+        except Exception as exc:
+            held = {**{o.task_uuid: leases[o.task_uuid] for o in finished}, **pending}
+            released = self._release_quietly(held)
+            logger.log(
+                logging.WARNING if isinstance(exc, AnnotaskError) else logging.ERROR,
+                "stage %r: could not commit after an interruption (%s); released %d of %d "
+                "lease(s), the rest expire in %.0f s",
                 self.binding.stage.name,
-                len(pending),
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                released,
+                len(held),
                 self.runner.lease_seconds,
+                exc_info=not isinstance(exc, AnnotaskError),
             )
+
+    def _release_quietly(self, held: dict[str, task_store.Lease]) -> int:
+        """Release ``held`` if the store lets us; how many were released."""
+        try:
+            self.runner.release(held)
+        except Exception as exc:
+            logger.debug("could not release leases: %s", exc)
+            return 0
+        return len(held)
 
     def finish(self) -> None:
         """Release the tasks left in place and close the stage's progress."""
