@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from annotask.cli.render import datasets_table
+from annotask.cli.render import datasets_table, items_table
 from annotask.cli.session import get_session
 
 __all__ = ["app"]
@@ -23,9 +23,9 @@ def create(
         str, typer.Option("--description", metavar="TEXT", help="Free text.")
     ] = "",
 ) -> None:
-    """Make an empty dataset; prints its hash."""
+    """Make an empty dataset (and the store, if there is none yet); prints its hash."""
     session = get_session(ctx)
-    dataset = session.client().create_dataset(title, description)
+    dataset = session.client(create=True).create_dataset(title, description)
     session.note(f"created {dataset.what}")
     session.say(dataset.dataset_hash)
 
@@ -88,6 +88,31 @@ def add(
         paths, client_metadata=client_metadata, probe=probe, probe_remote=probe_remote
     )
     session.say(f"added {len(items)} item(s) to {target.what}")
+    for use in target.projects_using():
+        session.say(
+            f"  {len(items)} new task(s) in project {use.title!r} ({use.project_hash}), "
+            f"stage {use.start_stage!r}"
+        )
+
+
+@app.command("items")
+def items(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="Dataset hash or title.")],
+    name_contains: Annotated[
+        str | None,
+        typer.Option("--name", metavar="TEXT", help="Only items whose name contains TEXT."),
+    ] = None,
+) -> None:
+    """A dataset's items in the order they were added: hash, name, type, size, frames, URI."""
+    session = get_session(ctx)
+    found = session.client().get_dataset(dataset)
+    listed = found.list_items(name_contains)
+    if not listed:
+        session.say(f"{found.what} has no items" + (" that match" if name_contains else ""))
+        return
+    title = f"{found.title}: {len(listed)} item(s)"
+    session.out.print(items_table(title, listed, short=session.out.is_terminal))
 
 
 @app.command("list")

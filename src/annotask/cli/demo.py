@@ -25,7 +25,9 @@ def demo(
     ctx: typer.Context,
     folder: Annotated[
         Path,
-        typer.Argument(help="Where the demo keeps its store, media and previews."),
+        typer.Argument(
+            metavar="FOLDER", help="Where the demo keeps its store, media and previews."
+        ),
     ] = DEFAULT_FOLDER,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Remove what an earlier demo made here; start over.")

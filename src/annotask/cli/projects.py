@@ -8,7 +8,7 @@ import typer
 
 from annotask.cli.render import project_view, projects_table
 from annotask.cli.session import get_session
-from annotask.workflow import Role
+from annotask.workflow.vocabulary import Role
 
 __all__ = ["app"]
 
@@ -86,9 +86,7 @@ def add_member(
     ctx: typer.Context,
     project: Annotated[str, typer.Argument(metavar="PROJECT", help="Project hash or title.")],
     user: Annotated[str, typer.Argument(metavar="USER", help="The user to add.")],
-    role: Annotated[
-        Role, typer.Option("--role", "-r", metavar="ROLE", help="Their role.")
-    ] = Role.ANNOTATOR,
+    role: Annotated[Role, typer.Option("--role", "-r", help="Their role.")] = Role.ANNOTATOR,
 ) -> None:
     """Give a user a role on a project (owners and admins), e.g. to assign tasks to them."""
     session = get_session(ctx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from annotask.client._resource import MemberResource
@@ -20,7 +21,16 @@ from annotask.store import tasks as task_store
 from annotask.store.records import DatasetRecord
 from annotask.workflow.context import Action
 
-__all__ = ["Dataset"]
+__all__ = ["Dataset", "ProjectUse"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectUse:
+    """A project over a dataset: new items of the dataset become tasks at its start stage."""
+
+    project_hash: str
+    title: str
+    start_stage: str
 
 
 class Dataset(MemberResource[DatasetRecord]):
@@ -88,6 +98,18 @@ class Dataset(MemberResource[DatasetRecord]):
         return [StorageItem(self._ctx, r) for r in records]
 
     storage_items = property(list_items)
+
+    def projects_using(self) -> list[ProjectUse]:
+        """Every project over this dataset (whoever's: adding items gives each new tasks),
+        with the stage its new tasks start in."""
+        with self._reading() as conn:
+            projects = project_store.projects_of_dataset(conn, self.dataset_hash)
+            uses = []
+            for project in projects:
+                stages = project_store.get_stages(conn, project.uuid)
+                start = next(st.name for st in stages if st.uuid == project.start_stage_uuid)
+                uses.append(ProjectUse(project.uuid, project.title, start))
+        return uses
 
     def item_count(self) -> int:
         """How many storage items the dataset holds (counted in the store, nothing loaded)."""

@@ -1,0 +1,210 @@
+"""What a new user meets first: no stray stores, short ids, whole errors, readable help,
+the inspection commands (tasks show, events, labels show, dataset items) and --version."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import annotask
+from annotask.cli import app
+from annotask.labels import BoundingBoxCoordinates, ObjectInstance
+from tests.cli.helpers import Invoke, row_of, task_uuids
+from tests.cli.test_failures import ERROR, _fail
+
+ANNOTASK = Path(sys.executable).with_name("annotask")
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_read_only_commands_in_an_empty_folder_create_no_store_and_say_where_they_looked(
+    tmp_path: Path,
+) -> None:
+    for args in (["tasks", "list", "shapes"], ["project", "list"], ["dataset", "items", "x"]):
+        done = _run(str(ANNOTASK), *args, cwd=tmp_path)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.startswith("error: no annotask store at sqlite:///annotask.db")
+        assert str(tmp_path / "annotask.db") in done.stderr and "annotask init" in done.stderr
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_dataset_create_makes_the_store_and_says_so(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    result = CliRunner().invoke(app, ["--db", url, "dataset", "create", "images"])
+    assert result.exit_code == 0, result.output
+    assert "created a new annotask store at" in result.stderr
+    assert str(tmp_path / "new.db") in result.stderr
+    again = CliRunner().invoke(app, ["--db", url, "dataset", "list"])
+    assert "created a new" not in again.stderr and "images" in again.stdout
+
+
+def test_version_prints_the_package_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"annotask {annotask.__version__}\n"
+
+
+def test_help_shows_flags_without_values_usage_lines_plainly_and_lists_choices() -> None:
+    runner = CliRunner()
+    listing = runner.invoke(app, ["tasks", "list", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "<bool>" not in listing
+    assert "new|assigned|failed|completed" in listing
+    assert "Usage: annotask tasks list [OPTIONS] PROJECT" in listing
+    retry = runner.invoke(app, ["tasks", "retry", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "Usage: annotask tasks retry [OPTIONS] PROJECT [TASK...]" in retry
+    member = runner.invoke(app, ["project", "add-member", "--help"], env={"COLUMNS": "200"})
+    assert "owner|admin|annotator|reviewer|worker" in member.stdout
+    run = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "Usage: annotask run [OPTIONS] [AGENT_FILE]" in run and "{" not in run
+
+
+def test_a_unique_start_of_a_task_id_names_it_and_an_ambiguous_or_unknown_one_is_an_error(
+    cli: Invoke, demo_project: str
+) -> None:
+    first, *_ = task_uuids(cli("tasks", "list", demo_project))
+    shown = cli("tasks", "show", first[:6]).stdout
+    assert first in shown and "Pre-label" in shown
+    assert (
+        "error: no task with UUID or prefix 'ffff0000'"
+        in cli("tasks", "show", "ffff0000", code=1).stderr
+    )
+    assert cli("tasks", "show", "zzzz", code=1).stderr.startswith("error: no task")
+    # a project by the start of its hash, as for tasks
+    assert "Workflow" in cli("project", "show", demo_project[:8]).stdout
+
+
+def test_tasks_show_gives_the_whole_last_error_and_the_events(
+    cli: Invoke, demo_project: str, db_url: str
+) -> None:
+    first, *_ = task_uuids(cli("tasks", "list", demo_project))
+    _fail(db_url, demo_project, first)
+    shown = cli("tasks", "show", first).stdout
+    assert ERROR.strip() in shown  # whole, not cut to one line
+    assert "Traceback: ..." in shown
+    assert re.search(r"attempts\s+3", shown)
+    cli("tasks", "proceed", first, "empty", "--project", demo_project)
+    after = cli("tasks", "show", first).stdout
+    assert "Pre-label → Annotate" in after and "empty" in after
+
+
+def test_retry_of_an_unknown_task_is_an_error_and_clears_nothing(
+    cli: Invoke, demo_project: str, db_url: str
+) -> None:
+    first, *_ = task_uuids(cli("tasks", "list", demo_project))
+    _fail(db_url, demo_project, first)
+    unknown = "00000000-0000-0000-0000-000000000000"
+    error = cli("tasks", "retry", demo_project, first, unknown, code=1).stderr
+    assert error.startswith("error: ") and unknown in error
+    assert task_uuids(cli("tasks", "list", demo_project, "--failed")) == [first]
+    assert "of 1 task(s)" in cli("tasks", "retry", demo_project, first[:8]).stdout
+
+
+def test_events_lists_moves_and_follows_a_task(cli: Invoke, demo_project: str) -> None:
+    first, second, *_ = task_uuids(cli("tasks", "list", demo_project))
+    assert "no events recorded" in cli("events", demo_project).stderr
+    cli("tasks", "proceed", first, "empty")
+    cli("tasks", "proceed", second, "has objects")
+    lines = cli("events", demo_project).stdout.splitlines()
+    assert len(lines) == 2
+    assert first in lines[0] and "Pre-label → Annotate" in lines[0] and "by alice" in lines[0]
+    only = cli("events", demo_project, "--task", second[:8]).stdout.splitlines()
+    assert len(only) == 1 and "'has objects'" in only[0]
+
+
+def test_labels_show_lists_instances_per_frame_with_class_confidence_and_author(
+    cli: Invoke, demo_project: str, db_url: str
+) -> None:
+    with annotask.Client(db_url, user="alice") as client:
+        row = client.get_project(demo_project).get_label_row("img1.png")
+        row.initialise_labels()
+        box = BoundingBoxCoordinates(0.1, 0.2, 0.3, 0.4)
+        for confidence, manual, by in ((0.625, False, "detector"), (1.0, True, "alice")):
+            car = ObjectInstance(row.ontology.get_object("car"))
+            car.set_for_frames(box, confidence=confidence, manual_annotation=manual, created_by=by)
+            row.add_object_instance(car)
+        row.save()
+    shown = cli("labels", "show", demo_project, "img1.png").stdout
+    assert "car x2" in shown and "2 label(s)" in shown
+    lines = [line.split() for line in shown.splitlines() if " object " in line]
+    assert sorted(line[4:] for line in lines) == [
+        ["0.62", "auto", "detector"],
+        ["1.00", "manual", "alice"],
+    ]
+    assert all(line[:3] == ["0", "object", "car"] for line in lines)
+
+
+def test_dataset_items_lists_each_item_and_adding_items_names_the_new_tasks(
+    cli: Invoke, demo_project: str, image_files: list[Path], tmp_path: Path
+) -> None:
+    listed = cli("dataset", "items", "images").stdout
+    assert "4 item(s)" in listed and "img0.png" in listed and "32x24" in listed
+    extra = tmp_path / "extra.png"
+    extra.write_bytes(image_files[0].read_bytes())
+    added = cli("dataset", "add", "images", str(extra)).stdout
+    assert "added 1 item(s)" in added
+    assert f"1 new task(s) in project 'demo' ({demo_project}), stage 'Pre-label'" in added
+    assert len(task_uuids(cli("tasks", "list", demo_project))) == 5
+
+
+@pytest.mark.parametrize("kind", ["dataset", "project"])
+def test_a_second_dataset_or_project_with_a_taken_title_is_refused(
+    kind: str, cli: Invoke, demo_project: str, definition_files: tuple[Path, Path]
+) -> None:
+    ontology, workflow = definition_files
+    if kind == "dataset":
+        error = cli("dataset", "create", "images", code=1).stderr
+    else:
+        error = cli(
+            "project", "create", "--title", "demo", "--dataset", "images",
+            "--ontology", str(ontology), "--workflow", str(workflow), code=1,
+        ).stderr  # fmt: skip
+    assert error.startswith(f"error: a {kind} titled ")
+    assert "exists already" in error
+    listed = cli(kind, "list").stdout
+    assert listed.count(" images " if kind == "dataset" else " demo ") == 1
+
+
+def test_errors_name_commands_not_python_functions(cli: Invoke, demo_project: str) -> None:
+    outsider = cli("tasks", "list", demo_project, user="bob", code=1).stderr
+    assert "`annotask project add-member`" in outsider
+    missing = cli("project", "show", "nope", code=1).stderr
+    assert "`annotask project list`" in missing
+
+
+def test_task_table_in_a_terminal_uses_short_ids_and_keeps_rows_on_one_line(
+    cli: Invoke, demo_project: str, db_url: str
+) -> None:
+    from rich.console import Console  # noqa: PLC0415
+
+    from annotask.cli.render import tasks_table  # noqa: PLC0415
+
+    first, *_ = task_uuids(cli("tasks", "list", demo_project))
+    _fail(db_url, demo_project, first)
+    with annotask.Client(db_url, user="alice") as client:
+        tasks = client.get_project(demo_project).list_tasks()
+    console = Console(width=100, force_terminal=True, record=True)
+    console.print(tasks_table("demo", tasks, width=100))
+    text = console.export_text()
+    assert first[:8] in text and first not in text
+    rows = [line for line in text.splitlines() if "img" in line]
+    assert len(rows) == 4 and all(len(line.rstrip()) <= 100 for line in rows)  # no wrapping
+    assert "img1.png" in text and "Pre-label" in text and "ValueError: the mode" in text
+    piped = cli("tasks", "list", demo_project, "--failed")
+    assert ERROR.split(" from ")[0] in row_of(piped, first)
+
+
+def test_log_lines_in_a_file_have_timestamps_and_no_padding(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    done = _run(str(ANNOTASK), "--db", url, "--verbose", "init", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    logged = [line for line in done.stderr.splitlines() if " INFO " in line]
+    assert logged, done.stderr
+    assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO ", line) for line in logged)
+    assert all(line == line.rstrip() for line in done.stderr.splitlines())
