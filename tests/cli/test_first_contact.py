@@ -208,3 +208,30 @@ def test_log_lines_in_a_file_have_timestamps_and_no_padding(tmp_path: Path) -> N
     assert logged, done.stderr
     assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO ", line) for line in logged)
     assert all(line == line.rstrip() for line in done.stderr.splitlines())
+
+
+def _modules_after(code: str, cwd: Path) -> set[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
+    done = _run(sys.executable, "-c", probe, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
+
+
+HEAVY = {"sqlalchemy", "alembic", "av", "numpy", "pydicom", "PIL", "celery", "annotask.client"}
+
+
+def test_help_and_version_load_no_store_media_or_numpy(tmp_path: Path) -> None:
+    run_help = (
+        "from annotask.cli import main\nsys.argv = ['annotask', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
+    )
+    assert _modules_after(run_help, tmp_path) & HEAVY == set()
+    assert _modules_after("import annotask", tmp_path) & HEAVY == set()
+
+
+def test_opening_an_up_to_date_store_needs_no_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with annotask.Client(url, user="alice"):
+        pass  # created and migrated
+    loaded = _modules_after(f"import annotask\nannotask.Client({url!r}, user='alice')", tmp_path)
+    assert "alembic" not in loaded and "annotask.client" in loaded

@@ -66,9 +66,21 @@ def pick_runner(
 
 def load_runner(path: Path, name: str | None = None) -> SequentialRunner:
     """Import ``path`` (not as ``__main__``) and return its runner (the one named ``name``)."""
-    from annotask.tasks import SequentialRunner  # noqa: PLC0415 - keeps `annotask --help` fast
+    from annotask.tasks import (  # noqa: PLC0415 - keeps `annotask --help` fast
+        QueueRunner,
+        SequentialRunner,
+    )
 
     module = import_agent_file(path)
+    runners = [v for v in vars(module).values() if isinstance(v, SequentialRunner)]
+    queued = sorted(k for k, v in vars(module).items() if isinstance(v, QueueRunner))
+    if not runners and queued:
+        raise ValidationError(
+            f"{path} defines a QueueRunner ({', '.join(queued)}), which runs tasks handed to "
+            f"it by a queue, not a Runner that `annotask run` drives: put the tasks on the "
+            f"queue with `annotask dispatch {path}` and start workers with "
+            f"`celery -A {path.stem} worker` in {path.resolve().parent}"
+        )
     return pick_runner(module, path, SequentialRunner, name, noun="runner", title="Runner")
 
 

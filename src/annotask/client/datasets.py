@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotask.client._resource import MemberResource
-from annotask.client.probing import ProbePlan, probe_sources
 from annotask.client.registration import (
     ItemRef,
     describe_sources,
@@ -76,6 +75,11 @@ class Dataset(MemberResource[DatasetRecord]):
         and kinds annotask does not handle. Projects covering this dataset get a task and
         a label row for each new item.
         """
+        from annotask.client.probing import (  # noqa: PLC0415 - loads the media decoders
+            ProbePlan,
+            probe_sources,
+        )
+
         sources = normalise_sources(items, client_metadata)
         self._check(Action.EDIT_ITEMS)  # refuse before fetching anything
         data_hashes = new_data_hashes(len(sources))
