@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,36 @@ def test_opening_an_up_to_date_store_needs_no_alembic(tmp_path: Path) -> None:
         pass  # created and migrated
     loaded = _modules_after(f"import annotask\nannotask.Client({url!r}, user='alice')", tmp_path)
     assert "alembic" not in loaded and "annotask.client" in loaded
+
+
+UNREACHABLE_BROKER_AGENT = """\
+from celery import Celery
+
+from annotask import AgentTask
+from annotask.integrations.celery import register
+from annotask.tasks import QueueRunner
+
+app = Celery("agent", broker="redis://127.0.0.1:9/0")
+runner = QueueRunner({project!r})
+
+
+@runner.stage("Pre-label")
+def pre_label(task: AgentTask) -> str:
+    return "empty"
+
+
+tasks = register(app, runner)
+"""
+
+
+def test_dispatch_to_a_broker_that_does_not_answer_fails_fast_in_one_line(
+    tmp_path: Path, cli: Invoke, demo_project: str
+) -> None:
+    pytest.importorskip("celery", reason="dispatch needs the celery extra")
+    agent = tmp_path / "agent.py"
+    agent.write_text(UNREACHABLE_BROKER_AGENT.format(project=demo_project), encoding="utf-8")
+    started = time.monotonic()
+    error = cli("dispatch", str(agent), code=1).stderr
+    assert time.monotonic() - started < 15
+    assert error.startswith("error: cannot reach the Celery broker redis://127.0.0.1:9/0")
+    assert error.count("\n") == 1
