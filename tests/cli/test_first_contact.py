@@ -269,3 +269,28 @@ def test_dispatch_to_a_broker_that_does_not_answer_fails_fast_in_one_line(
     assert time.monotonic() - started < 15
     assert error.startswith("error: cannot reach the Celery broker redis://127.0.0.1:9/0")
     assert error.count("\n") == 1
+
+
+def test_project_delete_says_what_would_go_refuses_labels_and_deletes_with_yes(
+    cli: Invoke, demo_project: str, db_url: str
+) -> None:
+    would = cli("project", "delete", "demo").stdout
+    assert "would delete project 'demo'" in would and "4 tasks" in would
+    assert "nothing was deleted" in cli("project", "delete", "demo").stderr
+    with annotask.Client(db_url, user="alice") as client:
+        row = client.get_project(demo_project).get_label_row("img0.png")
+        row.initialise_labels()
+        car = ObjectInstance(row.ontology.get_object("car"))
+        car.set_for_frames(BoundingBoxCoordinates(0.1, 0.2, 0.3, 0.4))
+        row.add_object_instance(car)
+        row.save()
+    refused = cli("project", "delete", "demo", "--yes", code=1).stderr
+    assert "saved labels on 1 data item(s)" in refused and "--drop-labels" in refused
+    assert demo_project in cli("project", "list").stdout
+    assert "is used by project(s) 'demo'" in cli("dataset", "delete", "images").stdout
+    cli("dataset", "delete", "images", "--yes", code=1)
+    gone = cli("project", "delete", "demo", "--yes", "--drop-labels").stdout
+    assert "deleted project 'demo'" in gone and "1 label versions" in gone
+    assert demo_project not in cli("project", "list").stdout
+    assert "deleted dataset 'images'" in cli("dataset", "delete", "images", "--yes").stdout
+    assert "images" not in cli("dataset", "list").stdout

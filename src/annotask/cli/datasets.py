@@ -121,3 +121,28 @@ def list_(ctx: typer.Context) -> None:
     session = get_session(ctx)
     rows = [(d, d.item_count()) for d in session.client().list_datasets()]
     session.out.print(datasets_table(rows))
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="Dataset hash or title.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Delete; without it, only say what would go.")
+    ] = False,
+) -> None:
+    """Delete a dataset and its items (the files stay where they are); refused while a
+    project uses it. Deletes only with --yes."""
+    session = get_session(ctx)
+    found = session.client().get_dataset(dataset)
+    if not yes:
+        users = found.projects_using()
+        if users:
+            names = ", ".join(repr(u.title) for u in users)
+            session.say(f"{found.what} is used by project(s) {names}: delete those first")
+        else:
+            session.say(f"would delete {found.what}: {found.item_count()} item(s); files stay")
+        session.note("nothing was deleted; run again with --yes to delete")
+        return
+    gone = found.delete()
+    session.say(f"deleted {found.what}: {gone['items']} item(s); their files were not touched")

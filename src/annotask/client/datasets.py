@@ -14,7 +14,8 @@ from annotask.client.registration import (
     normalise_sources,
 )
 from annotask.client.storage import StorageItem
-from annotask.store import catalog
+from annotask.errors import ValidationError
+from annotask.store import catalog, removal
 from annotask.store import projects as project_store
 from annotask.store import tasks as task_store
 from annotask.store.records import DatasetRecord
@@ -114,6 +115,22 @@ class Dataset(MemberResource[DatasetRecord]):
                 start = next(st.name for st in stages if st.uuid == project.start_stage_uuid)
                 uses.append(ProjectUse(project.uuid, project.title, start))
         return uses
+
+    def delete(self) -> dict[str, int]:
+        """Delete the dataset and its storage items (owners and admins); the files and
+        objects they point at are not touched. Refused (ValidationError, nothing deleted)
+        while a project uses the dataset. Returns what went."""
+        with self._writing(Action.ADMIN) as conn:
+            users = project_store.projects_of_dataset(conn, self.dataset_hash)
+            if users:
+                names = ", ".join(f"{p.title!r} ({p.uuid})" for p in users)
+                raise ValidationError(
+                    f"{self.what} is used by project(s) {names}; nothing was deleted. Delete "
+                    "those projects first (`annotask project delete`)"
+                )
+            footprint = removal.dataset_footprint(conn, self.dataset_hash)
+            removal.delete_dataset(conn, self.dataset_hash)
+        return footprint
 
     def item_count(self) -> int:
         """How many storage items the dataset holds (counted in the store, nothing loaded)."""

@@ -16,7 +16,7 @@ from annotask.client.ontologies import OntologyInfo
 from annotask.client.short_ids import looks_like_prefix, one_match
 from annotask.errors import NotFoundError, ValidationError
 from annotask.labels import LabelRow, Ontology
-from annotask.store import catalog
+from annotask.store import catalog, removal
 from annotask.store import labels as label_store
 from annotask.store import projects as project_store
 from annotask.store import tasks as task_store
@@ -285,6 +285,32 @@ class Project(MemberResource[ProjectRecord]):
             )
             for r in records
         ]
+
+    def deletion_footprint(self) -> dict[str, int]:
+        """What :meth:`delete` would remove: counts of tasks, events, labelled rows and
+        saved label versions."""
+        with self._reading() as conn:
+            return removal.project_footprint(conn, self.project_hash)
+
+    def delete(self, *, drop_labels: bool = False) -> dict[str, int]:
+        """Delete the project (owners and admins): its workflow, tasks, events, label rows
+        and their versions; datasets, items and the ontology stay. Returns what went.
+
+        A project with saved labels is refused (ValidationError, nothing deleted) unless
+        ``drop_labels``: export them first.
+        """
+        with self._writing(Action.ADMIN) as conn:
+            footprint = removal.project_footprint(conn, self.project_hash)
+            labelled = footprint["labelled rows"]
+            if labelled and not drop_labels:
+                raise ValidationError(
+                    f"{self.what} has saved labels on {labelled} data item(s) "
+                    f"({footprint['label versions']} version(s)); nothing was deleted. Export "
+                    "them first (`annotask export`), then delete with --drop-labels "
+                    "(Python: drop_labels=True)"
+                )
+            removal.delete_project(conn, self.project_hash)
+        return footprint
 
     def __repr__(self) -> str:
         return f"Project(title={self.title!r}, project_hash={self.project_hash!r})"
