@@ -3,6 +3,7 @@ the inspection commands (tasks show, events, labels show, dataset items) and --v
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -294,3 +295,25 @@ def test_project_delete_says_what_would_go_refuses_labels_and_deletes_with_yes(
     assert demo_project not in cli("project", "list").stdout
     assert "deleted dataset 'images'" in cli("dataset", "delete", "images", "--yes").stdout
     assert "images" not in cli("dataset", "list").stdout
+
+
+def test_the_demo_hint_names_a_command_the_shell_finds(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from annotask.cli.demo import command_name  # noqa: PLC0415
+
+    script = Path(sys.executable).with_name("annotask")
+    monkeypatch.setenv("PATH", str(tmp_path))  # the environment is not activated
+    monkeypatch.chdir(tmp_path)
+    assert command_name() in (str(script), os.path.relpath(script))
+    monkeypatch.setenv("PATH", str(script.parent))  # activated
+    assert command_name() == "annotask"
+
+
+def test_a_dataset_member_added_from_the_cli_can_list_its_items(
+    cli: Invoke, demo_project: str
+) -> None:
+    denied = cli("dataset", "items", "images", user="bob", code=1).stderr
+    assert "`annotask dataset add-member`" in denied
+    cli("dataset", "add-member", "images", "bob", "--role", "reviewer")
+    assert "4 item(s)" in cli("dataset", "items", "images", user="bob").stdout

@@ -9,6 +9,7 @@ import typer
 
 from annotask.cli.render import datasets_table, items_table
 from annotask.cli.session import get_session
+from annotask.workflow.vocabulary import Role
 
 __all__ = ["app"]
 
@@ -146,3 +147,17 @@ def delete(
         return
     gone = found.delete()
     session.say(f"deleted {found.what}: {gone['items']} item(s); their files were not touched")
+
+
+@app.command("add-member")
+def add_member(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="Dataset hash or title.")],
+    user: Annotated[str, typer.Argument(metavar="USER", help="The user to add.")],
+    role: Annotated[Role, typer.Option("--role", "-r", help="Their role.")] = Role.ANNOTATOR,
+) -> None:
+    """Give a user a role on a dataset (owners and admins), e.g. to build projects on it."""
+    session = get_session(ctx)
+    found = session.client().get_dataset(dataset)
+    found.add_member(user, role)
+    session.say(f"{user!r} is now {role.value} of {found.what}")
