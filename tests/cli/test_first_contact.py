@@ -317,3 +317,16 @@ def test_a_dataset_member_added_from_the_cli_can_list_its_items(
     assert "`annotask dataset add-member`" in denied
     cli("dataset", "add-member", "images", "bob", "--role", "reviewer")
     assert "4 item(s)" in cli("dataset", "items", "images", user="bob").stdout
+
+
+def test_an_agent_file_run_with_python_shows_its_flags_without_values(tmp_path: Path) -> None:
+    agent = tmp_path / "agent.py"
+    agent.write_text(
+        "from annotask.tasks import Runner\n\nrunner = Runner('x')\n\n\n"
+        "@runner.stage('A')\ndef a() -> None:\n    return None\n\n\n"
+        "if __name__ == '__main__':\n    runner.run()\n",
+        encoding="utf-8",
+    )
+    done = _run(sys.executable, str(agent), "--help", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "--dry-run" in done.stdout and "<bool>" not in done.stdout

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from annotask import help_format
 from annotask.cli import (
     agent_file,
     datasets,
@@ -14,7 +15,6 @@ from annotask.cli import (
     dispatch,
     events,
     exporting,
-    help_format,
     importing,
     labels,
     projects,

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.traceback import Traceback
 
+from annotask import help_format
 from annotask.client import Client
 from annotask.console_output import console_handler, is_console_handler, make_console
 from annotask.errors import AnnotaskError
@@ -35,6 +36,7 @@ def runner_command(
     runner: SequentialRunner, *, db: str | None = None, user: str | None = None
 ) -> typer.Typer:
     """A Typer app that runs ``runner`` with options from the command line."""
+    help_format.install()
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
     @app.command(help="Run the agents of this file on their project's agent stages.")
