@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -330,3 +331,37 @@ def test_an_agent_file_run_with_python_shows_its_flags_without_values(tmp_path: 
     done = _run(sys.executable, str(agent), "--help", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "--dry-run" in done.stdout and "<bool>" not in done.stdout
+
+
+def test_events_follow_prints_events_as_they_happen_until_interrupted(
+    cli: Invoke, demo_project: str, db_url: str, tmp_path: Path
+) -> None:
+    first, *_ = task_uuids(cli("tasks", "list", demo_project))
+    follower = subprocess.Popen(
+        [
+            str(ANNOTASK),
+            "--db",
+            db_url,
+            "--user",
+            "alice",
+            "events",
+            "demo",
+            "--follow",
+            "--interval",
+            "0.2",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(1.0)
+        cli("tasks", "proceed", first, "empty")
+        assert follower.stdout is not None
+        line = follower.stdout.readline()  # blocks until the event is printed
+        assert first in line and "Pre-label → Annotate" in line
+    finally:
+        follower.send_signal(signal.SIGINT)
+        follower.wait(30)
+    assert follower.returncode == 0

@@ -68,4 +68,6 @@ def _print_new(session: Session, new: list[TaskEvent], last: int | None = None) 
     short = session.out.is_terminal
     for event in new:
         session.say(event_line(event, short=short))
+    if new:
+        session.out.file.flush()  # a pipe (| grep, a log file) sees each event as it comes
     return new[-1].event_id if new else last
