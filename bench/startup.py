@@ -48,6 +48,10 @@ def _store(folder: Path, items: int) -> str:
     return url
 
 
+class CommandFailed(Exception):
+    """A timed command exited non-zero (e.g. an older annotask without ``--version``)."""
+
+
 def _time(argv: list[str], cwd: Path) -> tuple[float, float]:
     """Wall and CPU seconds of one run of ``argv``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -56,7 +60,7 @@ def _time(argv: list[str], cwd: Path) -> tuple[float, float]:
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr}")
+        raise CommandFailed(done.stderr.strip().splitlines()[-1:] or ["(no message)"])
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return elapsed, cpu
 
@@ -81,8 +85,13 @@ def main() -> None:
         times: dict[str, list[float]] = {name: [] for name in commands}
         cpu: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(repeat):
-            for name, argv in commands.items():
-                wall, used = _time(argv, folder)
+            for name, argv in list(commands.items()):
+                try:
+                    wall, used = _time(argv, folder)
+                except CommandFailed as exc:
+                    print(f"{name}: n/a ({exc.args[0][0]})")
+                    del commands[name], times[name], cpu[name]
+                    continue
                 times[name].append(wall)
                 cpu[name].append(used)
     median = {name: statistics.median(values) for name, values in times.items()}
@@ -94,6 +103,8 @@ def main() -> None:
         if name != "python_pass":
             print(f"{name}_over_python: {value / base:.1f}x")
     for name, target in TARGETS.items():
+        if name not in median:
+            continue
         verdict = "met" if median[name] <= target else "NOT met"
         print(f"{name}_target_{target}s: {verdict} ({median[name]:.3f} s)")
 
