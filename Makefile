@@ -1,8 +1,10 @@
-# annotask: `make test` installs everything into .venv and runs the checks and the whole suite.
+# annotask: `make test` installs everything into .venv and runs the checks and the whole suite;
+# `make demo` installs only what the demo needs (annotask and its `demo` extra) and runs it.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: install check test demo bench lock clean
 
@@ -15,6 +17,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The demo's own install: annotask with its `demo` extra, no test or lint tools. A full
+# install (make install / make test) already covers it.
+$(DEMO_STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -c 'import sys; sys.exit("annotask needs Python >= 3.11") if sys.version_info < (3, 11) else None'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -f $(STAMP) -a $(STAMP) -nt pyproject.toml || $(PY) -m pip install --quiet --constraint constraints.txt --editable '.[demo]'
+	touch $(DEMO_STAMP)
+
 check: install
 	$(VENV)/bin/ruff check src tests bench examples
 	$(VENV)/bin/ruff format --check src tests bench examples
@@ -25,7 +35,7 @@ test: check
 
 # A real pre-labeling run, offline, in ./annotask-demo (DEMO_DIR=...; DEMO_ARGS=--fresh starts over).
 DEMO_DIR ?= annotask-demo
-demo: install
+demo: $(DEMO_STAMP)
 	$(VENV)/bin/annotask demo $(DEMO_DIR) $(DEMO_ARGS)
 
 bench: install

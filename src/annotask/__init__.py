@@ -4,7 +4,9 @@ The public API is what this module and :mod:`annotask.tasks` export; everything 
 internal and may change.
 """
 
-from annotask.client import Client, Dataset, OntologyInfo, Project, StorageItem, TaskEvent
+from typing import TYPE_CHECKING
+
+from annotask._lazy import lazy_attributes
 from annotask.datatypes import DataType, StorageItemType
 from annotask.errors import (
     AnnotaskError,
@@ -18,25 +20,27 @@ from annotask.errors import (
     StoreError,
     ValidationError,
 )
-from annotask.labels import LabelRow
-from annotask.workflow import (
-    AgentStage,
-    AgentTask,
-    AnnotationStage,
-    AnnotationTask,
-    CompleteStage,
-    CompleteTask,
-    FinalStage,
-    Pathway,
-    ReviewStage,
-    ReviewTask,
-    Role,
-    StageType,
-    TaskStatus,
-    Workflow,
-    WorkflowStage,
-    WorkflowTask,
-)
+from annotask.workflow.vocabulary import Role, TaskStatus
+
+if TYPE_CHECKING:
+    from annotask.client import Client, Dataset, OntologyInfo, Project, StorageItem, TaskEvent
+    from annotask.labels import LabelRow
+    from annotask.workflow import (
+        AgentStage,
+        AgentTask,
+        AnnotationStage,
+        AnnotationTask,
+        CompleteStage,
+        CompleteTask,
+        FinalStage,
+        Pathway,
+        ReviewStage,
+        ReviewTask,
+        StageType,
+        Workflow,
+        WorkflowStage,
+        WorkflowTask,
+    )
 
 __version__ = "0.1.0"
 
@@ -78,3 +82,35 @@ __all__ = [
     "WorkflowTask",
     "__version__",
 ]
+
+# Loaded on first use: ``import annotask`` (and so the CLI) stays fast.
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    globals(),
+    {
+        **dict.fromkeys(
+            ["Client", "Dataset", "OntologyInfo", "Project", "StorageItem", "TaskEvent"],
+            "annotask.client",
+        ),
+        "LabelRow": "annotask.labels",
+        **dict.fromkeys(
+            [
+                "AgentStage",
+                "AgentTask",
+                "AnnotationStage",
+                "AnnotationTask",
+                "CompleteStage",
+                "CompleteTask",
+                "FinalStage",
+                "Pathway",
+                "ReviewStage",
+                "ReviewTask",
+                "StageType",
+                "Workflow",
+                "WorkflowStage",
+                "WorkflowTask",
+            ],
+            "annotask.workflow",
+        ),
+    },
+)

@@ -51,11 +51,12 @@ def _unreadable_media(cli: Invoke, tmp_path: Path, verbose: bool) -> Result:
 
 
 def _unknown_project(cli: Invoke, tmp_path: Path, verbose: bool) -> Result:
+    cli("init")
     return cli(*(["--verbose"] if verbose else []), "project", "show", "no-such-project", code=1)
 
 
 def _bad_database(cli: Invoke, tmp_path: Path, verbose: bool) -> Result:
-    args = ["--db", "sqlite:////nonexistent-dir/x.db", "dataset", "list"]
+    args = ["--db", "sqlite:////nonexistent-dir/x.db", "dataset", "create", "x"]
     result = CliRunner().invoke(app, [*(["--verbose"] if verbose else []), *args])
     assert result.exit_code == 1, result.output
     return result
@@ -175,7 +176,7 @@ def test_unknown_pathway_lists_the_stage_pathways(cli: Invoke, demo_project: str
 
 def test_unknown_task_is_an_error(cli: Invoke, demo_project: str) -> None:
     error = cli("tasks", "submit", "00000000-0000-0000-0000-000000000000", code=1).stderr
-    assert error == "error: no task with UUID 00000000-0000-0000-0000-000000000000\n"
+    assert error == "error: no task with UUID or prefix '00000000-0000-0000-0000-000000000000'\n"
 
 
 def test_non_member_cannot_see_a_project(cli: Invoke, demo_project: str) -> None:

@@ -192,6 +192,17 @@ def test_a_file_without_exactly_one_runner_is_a_one_line_error(
     assert done.stdout == ""
 
 
+def test_running_a_queue_runner_file_points_at_dispatch_and_workers(
+    tmp_path: Path, cli: Invoke, demo_project: str
+) -> None:
+    source = "from annotask.tasks import QueueRunner\n\nqueue = QueueRunner('demo')\n"
+    agent = _agent(tmp_path, source, name="celery_agent.py")
+    error = cli("run", str(agent), code=1).stderr
+    assert error.startswith("error: ") and error.count("\n") == 1
+    assert "defines a QueueRunner (queue)" in error
+    assert f"`annotask dispatch {agent}`" in error and "`celery -A celery_agent worker`" in error
+
+
 def test_failed_task_is_listed_with_its_error_and_retry_lets_a_run_pick_it_up(
     cli: Invoke, tmp_path: Path, demo_project: str, db_url: str
 ) -> None:

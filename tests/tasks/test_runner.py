@@ -451,6 +451,27 @@ def test_ctrl_c_commits_what_finished_and_releases_the_rest(
     assert all(t.lease_owner is None for t in project.list_tasks())
 
 
+def test_ctrl_c_after_periodic_commits_reports_every_task_the_run_committed(
+    client: annotask.Client, make_project: MakeProject, caplog: pytest.LogCaptureFixture
+) -> None:
+    project = make_project(6)
+    runner = Runner(project.project_hash, client=client)
+    runner.flush_every_s = 0.0  # commit after every task, as a slow agent would
+    done = []
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        if len(done) == 3:
+            raise KeyboardInterrupt
+        done.append(task.uuid)
+        return "empty"
+
+    with caplog.at_level("WARNING", logger="annotask"), pytest.raises(KeyboardInterrupt):
+        runner(task_batch_size=10)
+    assert _stages(project) == Counter({"Annotate": 3, "Pre-label": 3})
+    assert "committed 3 task(s) in this run (0 of them just now), released 3" in caplog.text
+
+
 def test_unknown_and_non_agent_stages_are_refused_at_decoration(
     client: annotask.Client, make_project: MakeProject
 ) -> None:

@@ -6,14 +6,15 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from annotask.cli.session import get_session
 from annotask.errors import ValidationError
-from annotask.tasks import SequentialRunner
-from annotask.tasks.runner.command import run_command
+
+if TYPE_CHECKING:
+    from annotask.tasks import SequentialRunner
 
 __all__ = ["import_agent_file", "load_runner", "pick_runner", "run"]
 
@@ -65,14 +66,33 @@ def pick_runner(
 
 def load_runner(path: Path, name: str | None = None) -> SequentialRunner:
     """Import ``path`` (not as ``__main__``) and return its runner (the one named ``name``)."""
+    from annotask.tasks import (  # noqa: PLC0415 - keeps `annotask --help` fast
+        QueueRunner,
+        SequentialRunner,
+    )
+
     module = import_agent_file(path)
+    runners = [v for v in vars(module).values() if isinstance(v, SequentialRunner)]
+    queued = sorted(k for k, v in vars(module).items() if isinstance(v, QueueRunner))
+    if not runners and queued:
+        raise ValidationError(
+            f"{path} defines a QueueRunner ({', '.join(queued)}), which runs tasks handed to "
+            f"it by a queue, not a Runner that `annotask run` drives: put the tasks on the "
+            f"queue with `annotask dispatch {path}` and start workers with "
+            f"`celery -A {path.stem} worker` in {path.resolve().parent}"
+        )
     return pick_runner(module, path, SequentialRunner, name, noun="runner", title="Runner")
 
 
 def run(
     ctx: typer.Context,
     agent_file: Annotated[
-        Path | None, typer.Argument(help="The Python file that defines the runner.")
+        Path | None,
+        typer.Argument(
+            metavar="AGENT_FILE",
+            help="The Python file that defines the runner.",
+            show_default=False,
+        ),
     ] = None,
     runner_name: Annotated[
         str | None,
@@ -84,6 +104,8 @@ def run(
     if agent_file is None or str(agent_file) in ("--help", "-h"):
         typer.echo(ctx.get_help())
         raise typer.Exit(0 if agent_file is not None else 2)
+    from annotask.tasks.runner.command import run_command  # noqa: PLC0415 - see load_runner
+
     session = get_session(ctx)
     runner = load_runner(agent_file, runner_name)
     run_command(

@@ -6,12 +6,14 @@ from typing import Annotated
 
 import typer
 
+from annotask import help_format
 from annotask.cli import (
     agent_file,
     datasets,
     db,
     demo,
     dispatch,
+    events,
     exporting,
     importing,
     labels,
@@ -23,6 +25,8 @@ from annotask.cli.session import Session, configure_logging
 
 __all__ = ["app", "main"]
 
+help_format.install()
+
 app = typer.Typer(
     name="annotask",
     cls=AnnotaskGroup,
@@ -30,6 +34,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from annotask import __version__  # noqa: PLC0415 - only when asked
+
+        typer.echo(f"annotask {__version__}")
+        raise typer.Exit
 
 
 @app.callback()
@@ -56,6 +68,12 @@ def _root(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log progress; show tracebacks on errors.")
     ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version; exit."
+        ),
+    ] = False,
 ) -> None:
     session = Session(url=db_url, user=user, verbose=verbose)
     ctx.obj = session
@@ -81,6 +99,7 @@ def _register(root: typer.Typer) -> None:
     root.command("import")(importing.import_)
     root.command("demo")(demo.demo)
     root.command("dispatch")(dispatch.dispatch)
+    root.command("events")(events.events)
 
 
 _register(app)

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
-from annotask.cli.render import datasets_table
+from annotask.cli.render import datasets_table, items_table
 from annotask.cli.session import get_session
 from annotask.errors import ValidationError
 from annotask.limits import check_metadata, load_json
+from annotask.workflow.vocabulary import Role
 
 __all__ = ["app"]
 
@@ -24,9 +25,9 @@ def create(
         str, typer.Option("--description", metavar="TEXT", help="Free text.")
     ] = "",
 ) -> None:
-    """Make an empty dataset; prints its hash."""
+    """Make an empty dataset (and the store, if there is none yet); prints its hash."""
     session = get_session(ctx)
-    dataset = session.client().create_dataset(title, description)
+    dataset = session.client(create=True).create_dataset(title, description)
     session.note(f"created {dataset.what}")
     session.say(dataset.dataset_hash)
 
@@ -87,6 +88,31 @@ def add(
         paths, client_metadata=client_metadata, probe=probe, probe_remote=probe_remote
     )
     session.say(f"added {len(items)} item(s) to {target.what}")
+    for use in target.projects_using():
+        session.say(
+            f"  {len(items)} new task(s) in project {use.title!r} ({use.project_hash}), "
+            f"stage {use.start_stage!r}"
+        )
+
+
+@app.command("items")
+def items(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="Dataset hash or title.")],
+    name_contains: Annotated[
+        str | None,
+        typer.Option("--name", metavar="TEXT", help="Only items whose name contains TEXT."),
+    ] = None,
+) -> None:
+    """A dataset's items in the order they were added: hash, name, type, size, frames, URI."""
+    session = get_session(ctx)
+    found = session.client().get_dataset(dataset)
+    listed = found.list_items(name_contains)
+    if not listed:
+        session.say(f"{found.what} has no items" + (" that match" if name_contains else ""))
+        return
+    title = f"{found.title}: {len(listed)} item(s)"
+    session.out.print(items_table(title, listed, short=session.out.is_terminal))
 
 
 @app.command("list")
@@ -95,3 +121,42 @@ def list_(ctx: typer.Context) -> None:
     session = get_session(ctx)
     rows = [(d, d.item_count()) for d in session.client().list_datasets()]
     session.out.print(datasets_table(rows))
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="Dataset hash or title.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Delete; without it, only say what would go.")
+    ] = False,
+) -> None:
+    """Delete a dataset and its items (the files stay where they are); refused while a
+    project uses it. Deletes only with --yes."""
+    session = get_session(ctx)
+    found = session.client().get_dataset(dataset)
+    if not yes:
+        users = found.projects_using()
+        if users:
+            names = ", ".join(repr(u.title) for u in users)
+            session.say(f"{found.what} is used by project(s) {names}: delete those first")
+        else:
+            session.say(f"would delete {found.what}: {found.item_count()} item(s); files stay")
+        session.note("nothing was deleted; run again with --yes to delete")
+        return
+    gone = found.delete()
+    session.say(f"deleted {found.what}: {gone['items']} item(s); their files were not touched")
+
+
+@app.command("add-member")
+def add_member(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="Dataset hash or title.")],
+    user: Annotated[str, typer.Argument(metavar="USER", help="The user to add.")],
+    role: Annotated[Role, typer.Option("--role", "-r", help="Their role.")] = Role.ANNOTATOR,
+) -> None:
+    """Give a user a role on a dataset (owners and admins), e.g. to build projects on it."""
+    session = get_session(ctx)
+    found = session.client().get_dataset(dataset)
+    found.add_member(user, role)
+    session.say(f"{user!r} is now {role.value} of {found.what}")

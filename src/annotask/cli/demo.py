@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,7 +19,7 @@ from annotask.errors import AnnotaskError
 if TYPE_CHECKING:
     from annotask.demo.pipeline import DemoRun
 
-__all__ = ["DEFAULT_FOLDER", "demo"]
+__all__ = ["DEFAULT_FOLDER", "command_name", "demo"]
 
 DEFAULT_FOLDER = Path("annotask-demo")
 
@@ -25,7 +28,9 @@ def demo(
     ctx: typer.Context,
     folder: Annotated[
         Path,
-        typer.Argument(help="Where the demo keeps its store, media and previews."),
+        typer.Argument(
+            metavar="FOLDER", help="Where the demo keeps its store, media and previews."
+        ),
     ] = DEFAULT_FOLDER,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Remove what an earlier demo made here; start over.")
@@ -63,11 +68,26 @@ def _print_summary(out: Console, run: DemoRun) -> None:
     _print_timing(out, run)
     _print_previews(out, run)
     db = run.store_url
+    command = escape(command_name())
     out.print(
-        f'\nLook around: [green]annotask --db {escape(db)} tasks list "{title}"[/green]',
+        f'\nLook around: [green]{command} --db {escape(db)} tasks list "{title}"[/green]',
         highlight=False,
         soft_wrap=True,
     )
+
+
+def command_name() -> str:
+    """How to call annotask from the user's shell: ``annotask`` when that is on PATH and is
+    this installation's, else the path of this environment's script (``.venv/bin/annotask``
+    after ``make demo``), else ``python -m annotask``."""
+    script = Path(sys.executable).with_name("annotask")
+    on_path = shutil.which("annotask")
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "annotask"
+    if script.is_file():
+        relative = os.path.relpath(script)
+        return relative if not relative.startswith("..") else str(script)
+    return f"{sys.executable} -m annotask"
 
 
 def _stages_table(run: DemoRun) -> Table:

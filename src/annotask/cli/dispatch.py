@@ -12,7 +12,6 @@ import typer
 from annotask.cli.agent_file import import_agent_file, pick_runner
 from annotask.cli.session import get_session
 from annotask.errors import ValidationError
-from annotask.tasks import QueueRunner
 
 __all__ = ["dispatch"]
 
@@ -22,6 +21,7 @@ def dispatch(  # noqa: PLR0917 - Typer maps parameters to options
     agent_file: Annotated[
         Path,
         typer.Argument(
+            metavar="AGENT_FILE",
             help="The Python file that defines a Celery `app` and a QueueRunner registered "
             "with it (annotask.integrations.celery.register).",
             show_default=False,
@@ -63,6 +63,7 @@ def dispatch(  # noqa: PLR0917 - Typer maps parameters to options
     `celery -A agent worker --loglevel=info` (for agent.py).
     """
     from annotask.integrations.celery import enqueue  # noqa: PLC0415 - needs the celery extra
+    from annotask.tasks import QueueRunner  # noqa: PLC0415 - keeps `annotask --help` fast
 
     session = get_session(ctx)
     if db_url is not None:

@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.traceback import Traceback
 from typer.core import TyperGroup
 
-from annotask.cli.session import Session, make_console
+from annotask.cli.session import Session
+from annotask.console_output import make_console
 from annotask.errors import AnnotaskError
 
 __all__ = ["EXIT_ERROR", "AnnotaskGroup", "report_error"]

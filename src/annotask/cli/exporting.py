@@ -13,7 +13,6 @@ import typer
 
 from annotask.cli.args import ProjectArg
 from annotask.cli.session import get_session
-from annotask.client.interchange import export_coco_labels, export_json_labels
 from annotask.errors import ValidationError
 
 __all__ = ["ExportFormat", "export", "write_json"]
@@ -68,6 +67,11 @@ def export(
     ] = False,
 ) -> None:
     """Write a project's labels, every label row, to one JSON file."""
+    from annotask.client.interchange import (  # noqa: PLC0415 - keeps `annotask --help` fast
+        export_coco_labels,
+        export_json_labels,
+    )
+
     session = get_session(ctx)
     found = session.client().get_project(project)
     if format_ is ExportFormat.JSON:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from annotask.cli.args import ProjectArg
 from annotask.cli.session import Session, get_session
-from annotask.client import Project
-from annotask.client.interchange import import_coco_labels
 from annotask.errors import ValidationError
-from annotask.labels import CocoImportReport
 from annotask.limits import load_json
+
+if TYPE_CHECKING:
+    from annotask.client import Project
+    from annotask.labels import CocoImportReport
 
 __all__ = ["ImportFormat", "import_", "read_json"]
 
@@ -65,6 +66,8 @@ def import_(
     ] = False,
 ) -> None:
     """Add a file's labels to a project's label rows, all or nothing, saving new versions."""
+    from annotask.client.interchange import import_coco_labels  # noqa: PLC0415 - fast --help
+
     session = get_session(ctx)
     found = session.client().get_project(project)
     coco = read_json(file)

@@ -7,14 +7,25 @@ from typing import Annotated
 import typer
 
 from annotask.cli.args import DataArg, ProjectArg
-from annotask.cli.render import label_history_table
+from annotask.cli.render import label_history_table, labels_view
 from annotask.cli.session import get_session
 
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Label rows: every save is a version; list them, go back to one.", no_args_is_help=True
+    help="Label rows: show the current labels; every save is a version; list them, go back to one.",
+    no_args_is_help=True,
 )
+
+
+@app.command("show")
+def show(ctx: typer.Context, project: ProjectArg, data: DataArg) -> None:
+    """A data item's current labels: objects and classifications per frame, their classes,
+    confidences and who made them."""
+    session = get_session(ctx)
+    row = session.client().get_project(project).get_label_row(data)
+    row.initialise_labels()
+    session.out.print(labels_view(row))
 
 
 @app.command("history")

@@ -8,7 +8,7 @@ import typer
 
 from annotask.cli.render import project_view, projects_table
 from annotask.cli.session import get_session
-from annotask.workflow import Role
+from annotask.workflow.vocabulary import Role
 
 __all__ = ["app"]
 
@@ -86,12 +86,40 @@ def add_member(
     ctx: typer.Context,
     project: Annotated[str, typer.Argument(metavar="PROJECT", help="Project hash or title.")],
     user: Annotated[str, typer.Argument(metavar="USER", help="The user to add.")],
-    role: Annotated[
-        Role, typer.Option("--role", "-r", metavar="ROLE", help="Their role.")
-    ] = Role.ANNOTATOR,
+    role: Annotated[Role, typer.Option("--role", "-r", help="Their role.")] = Role.ANNOTATOR,
 ) -> None:
     """Give a user a role on a project (owners and admins), e.g. to assign tasks to them."""
     session = get_session(ctx)
     found = session.client().get_project(project)
     found.add_member(user, role)
     session.say(f"{user!r} is now {role.value} of {found.what}")
+
+
+def describe_footprint(counts: dict[str, int]) -> str:
+    """``12 tasks, 40 events, …`` for what a deletion removes."""
+    return ", ".join(f"{n} {what}" for what, n in counts.items())
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(metavar="PROJECT", help="Project hash or title.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Delete; without it, only say what would go.")
+    ] = False,
+    drop_labels: Annotated[
+        bool,
+        typer.Option("--drop-labels", help="Delete even if label rows have saved labels."),
+    ] = False,
+) -> None:
+    """Delete a project: its workflow, tasks, events and labels (datasets stay). Says what
+    would go; deletes only with --yes, and saved labels only with --drop-labels too."""
+    session = get_session(ctx)
+    found = session.client().get_project(project)
+    if not yes:
+        footprint = describe_footprint(found.deletion_footprint())
+        session.say(f"would delete {found.what}: {footprint}; datasets and items stay")
+        session.note("nothing was deleted; run again with --yes to delete")
+        return
+    gone = found.delete(drop_labels=drop_labels)
+    session.say(f"deleted {found.what}: {describe_footprint(gone)}")

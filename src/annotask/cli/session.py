@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 
-from annotask.client import Client
+from annotask.console_output import console_handler, make_console
+from annotask.errors import StoreError
 
-__all__ = ["PIPE_WIDTH", "Session", "configure_logging", "get_session", "make_console"]
+if TYPE_CHECKING:
+    from annotask.client import Client
 
-
-PIPE_WIDTH = 200
-
-
-def make_console(*, stderr: bool) -> Console:
-    """A console on stdout or stderr; when it is not a terminal and $COLUMNS is unset, tables
-    get ``PIPE_WIDTH`` columns instead of 80 so that piped output keeps whole UUIDs."""
-    console = Console(stderr=stderr)
-    if not console.is_terminal and not os.environ.get("COLUMNS"):
-        console = Console(stderr=stderr, width=PIPE_WIDTH)
-    return console
+__all__ = [
+    "Session",
+    "configure_logging",
+    "get_session",
+    "make_console",
+    "where",
+]
 
 
 @dataclass
@@ -39,10 +37,26 @@ class Session:
     err: Console = field(default_factory=lambda: make_console(stderr=True))
     _client: Client | None = None
 
-    def client(self) -> Client:
-        """The client for ``--db`` as ``--user``, opening (and migrating) the store once."""
+    def client(self, *, create: bool = False) -> Client:
+        """The client for ``--db`` as ``--user``, opening (and migrating) the store once.
+
+        Without ``create`` a store that does not exist is an error naming where it was
+        looked for; with it (commands that write) a new store is made and announced.
+        """
         if self._client is None:
-            self._client = Client(self.url, user=self.user)
+            from annotask.client import Client  # noqa: PLC0415 - keeps `annotask --help` fast
+            from annotask.store import default_url, store_exists  # noqa: PLC0415
+
+            url = self.url or default_url()
+            existed = store_exists(url)
+            if not existed and not create:
+                raise StoreError(
+                    f"no annotask store at {where(url)}; create one there with `annotask init`, "
+                    "or point --db (or $ANNOTASK_DATABASE_URL) at an existing one"
+                )
+            self._client = Client(url, user=self.user)
+            if not existed:
+                self.note(f"created a new annotask store at {where(url)}")
         return self._client
 
     def say(self, text: str) -> None:
@@ -58,6 +72,18 @@ class Session:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def where(url: str) -> str:
+    """A store URL for messages: password hidden, an SQLite file's absolute path spelled out."""
+    from annotask.store import describe_url  # noqa: PLC0415 - keeps `annotask --help` fast
+
+    shown = describe_url(url)
+    prefix = "sqlite:///"
+    path = url.removeprefix(prefix) if url.startswith(prefix) else ""
+    if path and path != ":memory:":
+        return f"{shown} (file {Path(path).expanduser().resolve()})"
+    return shown
 
 
 def get_session(ctx: typer.Context) -> Session:
@@ -77,7 +103,7 @@ def configure_logging(console: Console, verbose: bool) -> Callable[[], None]:
     """
     logger = logging.getLogger("annotask")
     level = logging.INFO if verbose else logging.WARNING
-    handler = RichHandler(console=console, show_time=False, show_path=False, markup=False)
+    handler = console_handler(console)
     handler.setLevel(level)
     previous = logger.level
     logger.addHandler(handler)

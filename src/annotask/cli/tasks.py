@@ -1,25 +1,21 @@
-"""``annotask tasks``: list tasks, act on them in human and agent stages, retry failures."""
+"""``annotask tasks``: list tasks, show one, act on them in human and agent stages, retry
+failures."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 
 from annotask.cli.args import ProjectArg
-from annotask.cli.render import tasks_table
+from annotask.cli.render import task_view, tasks_table
 from annotask.cli.session import Session, get_session
 from annotask.errors import ValidationError
-from annotask.workflow import (
-    AgentTask,
-    AnnotationTask,
-    Pathway,
-    ReviewTask,
-    TaskStatus,
-    WorkflowStage,
-    WorkflowTask,
-)
+from annotask.workflow.vocabulary import TaskStatus
+
+if TYPE_CHECKING:
+    from annotask.workflow import Pathway, WorkflowStage, WorkflowTask
 
 __all__ = ["app"]
 
@@ -27,7 +23,12 @@ app = typer.Typer(
     help="Tasks: where each data item is in its project's workflow.", no_args_is_help=True
 )
 
-TaskArg = Annotated[str, typer.Argument(metavar="TASK", help="Task UUID.", show_default=False)]
+TaskArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="TASK", help="Task UUID, or its first characters (4 or more).", show_default=False
+    ),
+]
 ProjectOption = Annotated[
     str | None,
     typer.Option(
@@ -48,6 +49,8 @@ def _find(session: Session, task: str, project: str | None) -> WorkflowTask:
 
 def _hint(task: WorkflowTask) -> str:
     """What can be done with a task where it is now, as a command to run."""
+    from annotask.workflow import AgentTask, AnnotationTask, ReviewTask  # noqa: PLC0415
+
     ref = str(task.uuid)
     if isinstance(task, AgentTask):
         names = ", ".join(repr(p.name) for p in task.stage.pathways)
@@ -82,7 +85,9 @@ def list_(
     ] = None,
     status: Annotated[
         list[TaskStatus] | None,
-        typer.Option("--status", metavar="STATUS", help="Only these statuses; repeatable."),
+        typer.Option(
+            "--status", help="Only tasks with this status; repeat for several.", show_default=False
+        ),
     ] = None,
     failed: Annotated[
         bool, typer.Option("--failed", help="Only tasks with a failure record.")
@@ -99,7 +104,17 @@ def list_(
     if not tasks:
         session.say(f"no tasks of {found.what} match")
         return
-    session.out.print(tasks_table(f"{found.title}: {len(tasks)} task(s)", tasks))
+    width = session.out.width if session.out.is_terminal else None
+    session.out.print(tasks_table(f"{found.title}: {len(tasks)} task(s)", tasks, width=width))
+
+
+@app.command("show")
+def show(ctx: typer.Context, task: TaskArg, project: ProjectOption = None) -> None:
+    """One task in full: stage, status, lease, attempts, the whole last error, its events."""
+    session = get_session(ctx)
+    found = _find(session, task, project)
+    events = session.client().get_project(str(found.project_hash)).events(found.uuid)
+    session.out.print(task_view(found, events))
 
 
 @app.command("assign")
@@ -110,6 +125,8 @@ def assign(
     project: ProjectOption = None,
 ) -> None:
     """Give a task in an annotation or review stage to a project member."""
+    from annotask.workflow import AnnotationTask, ReviewTask  # noqa: PLC0415
+
     session = get_session(ctx)
     found = _find(session, task, project)
     if not isinstance(found, AnnotationTask | ReviewTask):
@@ -123,6 +140,8 @@ def assign(
 @app.command("submit")
 def submit(ctx: typer.Context, task: TaskArg, project: ProjectOption = None) -> None:
     """Submit an annotation task's labels: it moves along its stage's pathway."""
+    from annotask.workflow import AnnotationTask  # noqa: PLC0415
+
     session = get_session(ctx)
     found = _find(session, task, project)
     if not isinstance(found, AnnotationTask):
@@ -133,6 +152,8 @@ def submit(ctx: typer.Context, task: TaskArg, project: ProjectOption = None) -> 
 
 
 def _review(ctx: typer.Context, task: str, project: str | None, verdict: str) -> None:
+    from annotask.workflow import ReviewTask  # noqa: PLC0415
+
     session = get_session(ctx)
     found = _find(session, task, project)
     if not isinstance(found, ReviewTask):
@@ -178,6 +199,8 @@ def proceed(
     project: ProjectOption = None,
 ) -> None:
     """Move a task in an agent stage along one of its stage's pathways."""
+    from annotask.workflow import AgentTask  # noqa: PLC0415
+
     session = get_session(ctx)
     found = _find(session, task, project)
     if not isinstance(found, AgentTask):
@@ -212,12 +235,17 @@ def retry(
     tasks: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[TASK]...", help="Task UUIDs (default: every failed task).", show_default=False
+            metavar="TASK",
+            help="Task UUIDs or their first characters (default: every failed task).",
+            show_default=False,
         ),
     ] = None,
 ) -> None:
-    """Clear failure records so runners pick the tasks up again."""
+    """Clear failure records so runners pick the tasks up again; an unknown task is an error
+    and nothing is cleared."""
     session = get_session(ctx)
     found = session.client().get_project(project)
     count = found.retry_failed(tasks or None)
     session.say(f"cleared the failure records of {count} task(s) of {found.what}")
+    if tasks and count < len(set(tasks)):
+        session.note(f"{len(set(tasks)) - count} of the named task(s) had no failure record")

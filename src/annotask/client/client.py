@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from annotask.client.datasets import Dataset
 from annotask.client.ontologies import OntologyInfo, check_structure
 from annotask.client.projects import Project
+from annotask.client.short_ids import looks_like_prefix, one_match
 from annotask.client.storage import StorageItem
 from annotask.errors import NotFoundError, ValidationError
 from annotask.limits import check_name, check_text
@@ -94,11 +95,17 @@ class Client:
 
     # datasets -----------------------------------------------------------------------------
     def create_dataset(self, title: str, description: str = "") -> Dataset:
-        """Make an empty dataset owned by the client's user."""
+        """Make an empty dataset owned by the client's user; its title must be new."""
         title = check_name(title, "a dataset's title")
         description = check_text(description, "a dataset's description")
         uuid = str(uuidlib.uuid4())
         with self._store.write() as conn:
+            taken = catalog.get_datasets(conn, title=title)
+            if taken:
+                raise ValidationError(
+                    f"a dataset titled {title!r} exists already ({taken[0].uuid}); titles name "
+                    "datasets in every command, so choose another title (or add to that one)"
+                )
             record = catalog.insert_dataset(conn, uuid, title, description, self.user)
             access.add_member(conn, uuid, "dataset", self.user, Role.OWNER.value)
         return Dataset(self.ctx, record)
@@ -113,8 +120,16 @@ class Client:
 
     def _find_dataset(self, conn: Connection, key: str) -> Any:
         found = catalog.get_datasets(conn, uuids=[key]) or catalog.get_datasets(conn, title=key)
+        if not found and looks_like_prefix(key):
+            prefix = key.lower()
+            uuids = [r.uuid for r in catalog.get_datasets(conn) if r.uuid.startswith(prefix)]
+            if uuids:
+                found = catalog.get_datasets(conn, uuids=[one_match(key, uuids, "dataset")])
         if not found:
-            raise NotFoundError(f"no dataset with UUID or title {key!r}; see list_datasets()")
+            raise NotFoundError(
+                f"no dataset with UUID or title {key!r}; list them with `annotask dataset list` "
+                "(Python: Client.list_datasets())"
+            )
         if len(found) > 1:
             raise ValidationError(
                 f"{len(found)} datasets are titled {key!r}; name one by UUID: "
@@ -175,9 +190,9 @@ class Client:
     ) -> Project:
         """Make a project over datasets, with an ontology and a workflow definition.
 
-        Everything is checked before anything is written: the workflow definition, read access
-        to every dataset, the ontology. Each data item gets a task at the start stage and an
-        empty label row.
+        Everything is checked before anything is written: the title is new, the workflow
+        definition, read access to every dataset, the ontology. Each data item gets a task at
+        the start stage and an empty label row.
         """
         title = check_name(title, "a project's title")
         description = check_text(description, "a project's description")
@@ -185,6 +200,12 @@ class Client:
         project_uuid = str(uuidlib.uuid4())
         stage_rows, pathway_rows, start = _workflow_rows(project_uuid, spec)
         with self._store.write() as conn:
+            taken = [p for p in project_store.get_projects(conn) if p.title == title]
+            if taken:
+                raise ValidationError(
+                    f"a project titled {title!r} exists already ({taken[0].uuid}); titles name "
+                    "projects in every command, so choose another title"
+                )
             dataset_uuids = self._readable_datasets(conn, datasets)
             ontology_uuid = self._ontology_uuid(conn, ontology, title)
             record = project_store.insert_project(
@@ -239,8 +260,18 @@ class Client:
             found = project_store.get_projects(conn, [key])
             if not found:
                 found = [p for p in project_store.get_projects(conn) if p.title == key]
+            if not found and looks_like_prefix(key):
+                prefix = key.lower()
+                every = project_store.get_projects(conn)
+                uuids = [p.uuid for p in every if p.uuid.startswith(prefix)]
+                if uuids:
+                    chosen = one_match(key, uuids, "project")
+                    found = [p for p in every if p.uuid == chosen]
             if not found:
-                raise NotFoundError(f"no project with hash or title {key!r}; see list_projects()")
+                raise NotFoundError(
+                    f"no project with hash or title {key!r}; list them with "
+                    "`annotask project list` (Python: Client.list_projects())"
+                )
             if len(found) > 1:
                 raise ValidationError(f"{len(found)} projects are titled {key!r}; name one by hash")
             project = Project(self.ctx, found[0])
@@ -248,9 +279,16 @@ class Client:
         return project
 
     def get_task(self, task_uuid: UUID | str) -> WorkflowTask:
-        """A task by UUID, from whichever project it belongs to (the user must be a member)."""
+        """A task by UUID (or a unique start of one), from whichever project it belongs to
+        (the user must be a member)."""
         with self._store.read() as conn:
             project_uuid = task_store.find_task_project(conn, str(task_uuid))
+            if project_uuid is None and looks_like_prefix(str(task_uuid)):
+                key = str(task_uuid)
+                task_uuid = one_match(
+                    key, task_store.task_uuids_by_prefix(conn, key.lower()), "task"
+                )
+                project_uuid = task_store.find_task_project(conn, task_uuid)
         if project_uuid is None:
             raise NotFoundError(f"no task with UUID {task_uuid}")
         return self.get_project(project_uuid).get_task(task_uuid)

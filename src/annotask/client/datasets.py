@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from annotask.client._resource import MemberResource
-from annotask.client.probing import ProbePlan, probe_sources
 from annotask.client.registration import (
     ItemRef,
     describe_sources,
@@ -14,13 +14,23 @@ from annotask.client.registration import (
     normalise_sources,
 )
 from annotask.client.storage import StorageItem
-from annotask.store import catalog
+from annotask.errors import ValidationError
+from annotask.store import catalog, removal
 from annotask.store import projects as project_store
 from annotask.store import tasks as task_store
 from annotask.store.records import DatasetRecord
 from annotask.workflow.context import Action
 
-__all__ = ["Dataset"]
+__all__ = ["Dataset", "ProjectUse"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectUse:
+    """A project over a dataset: new items of the dataset become tasks at its start stage."""
+
+    project_hash: str
+    title: str
+    start_stage: str
 
 
 class Dataset(MemberResource[DatasetRecord]):
@@ -66,6 +76,11 @@ class Dataset(MemberResource[DatasetRecord]):
         and kinds annotask does not handle. Projects covering this dataset get a task and
         a label row for each new item.
         """
+        from annotask.client.probing import (  # noqa: PLC0415 - loads the media decoders
+            ProbePlan,
+            probe_sources,
+        )
+
         sources = normalise_sources(items, client_metadata)
         self._check(Action.EDIT_ITEMS)  # refuse before fetching anything
         data_hashes = new_data_hashes(len(sources))
@@ -88,6 +103,34 @@ class Dataset(MemberResource[DatasetRecord]):
         return [StorageItem(self._ctx, r) for r in records]
 
     storage_items = property(list_items)
+
+    def projects_using(self) -> list[ProjectUse]:
+        """Every project over this dataset (whoever's: adding items gives each new tasks),
+        with the stage its new tasks start in."""
+        with self._reading() as conn:
+            projects = project_store.projects_of_dataset(conn, self.dataset_hash)
+            uses = []
+            for project in projects:
+                stages = project_store.get_stages(conn, project.uuid)
+                start = next(st.name for st in stages if st.uuid == project.start_stage_uuid)
+                uses.append(ProjectUse(project.uuid, project.title, start))
+        return uses
+
+    def delete(self) -> dict[str, int]:
+        """Delete the dataset and its storage items (owners and admins); the files and
+        objects they point at are not touched. Refused (ValidationError, nothing deleted)
+        while a project uses the dataset. Returns what went."""
+        with self._writing(Action.ADMIN) as conn:
+            users = project_store.projects_of_dataset(conn, self.dataset_hash)
+            if users:
+                names = ", ".join(f"{p.title!r} ({p.uuid})" for p in users)
+                raise ValidationError(
+                    f"{self.what} is used by project(s) {names}; nothing was deleted. Delete "
+                    "those projects first (`annotask project delete`)"
+                )
+            footprint = removal.dataset_footprint(conn, self.dataset_hash)
+            removal.delete_dataset(conn, self.dataset_hash)
+        return footprint
 
     def item_count(self) -> int:
         """How many storage items the dataset holds (counted in the store, nothing loaded)."""

@@ -134,7 +134,8 @@ def _failure_message(failures: list[str]) -> str:
     more = len(failures) - len(shown)
     lines = [
         f"{len(failures)} item(s) cannot be read as media, nothing was added "
-        "(fix or leave out each, or register with probe=False to skip reading them):",
+        "(fix or leave out each, or register them unread: --no-probe on the command line, "
+        "probe=False in Python):",
         *(f"  - {failure}" for failure in shown),
     ]
     if more:

@@ -13,10 +13,11 @@ from annotask.client._resource import MemberResource
 from annotask.client.datasets import Dataset
 from annotask.client.label_rows import StoreLabelBackend, label_row_from_record
 from annotask.client.ontologies import OntologyInfo
+from annotask.client.short_ids import looks_like_prefix, one_match
 from annotask.errors import NotFoundError, ValidationError
 from annotask.labels import LabelRow, Ontology
 from annotask.labels.bundle import Bundle
-from annotask.store import catalog
+from annotask.store import catalog, removal
 from annotask.store import labels as label_store
 from annotask.store import projects as project_store
 from annotask.store import tasks as task_store
@@ -41,6 +42,8 @@ class TaskEvent:
     at: datetime
     detail: str | None = None
     """More about the action: for ``on_failure`` moves, the error that caused them."""
+    event_id: int = 0
+    """Increasing id of the record, for :meth:`Project.events` ``after=``."""
 
 
 class Project(MemberResource[ProjectRecord]):
@@ -243,22 +246,50 @@ class Project(MemberResource[ProjectRecord]):
         return [self.workflow.task_from_record(r) for r in records]
 
     def get_task(self, task_uuid: UUID | str) -> WorkflowTask:
-        """One task by UUID."""
-        found = self.list_tasks(task_uuids=[str(task_uuid)])
-        if not found:
-            raise NotFoundError(f"{self.what} has no task {task_uuid}")
-        return found[0]
+        """One task by UUID, or by a unique start of its UUID (at least 4 characters)."""
+        return self.get_tasks([task_uuid])[0]
+
+    def get_tasks(self, task_uuids: Sequence[UUID | str]) -> list[WorkflowTask]:
+        """Tasks by UUID or unique UUID prefix, in the order given; a NotFoundError names
+        the first that is not a task of this project."""
+        keys = [str(t) for t in task_uuids]
+        found = {str(t.uuid): t for t in self.list_tasks(task_uuids=keys)}
+        missing = [k for k in keys if k not in found]
+        if missing:
+            full = self._expand_prefixes(missing)
+            found.update((str(t.uuid), t) for t in self.list_tasks(task_uuids=list(full.values())))
+            found.update({k: found[v] for k, v in full.items()})
+        return [found[k] for k in keys]
+
+    def _expand_prefixes(self, keys: Sequence[str]) -> dict[str, str]:
+        where = f"in {self.what}"
+        expanded: dict[str, str] = {}
+        with self._reading() as conn:
+            for key in keys:
+                if not looks_like_prefix(key):
+                    raise NotFoundError(f"{self.what} has no task {key}")
+                matches = task_store.task_uuids_by_prefix(conn, key.lower(), self.project_hash)
+                expanded[key] = one_match(key, matches, "task", where)
+        return expanded
 
     def retry_failed(self, task_uuids: Sequence[str] | None = None) -> int:
-        """Clear failure records so runners pick the tasks up again; returns how many."""
-        with self._writing(Action.AGENT) as conn:
-            return task_store.clear_failures(conn, self.project_hash, task_uuids)
+        """Clear failure records so runners pick the tasks up again; returns how many.
 
-    def events(self, task_uuid: UUID | str | None = None) -> list[TaskEvent]:
-        """Recorded task events, oldest first."""
+        Named tasks must be tasks of this project (UUIDs or unique prefixes): an unknown one
+        is a NotFoundError and nothing is cleared.
+        """
+        uuids = None if task_uuids is None else [str(t.uuid) for t in self.get_tasks(task_uuids)]
+        with self._writing(Action.AGENT) as conn:
+            return task_store.clear_failures(conn, self.project_hash, uuids)
+
+    def events(
+        self, task_uuid: UUID | str | None = None, *, after: int | None = None
+    ) -> list[TaskEvent]:
+        """Recorded task events, oldest first; with ``after``, only those recorded after the
+        event whose ``event_id`` it is (to follow a project)."""
         with self._reading() as conn:
             records = task_store.list_events(
-                conn, self.project_hash, None if task_uuid is None else str(task_uuid)
+                conn, self.project_hash, None if task_uuid is None else str(task_uuid), after
             )
         names = {str(s.uuid): s.name for s in self.workflow.stages}
         return [
@@ -271,9 +302,36 @@ class Project(MemberResource[ProjectRecord]):
                 r.actor,
                 r.at,
                 r.detail,
+                r.id,
             )
             for r in records
         ]
+
+    def deletion_footprint(self) -> dict[str, int]:
+        """What :meth:`delete` would remove: counts of tasks, events, labelled rows and
+        saved label versions."""
+        with self._reading() as conn:
+            return removal.project_footprint(conn, self.project_hash)
+
+    def delete(self, *, drop_labels: bool = False) -> dict[str, int]:
+        """Delete the project (owners and admins): its workflow, tasks, events, label rows
+        and their versions; datasets, items and the ontology stay. Returns what went.
+
+        A project with saved labels is refused (ValidationError, nothing deleted) unless
+        ``drop_labels``: export them first.
+        """
+        with self._writing(Action.ADMIN) as conn:
+            footprint = removal.project_footprint(conn, self.project_hash)
+            labelled = footprint["labelled rows"]
+            if labelled and not drop_labels:
+                raise ValidationError(
+                    f"{self.what} has saved labels on {labelled} data item(s) "
+                    f"({footprint['label versions']} version(s)); nothing was deleted. Export "
+                    "them first (`annotask export`), then delete with --drop-labels "
+                    "(Python: drop_labels=True)"
+                )
+            removal.delete_project(conn, self.project_hash)
+        return footprint
 
     def __repr__(self) -> str:
         return f"Project(title={self.title!r}, project_hash={self.project_hash!r})"

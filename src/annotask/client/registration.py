@@ -8,13 +8,15 @@ import uuid as uuidlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from annotask.datatypes import DataType
 from annotask.errors import ValidationError
 from annotask.limits import check_metadata, shown
-from annotask.media import MediaInfo
+
+if TYPE_CHECKING:  # media loads PyAV, NumPy and pydicom: only when items are probed
+    from annotask.media import MediaInfo
 
 __all__ = [
     "ItemRef",

@@ -12,7 +12,7 @@ from annotask.store.engine import (
     describe_url,
     is_connection_error,
 )
-from annotask.store.versioning import head_revision, migrate, open_store
+from annotask.store.versioning import head_revision, migrate, open_store, store_exists
 
 __all__ = [
     "DATABASE_URL_ENV",
@@ -23,4 +23,5 @@ __all__ = [
     "is_connection_error",
     "migrate",
     "open_store",
+    "store_exists",
 ]

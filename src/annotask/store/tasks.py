@@ -54,6 +54,7 @@ __all__ = [
     "set_assignee",
     "set_label_priorities",
     "set_priorities",
+    "task_uuids_by_prefix",
 ]
 
 _CHUNK = 900
@@ -198,6 +199,17 @@ def list_tasks(
     if limit is not None:
         query = query.limit(limit)
     return [TaskRecord(*r) for r in conn.execute(query)]
+
+
+def task_uuids_by_prefix(
+    conn: Connection, prefix: str, project_uuid: str | None = None, limit: int = 10
+) -> list[str]:
+    """Up to ``limit`` task uuids starting with ``prefix`` (of one project, if given)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = select(tasks.c.uuid).where(tasks.c.uuid.like(f"{escaped}%", escape="\\"))
+    if project_uuid is not None:
+        query = query.where(tasks.c.project_uuid == project_uuid)
+    return [str(r.uuid) for r in conn.execute(query.order_by(tasks.c.uuid).limit(limit))]
 
 
 def find_task_project(conn: Connection, task_uuid: str) -> str | None:
@@ -532,10 +544,12 @@ def clear_failures(conn: Connection, project_uuid: str, uuids: Collection[str] |
 
 
 def list_events(
-    conn: Connection, project_uuid: str, task_uuid: str | None = None
+    conn: Connection, project_uuid: str, task_uuid: str | None = None, after_id: int | None = None
 ) -> list[EventRecord]:
-    """A project's task events in the order they happened."""
+    """A project's task events in the order they happened (those after event ``after_id``)."""
     query = select(task_events).where(task_events.c.project_uuid == project_uuid)
+    if after_id is not None:
+        query = query.where(task_events.c.id > after_id)
     if task_uuid is not None:
         query = query.where(task_events.c.task_uuid == task_uuid)
     return [EventRecord(**r._mapping) for r in conn.execute(query.order_by(task_events.c.id))]

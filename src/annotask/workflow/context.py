@@ -9,18 +9,9 @@ from sqlalchemy import Connection
 
 from annotask.errors import AuthorizationError
 from annotask.store import Store, access
+from annotask.workflow.vocabulary import Role
 
 __all__ = ["Action", "Context", "Role"]
-
-
-class Role(StrEnum):
-    """A member's role on a project or dataset."""
-
-    OWNER = "owner"
-    ADMIN = "admin"
-    ANNOTATOR = "annotator"
-    REVIEWER = "reviewer"
-    WORKER = "worker"
 
 
 class Action(StrEnum):
@@ -55,9 +46,10 @@ class Context:
         """The user's role on the resource; AuthorizationError unless it allows ``action``."""
         role_name = access.role_of(conn, resource_uuid, self.user)
         if role_name is None:
+            kind = what.split(" ", 1)[0]  # "project" or "dataset"
             raise AuthorizationError(
                 f"user {self.user!r} is not a member of {what}; an owner or admin can add them "
-                "with add_member()"
+                f"with `annotask {kind} add-member` (Python: add_member() of the {kind})"
             )
         role = Role(role_name)
         if action not in _ALLOWED[role]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +18,7 @@ from annotask.store.records import TaskRecord
 from annotask.workflow.context import Action
 from annotask.workflow.definition import StageType
 from annotask.workflow.stages import Pathway, WorkflowStage
+from annotask.workflow.vocabulary import TaskStatus
 
 __all__ = [
     "AgentTask",
@@ -29,15 +29,6 @@ __all__ = [
     "WorkflowTask",
     "task_for_stage",
 ]
-
-
-class TaskStatus(StrEnum):
-    """Where a task stands within its stage."""
-
-    NEW = "new"
-    ASSIGNED = "assigned"
-    FAILED = "failed"
-    COMPLETED = "completed"
 
 
 class WorkflowTask(BaseModel):

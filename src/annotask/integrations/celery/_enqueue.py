@@ -18,9 +18,18 @@ from annotask.tasks import QueueRunner
 from annotask.tasks.runner.runner_base import chunks
 from annotask.workflow import AgentStage
 
-__all__ = ["BrokerError", "Enqueued", "claimable_specs", "enqueue"]
+__all__ = [
+    "BROKER_TIMEOUT_S",
+    "BrokerError",
+    "Enqueued",
+    "check_broker",
+    "claimable_specs",
+    "enqueue",
+]
 
 logger = logging.getLogger(__name__)
+
+BROKER_TIMEOUT_S = 5.0
 
 
 class BrokerError(AnnotaskError):
@@ -57,6 +66,7 @@ def enqueue(
     """
     if chunk_size < 1:
         raise ValidationError(f"chunk_size must be at least 1, got {chunk_size!r}")
+    check_broker(app)
     project = runner.get_project()
     runner.bind_all(project)  # checks the stages and the user's right to run agents
     specs = messages = 0
@@ -78,6 +88,21 @@ def enqueue(
         specs += len(found)
         messages += sent
     return Enqueued(specs=specs, messages=messages, results=results)
+
+
+def check_broker(app: Any, timeout: float = BROKER_TIMEOUT_S) -> None:
+    """Connect to the app's broker once, within ``timeout`` seconds; a :class:`BrokerError`
+    naming its URL if it does not answer (instead of Celery's publish retries, ~25 s)."""
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=timeout
+            )
+    except (KombuError, OSError) as exc:
+        raise BrokerError(
+            f"cannot reach the Celery broker {_broker(app)}: {exc}; start it, or point the "
+            "agent file's Celery app at one that runs"
+        ) from exc
 
 
 def _send(app: Any, task: Any, specs: Sequence[str], options: dict[str, Any]) -> Any:

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.table import Table
 from rich.traceback import Traceback
 
+from annotask import help_format
 from annotask.client import Client
+from annotask.console_output import console_handler, is_console_handler, make_console
 from annotask.errors import AnnotaskError
 from annotask.tasks.report import RunReport
 
@@ -35,6 +36,7 @@ def runner_command(
     runner: SequentialRunner, *, db: str | None = None, user: str | None = None
 ) -> typer.Typer:
     """A Typer app that runs ``runner`` with options from the command line."""
+    help_format.install()
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
     @app.command(help="Run the agents of this file on their project's agent stages.")
@@ -84,8 +86,8 @@ def runner_command(
             bool, typer.Option("--verbose", "-v", help="Debug logging; tracebacks on errors.")
         ] = False,
     ) -> None:
-        err = Console(stderr=True)
-        out = Console()
+        err = make_console(stderr=True)
+        out = make_console(stderr=False)
         _configure_logging(err, verbose)
         try:
             if db_url is not None or as_user is not None:
@@ -168,9 +170,9 @@ def _configure_logging(console: Console, verbose: bool) -> None:
     ``annotask`` command already set up a quieter handler."""
     logger = logging.getLogger("annotask")
     level = logging.DEBUG if verbose else logging.INFO
-    handlers = [h for h in logger.handlers if isinstance(h, RichHandler)]
+    handlers = [h for h in logger.handlers if is_console_handler(h)]
     if not handlers:
-        handlers = [RichHandler(console=console, show_time=False, show_path=False, markup=False)]
+        handlers = [console_handler(console)]
         logger.addHandler(handlers[0])
     for handler in handlers:
         handler.setLevel(min(handler.level or level, level))

@@ -367,8 +367,10 @@ class _StagePass:
             self._commit(finished, leases, {})
             self.runner.release(pending)
             logger.warning(
-                "stage %r interrupted: committed %d finished task(s), released %d",
+                "stage %r interrupted: committed %d task(s) in this run (%d of them just now), "
+                "released %d unfinished",
                 self.binding.stage.name,
+                self.report.attempted,
                 len(finished),
                 len(pending),
             )
