@@ -5,6 +5,7 @@ libraries underneath (SQLAlchemy, PyAV, fsspec, Celery) are converted at the bou
 chained, so callers catch one root::
 
     AnnotaskError
+    ├── AuthenticationError  a password, token or session does not prove who the caller is
     ├── AuthorizationError   the client's user may not read or change this
     ├── NotFoundError        no such project, dataset, item, stage, task or label row
     ├── ValidationError      a definition or argument is malformed (workflow, ontology, option)
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 __all__ = [
     "AnnotaskError",
+    "AuthenticationError",
     "AuthorizationError",
     "ConflictError",
     "LabelError",
@@ -33,6 +35,10 @@ __all__ = [
 
 class AnnotaskError(Exception):
     """Root of every error annotask raises on purpose."""
+
+
+class AuthenticationError(AnnotaskError):
+    """Raised when a password, API token or session does not prove who the caller is."""
 
 
 class AuthorizationError(AnnotaskError):

@@ -16,7 +16,9 @@ from annotask.cli import (
     importing,
     labels,
     projects,
+    serve,
     tasks,
+    users,
 )
 from annotask.cli.errors import AnnotaskGroup
 from annotask.cli.session import Session, configure_logging
@@ -81,6 +83,8 @@ def _register(root: typer.Typer) -> None:
     root.command("import")(importing.import_)
     root.command("demo")(demo.demo)
     root.command("dispatch")(dispatch.dispatch)
+    root.command("serve")(serve.serve)
+    root.add_typer(users.app, name="users")
 
 
 _register(app)
