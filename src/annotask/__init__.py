@@ -8,6 +8,7 @@ from annotask.client import Client, Dataset, OntologyInfo, Project, StorageItem,
 from annotask.datatypes import DataType
 from annotask.errors import (
     AnnotaskError,
+    AuthenticationError,
     AuthorizationError,
     ConflictError,
     LabelError,
@@ -44,6 +45,7 @@ __all__ = [
     "AgentTask",
     "AnnotaskError",
     "AnnotationStage",
+    "AuthenticationError",
     "AnnotationTask",
     "AuthorizationError",
     "Client",

@@ -62,7 +62,7 @@ def serve(
         port=bound,
         workers=workers,
         log_level=level,
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=5,
     )
     if sock is None:
         uvicorn.run(
@@ -72,7 +72,7 @@ def serve(
             port=bound,
             workers=workers,
             log_level=level,
-            timeout_graceful_shutdown=10,
+            timeout_graceful_shutdown=5,
         )
         return
     with sock:

@@ -7,7 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from annotask.server.api import label_rows, projects, session, tasks
+from annotask.server.api import (
+    events,
+    interchange,
+    items,
+    label_rows,
+    projects,
+    session,
+    tasks,
+)
 from annotask.server.limits import BodyLimit
 from annotask.server.problems import install_handlers
 from annotask.server.settings import ServerSettings
@@ -15,7 +23,15 @@ from annotask.server.state import ServerState
 
 __all__ = ["create_app"]
 
-ROUTERS = (session.router, projects.router, tasks.router, label_rows.router)
+ROUTERS = (
+    session.router,
+    projects.router,
+    tasks.router,
+    label_rows.router,
+    items.router,
+    events.router,
+    interchange.router,
+)
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 
 from annotask.client import Client
 from annotask.client.access import Accounts
+from annotask.server.event_feed import EventWaker
 from annotask.server.limits import LoginLimiter
 from annotask.server.settings import ServerSettings
 
@@ -23,6 +24,8 @@ class ServerState:
         self.root = Client(settings.url)
         self.accounts = Accounts(self.root.store)
         self.limiter = LoginLimiter(settings.login_attempts, settings.login_window_s)
+        self.waker = EventWaker(self.root.store)
+        self.closing = False
         self._clients: dict[str, Client] = {}
         self._lock = threading.Lock()
 
@@ -36,7 +39,9 @@ class ServerState:
         return client
 
     def close(self) -> None:
-        """Release the store."""
+        """Stop event streams and release the store."""
+        self.closing = True
+        self.waker.close()
         self.root.close()
 
 
