@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import annotask
@@ -181,3 +182,16 @@ def test_bodies_over_the_limit_are_refused_before_reading(server: Server) -> Non
         headers={**server.as_("bob"), "Content-Type": "application/json", "If-Match": '"0"'},
     )
     assert answer.status_code == 413
+
+
+def test_a_chunked_body_is_refused_once_it_passes_the_limit(server: Server) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(100):
+            yield b" " * 10_000
+
+    answer = server.http.put(
+        f"{_project_path(server)}/label-rows/x",
+        content=chunks(),
+        headers={**server.as_("bob"), "Content-Type": "application/json", "If-Match": '"0"'},
+    )
+    assert answer.status_code == 413 and "limit of 200000 bytes" in answer.json()["detail"]
