@@ -10,6 +10,7 @@ from annotask._lazy import lazy_attributes
 from annotask.datatypes import DataType, StorageItemType
 from annotask.errors import (
     AnnotaskError,
+    AuthenticationError,
     AuthorizationError,
     ConflictError,
     LabelError,
@@ -50,6 +51,7 @@ __all__ = [
     "AnnotaskError",
     "AnnotationStage",
     "AnnotationTask",
+    "AuthenticationError",
     "AuthorizationError",
     "Client",
     "CompleteStage",

@@ -6,6 +6,7 @@ chained, so callers catch one root::
 
     AnnotaskError
     ├── PrintableError           a mistake in input or setup; the message says it all
+    │   ├── AuthenticationError  a password, token or session does not prove who the caller is
     │   ├── AuthorizationError   the client's user may not read or change this
     │   ├── NotFoundError        no such project, dataset, item, stage, task or label row
     │   └── ValidationError      a definition or argument is malformed (workflow, ontology, option)
@@ -22,6 +23,7 @@ from __future__ import annotations
 __all__ = [
     "MESSAGE_MAX_CHARS",
     "AnnotaskError",
+    "AuthenticationError",
     "AuthorizationError",
     "ConflictError",
     "LabelError",
@@ -55,6 +57,10 @@ def _capped(arg: object) -> object:
 class PrintableError(AnnotaskError):
     """Raised for a mistake in input or setup whose message says what to fix; the command
     line prints it as is, without a traceback (the seed's ``PrintableError``)."""
+
+
+class AuthenticationError(PrintableError):
+    """Raised when a password, API token or session does not prove who the caller is."""
 
 
 class AuthorizationError(PrintableError):

@@ -18,7 +18,9 @@ from annotask.cli import (
     importing,
     labels,
     projects,
+    serve,
     tasks,
+    users,
 )
 from annotask.cli.errors import AnnotaskGroup
 from annotask.cli.session import Session, configure_logging
@@ -100,6 +102,8 @@ def _register(root: typer.Typer) -> None:
     root.command("demo")(demo.demo)
     root.command("dispatch")(dispatch.dispatch)
     root.command("events")(events.events)
+    root.command("serve")(serve.serve)
+    root.add_typer(users.app, name="users")
 
 
 _register(app)

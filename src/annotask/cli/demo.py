@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import sys
@@ -49,10 +50,17 @@ def demo(
             "pip install 'annotask[demo]'"
         ) from exc
     result = run_demo(folder, fresh=fresh, user=session.user)
-    _print_summary(session.out, result)
+    _print_summary(session.out, result, _owner(session.user))
 
 
-def _print_summary(out: Console, run: DemoRun) -> None:
+def _owner(user: str | None) -> str:
+    """The user the demo acted as (the same default as every client)."""
+    from annotask.client.client import USER_ENV  # noqa: PLC0415  (the store loads on use)
+
+    return user or os.environ.get(USER_ENV) or getpass.getuser()
+
+
+def _print_summary(out: Console, run: DemoRun, owner: str) -> None:
     title, root = escape(run.project_title), escape(str(run.root))
     if run.created:
         out.print(f"[bold]annotask demo[/bold]: made project [cyan]{title}[/cyan] in {root}")
@@ -71,6 +79,14 @@ def _print_summary(out: Console, run: DemoRun) -> None:
     command = escape(command_name())
     out.print(
         f'\nLook around: [green]{command} --db {escape(db)} tasks list "{title}"[/green]',
+        highlight=False,
+        soft_wrap=True,
+    )
+    out.print(
+        f"Serve it over HTTP: [green]{command} --db {escape(db)} users passwd "
+        f"{escape(owner)}[/green] once, then [green]{command} --db {escape(db)} serve[/green] "
+        "and log in as "
+        f"{escape(owner)} (API docs at /docs)",
         highlight=False,
         soft_wrap=True,
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -27,6 +28,7 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "UTCDateTime",
+    "credentials",
     "datasets",
     "label_row_versions",
     "label_rows",
@@ -85,6 +87,23 @@ users = Table(
     metadata,
     Column("name", String(200), primary_key=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("password_hash", String(200), nullable=True),
+    Column("is_admin", Boolean, nullable=False, default=False, server_default="0"),
+)
+
+# API tokens and browser sessions: only a SHA-256 of the secret is kept.
+credentials = Table(
+    "credentials",
+    metadata,
+    _uuid("id", primary_key=True),
+    Column("user_name", String(200), ForeignKey("users.name"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", Float, nullable=True),
+    Column("last_used_at", UTCDateTime, nullable=True),
+    Index(None, "user_name"),
 )
 
 members = Table(

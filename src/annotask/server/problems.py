@@ -1,0 +1,180 @@
+"""Errors as HTTP: one table maps each :class:`AnnotaskError` to a status, and every error
+leaves as an RFC 9457 problem-details body with the one-line message the CLI would print.
+
+No stack trace ever reaches a client; unexpected errors are logged here and answered 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from annotask.errors import (
+    AnnotaskError,
+    AuthenticationError,
+    AuthorizationError,
+    ConflictError,
+    LabelError,
+    MediaError,
+    NotFoundError,
+    StoreError,
+    ValidationError,
+)
+
+__all__ = [
+    "PROBLEM_JSON",
+    "STATUS_OF",
+    "Problem",
+    "install_handlers",
+    "problem_response",
+    "status_of",
+]
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_OF: dict[type[AnnotaskError], int] = {
+    AuthenticationError: 401,
+    AuthorizationError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    ValidationError: 422,  # PathwayError too
+    LabelError: 422,
+    MediaError: 422,
+    StoreError: 503,
+    AnnotaskError: 400,
+}
+"""The one place an annotask error becomes a status: the nearest class in the MRO wins."""
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Request body too large",
+    416: "Range not satisfiable",
+    422: "Unprocessable content",
+    428: "Precondition required",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+class Problem(Exception):
+    """An HTTP answer that is not an annotask error (a precondition, a rate limit)."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or {}
+        self.extensions = extensions
+
+
+def status_of(exc: AnnotaskError) -> int:
+    """The HTTP status of an annotask error."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]
+    return 400
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """A problem-details response."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if instance is not None:
+        body["instance"] = instance
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+async def _annotask_error(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, AnnotaskError):
+        raise exc
+    status = status_of(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    extensions = dict(getattr(exc, "problem_extensions", {}))
+    return problem_response(
+        status, str(exc), instance=request.url.path, headers=headers, **extensions
+    )
+
+
+async def _problem(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, Problem):
+        raise exc
+    return problem_response(
+        exc.status, exc.detail, instance=request.url.path, headers=exc.headers, **exc.extensions
+    )
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, RequestValidationError):
+        raise exc
+    errors = [
+        {"field": _field(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "request", "message": "invalid"}
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    detail = f"{first['field']}: {first['message']}{more}"
+    return problem_response(422, detail, instance=request.url.path, errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, StarletteHTTPException):
+        raise exc
+    return problem_response(
+        exc.status_code,
+        str(exc.detail),
+        instance=request.url.path,
+        headers=dict(exc.headers or {}),
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        500, "internal server error; the server's log has the details", instance=request.url.path
+    )
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Answer every error raised by a view as problem details."""
+    app.add_exception_handler(AnnotaskError, _annotask_error)
+    app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
