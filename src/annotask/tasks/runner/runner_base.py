@@ -25,9 +25,12 @@ from annotask.store import tasks as task_store
 from annotask.tasks.commit import mark_committed, write_outcomes
 from annotask.tasks.dependencies import DEPRECATED
 from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources
+from annotask.tasks.hooks import Hooks, RunnerHook
 from annotask.tasks.injection import Call, compile_plan
 from annotask.tasks.models import LabelRowInitialiseLabelsArgs, LabelRowMetadataIncludeArgs
+from annotask.tasks.modes import Execution, execution_for
 from annotask.tasks.outcome import TaskOutcome
+from annotask.tasks.stage_options import DEFAULT_OPTIONS, StageOptions, agent_version
 from annotask.workflow import AgentStage, StageType, Workflow
 from annotask.workflow.context import Action
 
@@ -48,6 +51,8 @@ class AgentRegistration:
     initialise_args: dict[str, Any]
     will_set_priority: bool
     on_failure: str | None
+    options: StageOptions = DEFAULT_OPTIONS
+    version: str = ""
 
 
 class RunnerBase:
@@ -66,6 +71,12 @@ class RunnerBase:
     reconnect_timeout_s = 600.0
     """How long store operations are retried while the database is unreachable."""
 
+    max_concurrency = 16
+    """Tasks an ``async def`` agent works on at once (a run's ``max_concurrency`` overrides)."""
+
+    threads: int | None = None
+    """Worker threads for blocking ``def`` agents (None: run them one at a time inline)."""
+
     def __init__(
         self,
         project_hash: str | UUID | None = None,
@@ -83,6 +94,8 @@ class RunnerBase:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuidlib.uuid4().hex[:8]}"
         self.agents: dict[str, AgentRegistration] = {}
         self._projects: dict[str, Project] = {}
+        self.hooks = Hooks()
+        """Observers of the runner's work (see :meth:`add_hook`)."""
 
     # clients and projects ------------------------------------------------------------------
     @property
@@ -115,6 +128,30 @@ class RunnerBase:
             self._projects[key] = self.client.get_project(key)
         return self._projects[key]
 
+    def add_hook(self, hook: RunnerHook) -> None:
+        """Tell ``hook`` what the runner does from now on (metrics, tracing)."""
+        self.hooks.add(hook)
+
+    def execution(
+        self,
+        env: RunEnv,
+        binding: AgentBinding,
+        num_retries: int,
+        *,
+        max_concurrency: int | None = None,
+        threads: int | None = None,
+    ) -> Execution:
+        """How ``binding``'s agent runs its tasks (close it when done)."""
+        concurrency = self.max_concurrency if max_concurrency is None else max_concurrency
+        return execution_for(
+            env,
+            binding,
+            num_retries,
+            self.hooks,
+            max_concurrency=concurrency,
+            threads=self.threads if threads is None else threads,
+        )
+
     # registration --------------------------------------------------------------------------
     def _register(
         self,
@@ -127,6 +164,7 @@ class RunnerBase:
         will_set_priority: bool,
         on_failure: str | None,
         localns: Mapping[str, Any] | None = None,
+        options: StageOptions | None = None,
     ) -> AgentRegistration:
         key = str(stage)
         if key in self.agents and not overwrite:
@@ -136,7 +174,9 @@ class RunnerBase:
             )
         del label_row_metadata_include_args  # the embedded store always loads full metadata
         init = label_row_initialise_labels_args or LabelRowInitialiseLabelsArgs()
-        plan = compile_plan(fn, localns)
+        options = options or StageOptions()
+        plan = compile_plan(fn, localns, batch=options.batch_size is not None)
+        options.check(plan.name)
         for call in plan.calls():
             if call.fn in DEPRECATED:
                 # stacklevel: warn() < _register < the decorator < the user's decorated agent
@@ -149,6 +189,8 @@ class RunnerBase:
             initialise_args=init.as_kwargs(),
             will_set_priority=will_set_priority,
             on_failure=on_failure,
+            options=options,
+            version=agent_version(fn, options.version),
         )
         if self.project_hash is not None and self._store_is_known():
             self.bind(self.get_project(), registration)
@@ -178,6 +220,8 @@ class RunnerBase:
             initialise_args=registration.initialise_args,
             will_set_priority=registration.will_set_priority,
             on_failure=on_failure,
+            options=registration.options,
+            version=registration.version,
         )
 
     def bind_all(self, project: Project) -> list[AgentBinding]:
@@ -214,7 +258,10 @@ class RunnerBase:
         many of the stage's claimable tasks, highest priority first.
         """
         with self.client.store.write() as conn:
-            return self._claim_and_load(conn, env, binding, uuids)
+            leases, loaded = self._claim_and_load(conn, env, binding, uuids)
+        if leases:
+            self.hooks.tasks_claimed(binding.stage.name, len(leases))
+        return leases, loaded
 
     def _claim_and_load(
         self, conn: Connection, env: RunEnv, binding: AgentBinding, uuids: Sequence[str] | int
@@ -284,6 +331,7 @@ class RunnerBase:
         transaction, and returned.
         """
         workflow = binding.stage.workflow
+        started = time.perf_counter()
         with self.client.store.write() as conn:
             live = write_outcomes(
                 conn,
@@ -302,6 +350,10 @@ class RunnerBase:
                 self._claim_and_load(conn, env, binding, then_claim) if then_claim else ({}, [])
             )
         mark_committed(live)
+        if outcomes:
+            self.hooks.batch_committed(binding.stage.name, outcomes, time.perf_counter() - started)
+        if claimed[0]:
+            self.hooks.tasks_claimed(binding.stage.name, len(claimed[0]))
         return claimed
 
     def with_reconnect(self, what: str, operation: Callable[[], T]) -> T:
