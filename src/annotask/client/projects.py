@@ -40,6 +40,10 @@ class TaskEvent:
     at: datetime
     detail: str | None = None
     """More about the action: for ``on_failure`` moves, the error that caused them."""
+    agent: str | None = None
+    """The agent function that decided a runner's move."""
+    agent_version: str | None = None
+    """The version that agent declared (``@runner.stage(..., version=...)``) or its source hash."""
 
 
 class Project(MemberResource[ProjectRecord]):
@@ -233,11 +237,22 @@ class Project(MemberResource[ProjectRecord]):
         with self._writing(Action.AGENT) as conn:
             return task_store.clear_failures(conn, self.project_hash, task_uuids)
 
-    def events(self, task_uuid: UUID | str | None = None) -> list[TaskEvent]:
-        """Recorded task events, oldest first."""
+    def events(
+        self,
+        task_uuid: UUID | str | None = None,
+        *,
+        agent: str | None = None,
+        agent_version: str | None = None,
+    ) -> list[TaskEvent]:
+        """Recorded task events, oldest first; ``agent`` and ``agent_version`` keep those an
+        agent (by function name), or one version of it, decided."""
         with self._reading() as conn:
             records = task_store.list_events(
-                conn, self.project_hash, None if task_uuid is None else str(task_uuid)
+                conn,
+                self.project_hash,
+                None if task_uuid is None else str(task_uuid),
+                agent_name=agent,
+                agent_version=agent_version,
             )
         names = {str(s.uuid): s.name for s in self.workflow.stages}
         return [
@@ -250,6 +265,8 @@ class Project(MemberResource[ProjectRecord]):
                 r.actor,
                 r.at,
                 r.detail,
+                r.agent_name,
+                r.agent_version,
             )
             for r in records
         ]
