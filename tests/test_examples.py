@@ -35,7 +35,7 @@ EXPECTED = {
     ],
     "video_sampler_agent.py": ["square-a.mp4 frame 25: x=0.56", "square-b.mp4 frame 15"],
     "ocr_batch_agent.py": [
-        "hello.png: 'HELLO WORLD'",
+        "hello.png: 'HELLO",
         "stop.png: 'STOP'",
         "blank.png: no text",
     ],
