@@ -17,6 +17,7 @@ from bench.model_stub import model_stub, request_times
 
 import annotask
 from annotask import AgentTask
+from annotask.store import tasks as task_store
 from annotask.tasks import Runner
 from tests.tasks.conftest import MakeProject, MakeSqliteProject
 
@@ -27,6 +28,7 @@ import asyncio
 from pathlib import Path
 
 from annotask import AgentTask
+from annotask.store import tasks as task_store
 from annotask.tasks import Runner
 
 STARTED = Path({started!r}).open("a", buffering=1)
@@ -121,3 +123,38 @@ def test_a_rate_limit_of_10_per_second_holds_over_10_seconds(
     assert times[-1] - times[0] >= 10.0
     for start in times:  # calls start 0.1 s apart; arrivals jitter, the 10 s quota holds
         assert sum(start <= t < start + 10.0 for t in times) <= 101
+
+
+def test_sigterm_commits_finished_tasks_and_releases_those_in_flight(
+    make_sqlite_project: MakeSqliteProject, tmp_path: Path
+) -> None:
+    project, client = make_sqlite_project(40)
+    started = tmp_path / "started.txt"
+    agent = tmp_path / "agent.py"
+    agent.write_text(textwrap.dedent(AGENT).format(started=str(started)), encoding="utf-8")
+    command = [
+        sys.executable, "-m", "annotask", "--db", client.url, "--user", "alice", "run",
+        str(agent), "--project-hash", project.project_hash, "--max-concurrency", "40",
+        "--num-retries", "0",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        command, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            lines = started.read_text().splitlines() if started.exists() else []
+            if len(lines) >= 40:
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert _stages(project) == Counter({"Annotate": 20, "Pre-label": 20})
+    with client.store.read() as conn:
+        records = task_store.list_tasks(conn, project.project_hash, task_store.TaskFilter())
+    assert len(records) == 40 and all(r.lease_owner is None for r in records)
