@@ -208,7 +208,13 @@ class Concurrent:
                 future.cancel()
 
     def close(self) -> None:
-        """Stop the loop and let idle workers go (a hung blocking call keeps its thread)."""
+        """Cancel what still runs (its dependencies clean up), stop the loop, and let idle
+        workers go (a hung blocking call keeps its thread)."""
+        cleanup = asyncio.run_coroutine_threadsafe(_cancel_the_rest(), self._loop)
+        try:
+            cleanup.result(timeout=_CLEANUP_S + 1)
+        except Exception:
+            logger.warning("agent %s: tasks still running were abandoned", self._binding.name)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         if not self._thread.is_alive():
@@ -427,6 +433,19 @@ class Concurrent:
         middle = len(ready) // 2
         for half in (ready[:middle], ready[middle:]):
             await self._run_batch(await self._prepare([p.loaded for p in half]), emit)
+
+
+_CLEANUP_S = 5.0
+
+
+async def _cancel_the_rest() -> None:
+    """Cancel every other task on the running loop and wait (a while) for their cleanup."""
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    if others:
+        await asyncio.wait(others, timeout=_CLEANUP_S)
+    await asyncio.get_running_loop().shutdown_asyncgens()
 
 
 def _describe(loaded: TaskResources) -> str:
