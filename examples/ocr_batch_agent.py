@@ -71,7 +71,7 @@ def ocr_model() -> Any:
     from rapidocr_onnxruntime import RapidOCR  # noqa: PLC0415
 
     cuda = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
-    options = {"intra_op_num_threads": 2, "inter_op_num_threads": 1, "rec_batch_num": 256}
+    options = {"intra_op_num_threads": 2, "inter_op_num_threads": 1, "rec_batch_num": 32}
     # detect at the size of the image (up to 960 px), not upscaled to a 736 px short side
     options |= {"det_limit_type": "max", "det_limit_side_len": 960}
     return RapidOCR(det_use_cuda=cuda, rec_use_cuda=cuda, **options)
