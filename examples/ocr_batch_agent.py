@@ -10,8 +10,8 @@ stage (see WORKFLOW) and a ``text`` polygon class with a ``transcription`` attri
 
 The model is ``rapidocr-onnxruntime`` (``pip install 'annotask[ocr]'``): its weights ship
 inside the wheel, so nothing is downloaded. Per batch, the text detector runs on each image
-(sizes differ) and the recogniser reads every line found in the whole batch in one
-``onnxruntime`` call. Each line becomes a polygon with the recogniser's confidence and its
+(sizes differ) and the recogniser reads the lines found in the whole batch together, in
+``onnxruntime`` calls of up to 32 lines of similar width. Each line becomes a polygon with the recogniser's confidence and its
 transcription; a task whose lines were all read confidently goes to Review, the rest (and
 images with no text) to Annotate. It runs on CPU, and on CUDA where onnxruntime has it.
 """
@@ -78,7 +78,7 @@ def ocr_model() -> Any:
 
 
 def read_lines(images: list[NDArray[np.uint8]]) -> list[list[Line]]:
-    """Detect text lines in each image, then recognise all of them in one batched call."""
+    """Detect text lines in each image, then recognise the lines of all images together."""
     model = ocr_model()
     boxes_per_image: list[list[NDArray[np.float32]]] = []
     crops: list[NDArray[np.uint8]] = []
