@@ -8,7 +8,9 @@ of each line is the limit ``concurrency / 0.1 s``; the ratio is our tasks/s over
 
 With ``--aiohttp`` the concurrency-64 run is repeated with ``aiohttp`` as the client, which
 costs far less CPU per request than httpx here: the gap between the two lines is the HTTP
-client's, not the runner's. ``bench/ocr.py`` has the batch-stage figures of a real network.
+client's, not the runner's. With ``--sleep`` it is repeated with no HTTP at all (the agent
+awaits ``asyncio.sleep(0.1)``): the runner's own ceiling on this machine.
+``bench/ocr.py`` has the batch-stage figures of a real network.
 
 Prints ``name: value unit`` lines; ratios as ``name: 0.83x``.
 """
@@ -78,6 +80,8 @@ class _Slots:
 
 
 def _new_client(kind: str) -> Any:
+    if kind == "sleep":
+        return None
     if kind == "httpx":
         return httpx.AsyncClient(timeout=10)
     import aiohttp  # noqa: PLC0415 - only with --aiohttp
@@ -86,6 +90,9 @@ def _new_client(kind: str) -> Any:
 
 
 async def _predict(client: Any, kind: str, url: str, title: str) -> dict[str, Any]:
+    if kind == "sleep":
+        await asyncio.sleep(DELAY_S)
+        return {"box": [0.1, 0.2, 0.3, 0.4], "score": 0.9}
     if kind == "httpx":
         response = await client.post(f"{url}/predict", json={"item": title})
         response.raise_for_status()
@@ -141,13 +148,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 tasks instead of 5,000")
     parser.add_argument("--tasks", type=int, default=None)
     parser.add_argument("--aiohttp", action="store_true", help="also run aiohttp at 64")
+    parser.add_argument("--sleep", action="store_true", help="also run without HTTP at 64")
+    parser.add_argument("--only-extra", action="store_true", help="skip the httpx runs")
     args = parser.parse_args()
     count = args.tasks or (1_000 if args.quick else 5_000)
     logging.basicConfig(level=logging.WARNING)
-    runs: list[tuple[int, int, str]] = [(1, max(20, count // 50), "httpx"), (16, count, "httpx")]
-    runs.append((64, count, "httpx"))
+    runs: list[tuple[int, int, str]] = []
+    if not args.only_extra:
+        runs += [(1, max(20, count // 50), "httpx"), (16, count, "httpx"), (64, count, "httpx")]
     if args.aiohttp:
         runs.append((64, count, "aiohttp"))
+    if args.sleep:
+        runs.append((64, count, "sleep"))
     with tempfile.TemporaryDirectory(prefix="annotask-bench-") as tmp:
         folder = Path(tmp)
         templates: dict[int, Path] = {}
