@@ -44,6 +44,10 @@ class TaskEvent:
     """More about the action: for ``on_failure`` moves, the error that caused them."""
     event_id: int = 0
     """Increasing id of the record, for :meth:`Project.events` ``after=``."""
+    agent: str | None = None
+    """The agent function that decided a runner's move."""
+    agent_version: str | None = None
+    """The version that agent declared (``@runner.stage(..., version=...)``) or its source hash."""
 
 
 class Project(MemberResource[ProjectRecord]):
@@ -283,13 +287,24 @@ class Project(MemberResource[ProjectRecord]):
             return task_store.clear_failures(conn, self.project_hash, uuids)
 
     def events(
-        self, task_uuid: UUID | str | None = None, *, after: int | None = None
+        self,
+        task_uuid: UUID | str | None = None,
+        *,
+        after: int | None = None,
+        agent: str | None = None,
+        agent_version: str | None = None,
     ) -> list[TaskEvent]:
         """Recorded task events, oldest first; with ``after``, only those recorded after the
-        event whose ``event_id`` it is (to follow a project)."""
+        event whose ``event_id`` it is (to follow a project); ``agent`` and ``agent_version``
+        keep those an agent (by function name), or one version of it, decided."""
         with self._reading() as conn:
             records = task_store.list_events(
-                conn, self.project_hash, None if task_uuid is None else str(task_uuid), after
+                conn,
+                self.project_hash,
+                None if task_uuid is None else str(task_uuid),
+                after,
+                agent_name=agent,
+                agent_version=agent_version,
             )
         names = {str(s.uuid): s.name for s in self.workflow.stages}
         return [
@@ -303,6 +318,8 @@ class Project(MemberResource[ProjectRecord]):
                 r.at,
                 r.detail,
                 r.id,
+                r.agent_name,
+                r.agent_version,
             )
             for r in records
         ]

@@ -5,7 +5,8 @@ never deleted (for readers). :func:`private_copy` copies them (for code that may
 the file). Anything
 else (``s3://``, ``http(s)://``, any fsspec protocol) is streamed in chunks into a private
 temporary folder as ``{data_hash}.{suffix}`` and removed when the block ends, whether it
-ends normally or by an exception.
+ends normally or by an exception — unless an :class:`~annotask.media.cache.AssetCache` is in
+use (``$ANNOTASK_ASSET_CACHE``), which keeps one copy for every stage, retry and process.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from urllib.request import url2pathname
 import fsspec
 
 from annotask.errors import MediaError, ValidationError
+from annotask.media.cache import AssetCache, cache_from_environment
 
 __all__ = ["DEFAULT_TIMEOUT_S", "local_asset", "private_copy"]
 
@@ -59,13 +61,16 @@ def local_asset(
     tmp_dir: Path | None = None,
     name: str | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    cache: AssetCache | None = None,
 ) -> Iterator[Path]:
     """Yield a local path holding the asset at ``uri``; remove any downloaded copy after.
 
     ``storage_options`` go to fsspec (for S3: ``endpoint_url``, ``key``, ``secret``,
     ``client_kwargs`` …; credentials otherwise come from the standard AWS variables).
     The temporary file's suffix comes from ``mime_type``, else the URI, else ``name``.
-    Raises :class:`MediaError` naming the URI when it cannot be fetched.
+    Raises :class:`MediaError` naming the URI when it cannot be fetched. With ``cache`` (by
+    default the one ``$ANNOTASK_ASSET_CACHE`` names, if any) a remote asset is fetched once
+    into the cache and kept there (bounded) instead.
     """
     local = _local_path(uri)
     if local is not None:
@@ -74,10 +79,19 @@ def local_asset(
         yield local
         return
     _check_data_hash(data_hash)
+    options = dict(storage_options or {})
+    cache = cache or cache_from_environment()
+    if cache is not None and cache.usable:
+        name_in_cache = f"{data_hash}{_suffix(uri, mime_type, name)}"
+        with cache.use(
+            name_in_cache, lambda part: _download(uri, part, options, timeout_s)
+        ) as path:
+            yield path
+        return
     folder = Path(tempfile.mkdtemp(prefix="annotask-", dir=tmp_dir))
     try:
         target = folder / f"{data_hash}{_suffix(uri, mime_type, name)}"
-        _download(uri, target, dict(storage_options or {}), timeout_s)
+        _download(uri, target, options, timeout_s)
         yield target
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -142,3 +142,5 @@ class EventRecord:
     actor: str
     at: datetime
     detail: str | None
+    agent_name: str | None = None
+    agent_version: str | None = None

@@ -264,6 +264,8 @@ task_events = Table(
     Column("actor", String(200), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Column("detail", Text, nullable=True),
+    Column("agent_name", String(500), nullable=True),
+    Column("agent_version", String(100), nullable=True),
     Index(None, "task_uuid"),
     Index(None, "project_uuid", "id"),
 )

@@ -86,6 +86,9 @@ class Move:
     assignee: str | None = None
     detail: str | None = None
     """Why, when there is more to say (the error that sent a task along ``on_failure``)."""
+    agent_name: str | None = None
+    """The agent function that decided the move (runner moves only)."""
+    agent_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,6 +449,8 @@ def insert_events(conn: Connection, moves: Iterable[Move], at: Any = None) -> No
             "actor": m.actor,
             "at": at,
             "detail": m.detail,
+            "agent_name": m.agent_name,
+            "agent_version": m.agent_version,
         }
         for m in moves
     ]
@@ -544,12 +549,23 @@ def clear_failures(conn: Connection, project_uuid: str, uuids: Collection[str] |
 
 
 def list_events(
-    conn: Connection, project_uuid: str, task_uuid: str | None = None, after_id: int | None = None
+    conn: Connection,
+    project_uuid: str,
+    task_uuid: str | None = None,
+    after_id: int | None = None,
+    *,
+    agent_name: str | None = None,
+    agent_version: str | None = None,
 ) -> list[EventRecord]:
-    """A project's task events in the order they happened (those after event ``after_id``)."""
+    """A project's task events in the order they happened (those after event ``after_id``;
+    optionally those of one task, or those one agent, or one version of it, decided)."""
     query = select(task_events).where(task_events.c.project_uuid == project_uuid)
     if after_id is not None:
         query = query.where(task_events.c.id > after_id)
     if task_uuid is not None:
         query = query.where(task_events.c.task_uuid == task_uuid)
+    if agent_name is not None:
+        query = query.where(task_events.c.agent_name == agent_name)
+    if agent_version is not None:
+        query = query.where(task_events.c.agent_version == agent_version)
     return [EventRecord(**r._mapping) for r in conn.execute(query.order_by(task_events.c.id))]

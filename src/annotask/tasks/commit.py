@@ -189,6 +189,8 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
             pathway_uuid=str(o.pathway.uuid),
             pathway_name=o.pathway.name,
             detail=o.error if o.action == "on_failure" else None,
+            agent_name=o.agent,
+            agent_version=o.agent_version,
         )
         for o in live
         if o.kind is OutcomeKind.MOVE and o.pathway is not None

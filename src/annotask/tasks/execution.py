@@ -23,13 +23,23 @@ from annotask.errors import PathwayError, ValidationError
 from annotask.labels import LabelRow
 from annotask.labels.label_row import checked_priority
 from annotask.store.records import LabelRowRecord, StorageItemRecord, TaskRecord
+from annotask.tasks.hooks import RunnerHook
 from annotask.tasks.injection import Call, Resource, resolve
 from annotask.tasks.models import TaskAgentReturnStruct
 from annotask.tasks.outcome import OutcomeKind, TaskOutcome
 from annotask.tasks.recorder import AttemptRecorder
+from annotask.tasks.stage_options import DEFAULT_OPTIONS, StageOptions
 from annotask.workflow import AgentStage, AgentTask, Pathway
 
-__all__ = ["AgentBinding", "Backoff", "RunEnv", "TaskResources", "run_task"]
+__all__ = [
+    "AgentBinding",
+    "Attempt",
+    "Backoff",
+    "RunEnv",
+    "TaskResources",
+    "failed_outcome",
+    "run_task",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +66,14 @@ class AgentBinding:
     initialise_args: dict[str, Any]
     will_set_priority: bool
     on_failure: Pathway | None
+    options: StageOptions = DEFAULT_OPTIONS
+    version: str = ""
+    """The agent's declared version, or a hash of its source."""
+
+    @property
+    def name(self) -> str:
+        """The agent function's name."""
+        return self.plan.name
 
     @property
     def needs_label_rows(self) -> bool:
@@ -94,8 +112,8 @@ class TaskResources:
     storage_item: StorageItemRecord | None
 
 
-class _Attempt:
-    """Builds the resources of one attempt on demand."""
+class Attempt:
+    """Builds the resources of one attempt on demand and settles its result."""
 
     def __init__(self, env: RunEnv, binding: AgentBinding, loaded: TaskResources) -> None:
         self.env = env
@@ -190,6 +208,14 @@ class _Attempt:
             item_datasets=self._item_datasets(),
         )
 
+    def finish(self, outcome: TaskOutcome, tries: int) -> TaskOutcome:
+        """Stamp a settled outcome with the task's attempts and the agent that decided it."""
+        outcome.attempts = self.loaded.task.attempts
+        outcome.tries = tries
+        outcome.agent = self.binding.name
+        outcome.agent_version = self.binding.version
+        return outcome
+
     def _item_datasets(self) -> dict[str, str]:
         item = self.loaded.storage_item or (
             self.loaded.label_row.item if self.loaded.label_row is not None else None
@@ -212,7 +238,11 @@ def _find_pathway(stage: AgentStage, ref: str | UUID) -> Pathway:
 
 
 def run_task(
-    env: RunEnv, binding: AgentBinding, loaded: TaskResources, num_retries: int
+    env: RunEnv,
+    binding: AgentBinding,
+    loaded: TaskResources,
+    num_retries: int,
+    hooks: RunnerHook | None = None,
 ) -> TaskOutcome:
     """Run the agent on one task, retrying failures up to ``num_retries`` times.
 
@@ -220,28 +250,38 @@ def run_task(
     attempts are used up the task either fails (with backoff) or, with ``on_failure``,
     moves along that pathway.
     """
+    hooks = hooks or _NO_HOOKS
     error = ""
-    attempts = 0
-    for attempts in range(1, num_retries + 2):  # noqa: B007 - attempts is read after the loop
-        attempt = _Attempt(env, binding, loaded)
+    tries = 0
+    for tries in range(1, num_retries + 2):
+        attempt = Attempt(env, binding, loaded)
         try:
             with ExitStack() as stack:
                 kwargs = resolve(binding.plan, attempt.provide, stack)
-                outcome = attempt.settle(binding.fn(**kwargs))
-            outcome.attempts = loaded.task.attempts
-            return outcome
+                started = time.perf_counter()
+                try:
+                    result = binding.fn(**kwargs)
+                finally:
+                    hooks.agent_called(binding.stage.name, time.perf_counter() - started, 1)
+                outcome = attempt.settle(result)
+            return attempt.finish(outcome, tries)
         except PathwayError:
             error = traceback.format_exc()
             break
         except Exception:
             error = traceback.format_exc()
             logger.debug("agent %s failed on task %s", binding.plan.name, loaded.task.uuid)
-    return _failed(env, binding, loaded.task, attempts, error)
+    return failed_outcome(env, binding, loaded.task, tries, error)
 
 
-def _failed(
+_NO_HOOKS = RunnerHook()
+
+
+def failed_outcome(
     env: RunEnv, binding: AgentBinding, task: TaskRecord, attempts: int, error: str
 ) -> TaskOutcome:
+    """The outcome of a task whose ``attempts`` in this run all failed, the last with
+    ``error``: moved along ``on_failure``, or failed with a backoff."""
     total = task.attempts + attempts
     error = _storable(error)
     last_line = error.strip().splitlines()[-1] if error.strip() else "unknown error"
@@ -256,6 +296,9 @@ def _failed(
             action="on_failure",
             attempts=total,
             error=error,
+            tries=attempts,
+            agent=binding.name,
+            agent_version=binding.version,
         )
     rounds = -(-total // max(attempts, 1))
     return TaskOutcome(
@@ -264,6 +307,9 @@ def _failed(
         attempts=total,
         error=error,
         retry_after=time.time() + env.backoff.delay(rounds),
+        tries=attempts,
+        agent=binding.name,
+        agent_version=binding.version,
     )
 
 

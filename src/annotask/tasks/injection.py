@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import (
+    AsyncExitStack,
+    ExitStack,
+    asynccontextmanager,
+    contextmanager,
+)
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, get_args, get_origin
@@ -22,7 +27,7 @@ from annotask.errors import ValidationError
 from annotask.labels import LabelRow
 from annotask.workflow import AgentStage, AgentTask, WorkflowStage, WorkflowTask
 
-__all__ = ["Call", "Depends", "Resource", "compile_plan"]
+__all__ = ["Call", "Depends", "Resource", "compile_plan", "resolve", "resolve_async"]
 
 
 class Depends:
@@ -84,6 +89,13 @@ class Call:
     is_generator: bool
     use_cache: bool = True
     resources: frozenset[Resource] = field(default=frozenset())
+    is_async: bool = False
+    """A coroutine function or an async generator function: awaited (or entered)."""
+
+    @property
+    def any_async(self) -> bool:
+        """Whether this call or any dependency below it must be awaited."""
+        return any(c.is_async for c in self.calls())
 
     @property
     def name(self) -> str:
@@ -98,13 +110,20 @@ class Call:
                 yield from node.calls()
 
 
-def compile_plan(fn: Callable[..., Any], localns: Mapping[str, Any] | None = None) -> Call:
+def compile_plan(
+    fn: Callable[..., Any], localns: Mapping[str, Any] | None = None, *, batch: bool = False
+) -> Call:
     """The injection plan of an agent; ValidationError naming any parameter it cannot fill.
 
     ``localns`` are the names visible where the agent was decorated, so that string
-    annotations (``from __future__ import annotations``) may name local functions.
+    annotations (``from __future__ import annotations``) may name local functions. With
+    ``batch``, the agent's own parameters are lists (``list[LabelRow]``) planned as their
+    elements: one element per task, each injected as for a one-task agent.
     """
-    return _compile(fn, agent=_describe(fn), chain=(), localns=dict(localns or {}))
+    names = dict(localns or {})
+    if not batch:
+        return _compile(fn, agent=_describe(fn), chain=(), localns=names)
+    return _compile(fn, agent=_describe(fn), chain=(), localns=names, unwrap=_list_element)
 
 
 def _describe(fn: Callable[..., Any]) -> str:
@@ -112,7 +131,11 @@ def _describe(fn: Callable[..., Any]) -> str:
 
 
 def _compile(
-    fn: Callable[..., Any], agent: str, chain: tuple[Any, ...], localns: dict[str, Any]
+    fn: Callable[..., Any],
+    agent: str,
+    chain: tuple[Any, ...],
+    localns: dict[str, Any],
+    unwrap: Callable[[Any], Any] | None = None,
 ) -> Call:
     if fn in chain:
         loop = " → ".join(_describe(f) for f in (*chain, fn))
@@ -133,6 +156,8 @@ def _compile(
                 f"({_INJECTABLE}) or a Depends(...)"
             )
         annotation = hints.get(name, param.annotation)
+        if unwrap is not None:
+            annotation = unwrap(annotation)
         planned = _plan_param(fn, name, annotation, param.default, agent, (chain, localns))
         args.append((name, planned))
     calls = [node for _, node in args if isinstance(node, Call)]
@@ -142,9 +167,21 @@ def _compile(
     return Call(
         fn=fn,
         args=tuple(args),
-        is_generator=inspect.isgeneratorfunction(fn),
+        is_generator=inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn),
         resources=resources,
+        is_async=inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn),
     )
+
+
+def _list_element(annotation: Any) -> Any:
+    """``list[T]`` (or ``Sequence[T]``) → ``T``, keeping ``Annotated`` extras around it."""
+    if get_origin(annotation) is Annotated:
+        base, *extras = get_args(annotation)
+        return Annotated[(_list_element(base), *extras)]
+    if get_origin(annotation) in (list, Sequence, typing.Sequence):
+        (element,) = get_args(annotation) or (Any,)
+        return element
+    return annotation
 
 
 def _hints(fn: Callable[..., Any], agent: str, localns: dict[str, Any]) -> dict[str, Any]:
@@ -186,7 +223,12 @@ def _plan_param(  # noqa: PLR0917 - one call site, every argument needed for mes
         chain, localns = scope
         planned = _compile(target, agent, (*chain, fn), localns)
         return Call(
-            planned.fn, planned.args, planned.is_generator, depends.use_cache, planned.resources
+            planned.fn,
+            planned.args,
+            planned.is_generator,
+            depends.use_cache,
+            planned.resources,
+            planned.is_async,
         )
     resource = _resource_for(base)
     if resource is not None:
@@ -250,3 +292,52 @@ def _value(
     if node.use_cache:
         cache[node.fn] = value
     return value
+
+
+RunSync = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+
+async def resolve_async(
+    plan: Call, provide: Provide, stack: AsyncExitStack, run_sync: RunSync
+) -> dict[str, Any]:
+    """Like :func:`resolve`, awaiting ``async def`` dependencies and entering async
+    generators on ``stack``; plain dependency functions go through ``run_sync`` (a thread,
+    so that decoding an image does not stall the event loop)."""
+    cache: dict[Any, Any] = {}
+    return {name: await _avalue(node, provide, stack, cache, run_sync) for name, node in plan.args}
+
+
+async def _avalue(
+    node: Call | Resource | Default,
+    provide: Provide,
+    stack: AsyncExitStack,
+    cache: dict[Any, Any],
+    run_sync: RunSync,
+) -> Any:
+    if isinstance(node, Resource):
+        return provide(node)
+    if isinstance(node, Default):
+        return node.value
+    if node.use_cache and node.fn in cache:
+        return cache[node.fn]
+    kwargs = {n: await _avalue(a, provide, stack, cache, run_sync) for n, a in node.args}
+    if node.is_async and node.is_generator:
+        value = await stack.enter_async_context(asynccontextmanager(node.fn)(**kwargs))
+    elif node.is_async:
+        value = await node.fn(**kwargs)
+    elif node.is_generator:
+        manager = contextmanager(node.fn)(**kwargs)
+        value = await run_sync(manager.__enter__)
+        stack.push_async_exit(_exit_in_thread(manager, run_sync))
+    else:
+        value = await run_sync(lambda: node.fn(**kwargs))
+    if node.use_cache:
+        cache[node.fn] = value
+    return value
+
+
+def _exit_in_thread(manager: Any, run_sync: RunSync) -> Callable[..., Awaitable[bool | None]]:
+    async def exit_(*exc_info: Any) -> bool | None:
+        return bool(await run_sync(lambda: manager.__exit__(*exc_info)))
+
+    return exit_

@@ -52,6 +52,11 @@ class TaskOutcome:
     retry_after: float | None = None
     status: CommitStatus | None = None
     message: str | None = None
+    tries: int = 1
+    """Attempts made on the task in this run (1 unless it was retried)."""
+    agent: str | None = None
+    """The agent function that decided the outcome, recorded on the task's event."""
+    agent_version: str | None = None
 
     @property
     def task_uuid(self) -> str:

@@ -74,6 +74,21 @@ def runner_command(
             str | None,
             typer.Option("--user", metavar="NAME", help="Run as this user."),
         ] = user,
+        max_concurrency: Annotated[
+            int | None,
+            typer.Option(help="Tasks an async agent works on at once (default: the runner's, 16)."),
+        ] = None,
+        threads: Annotated[
+            int | None,
+            typer.Option(help="Run blocking (def) agents on this many threads."),
+        ] = None,
+        metrics_port: Annotated[
+            int | None,
+            typer.Option(
+                metavar="PORT",
+                help="Serve Prometheus metrics on this port (http://HOST:PORT/metrics).",
+            ),
+        ] = None,
         dry_run: Annotated[
             bool,
             typer.Option(
@@ -92,6 +107,10 @@ def runner_command(
         try:
             if db_url is not None or as_user is not None:
                 runner.use_client(Client(db_url, user=as_user))
+            if metrics_port is not None:
+                from annotask.tasks.metrics import serve_metrics  # noqa: PLC0415 - on demand
+
+                runner.add_hook(serve_metrics(metrics_port))
             with _stop_on_sigterm():
                 report = runner(
                     refresh_every=refresh_every,
@@ -100,6 +119,8 @@ def runner_command(
                     project_hash=project_hash,
                     max_tasks_per_stage=max_tasks_per_stage,
                     dry_run=dry_run,
+                    max_concurrency=max_concurrency,
+                    threads=threads,
                 )
         except AnnotaskError as exc:
             if verbose:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from typing import Any
 from uuid import UUID
 
@@ -18,7 +19,7 @@ from pydantic import ValidationError as PydanticValidationError
 from annotask.client import Client, Project
 from annotask.store import tasks as task_store
 from annotask.store.records import TaskRecord
-from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, run_task
+from annotask.tasks.execution import AgentBinding, Backoff, RunEnv
 from annotask.tasks.models import (
     LabelRowInitialiseLabelsArgs,
     LabelRowMetadataIncludeArgs,
@@ -26,6 +27,7 @@ from annotask.tasks.models import (
 )
 from annotask.tasks.outcome import CommitStatus, TaskOutcome
 from annotask.tasks.runner.runner_base import RunnerBase, caller_names
+from annotask.tasks.stage_options import StageOptions
 from annotask.workflow import AgentStage, WorkflowTask
 from annotask.workflow.context import Action
 
@@ -79,6 +81,10 @@ class QueueRunner(RunnerBase):
         will_set_priority: bool = False,
         overwrite: bool = False,
         on_failure: str | None = None,
+        batch_size: int | None = None,
+        timeout_s: float | None = None,
+        max_calls_per_second: float | None = None,
+        version: str | None = None,
     ) -> Callable[[Callable[..., Any]], QueueAgent]:
         """Wrap an agent so that it takes task spec JSON and returns completion JSON.
 
@@ -88,7 +94,12 @@ class QueueRunner(RunnerBase):
         its agent runs, and the outcomes of one call commit in one transaction. An agent
         exception gives ``success=false`` with the traceback and leaves the task in its stage
         (retried by a later spec after a backoff).
+
+        The other options are those of ``Runner.stage``: with ``batch_size``, the specs of one
+        call run as batches of that size (one agent call each); ``async def`` agents run the
+        specs of one call concurrently (up to ``max_concurrency``).
         """
+        options = StageOptions(batch_size, timeout_s, max_calls_per_second, version)
 
         def decorator(fn: Callable[..., Any]) -> QueueAgent:
             registration = self._register(
@@ -100,6 +111,7 @@ class QueueRunner(RunnerBase):
                 will_set_priority=will_set_priority,
                 on_failure=on_failure,
                 localns=caller_names(),
+                options=options,
             )
             return QueueAgent(self, registration.stage, fn)
 
@@ -160,14 +172,18 @@ class QueueRunner(RunnerBase):
         leases, loaded = self.claim_and_load(env, binding, uuids)
         results = self._unclaimed(env, binding, [u for u in uuids if u not in leases])
         outcomes: list[TaskOutcome] = []
+        execution = self.execution(env, binding, num_retries=0)
         try:
-            outcomes = [run_task(env, binding, res, num_retries=0) for res in loaded]
+            with closing(execution.outcomes(loaded)) as arriving:
+                outcomes = [o for o in arriving if o is not None]
             if outcomes:
                 self.commit(env, binding, outcomes, leases)
         except BaseException:
             done = {o.task_uuid for o in outcomes if o.status is not None}
             self.release({u: lease for u, lease in leases.items() if u not in done})
             raise
+        finally:
+            execution.close()
         results.update({o.task_uuid: _result(binding, o) for o in outcomes})
         return results
 

@@ -26,6 +26,7 @@ from annotask.store.engine import is_data_error
 from annotask.tasks.commit import mark_committed, write_outcomes
 from annotask.tasks.dependencies import DEPRECATED
 from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources
+from annotask.tasks.hooks import Hooks, RunnerHook
 from annotask.tasks.injection import Call, compile_plan
 from annotask.tasks.isolation import commit_isolating, refusal_reason
 from annotask.tasks.models import (
@@ -33,7 +34,9 @@ from annotask.tasks.models import (
     LabelRowInitialiseLabelsArgs,
     LabelRowMetadataIncludeArgs,
 )
+from annotask.tasks.modes import Execution, execution_for
 from annotask.tasks.outcome import CommitStatus, TaskOutcome
+from annotask.tasks.stage_options import DEFAULT_OPTIONS, StageOptions, agent_version
 from annotask.workflow import AgentStage, StageType, Workflow
 from annotask.workflow.context import Action
 
@@ -59,6 +62,8 @@ class AgentRegistration:
     will_set_priority: bool
     on_failure: str | None
     identity: str | UUID = ""
+    options: StageOptions = DEFAULT_OPTIONS
+    version: str = ""
 
     @property
     def callable(self) -> Callable[..., Any]:
@@ -85,6 +90,12 @@ class RunnerBase:
     reconnect_timeout_s = 600.0
     """How long store operations are retried while the database is unreachable."""
 
+    max_concurrency = 16
+    """Tasks an ``async def`` agent works on at once (a run's ``max_concurrency`` overrides)."""
+
+    threads: int | None = None
+    """Worker threads for blocking ``def`` agents (None: run them one at a time inline)."""
+
     def __init__(
         self,
         project_hash: str | UUID | None = None,
@@ -105,6 +116,8 @@ class RunnerBase:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuidlib.uuid4().hex[:8]}"
         self._agents: dict[str, AgentRegistration] = {}
         self._projects: dict[str, Project] = {}
+        self.hooks = Hooks()
+        """Observers of the runner's work (see :meth:`add_hook`)."""
         self._current: Project | None = None
         if self.project_hash is not None and self._client is not None:
             self._check_membership()
@@ -181,6 +194,30 @@ class RunnerBase:
         self._current = self.get_project(project_hash)
         return self._current
 
+    def add_hook(self, hook: RunnerHook) -> None:
+        """Tell ``hook`` what the runner does from now on (metrics, tracing)."""
+        self.hooks.add(hook)
+
+    def execution(
+        self,
+        env: RunEnv,
+        binding: AgentBinding,
+        num_retries: int,
+        *,
+        max_concurrency: int | None = None,
+        threads: int | None = None,
+    ) -> Execution:
+        """How ``binding``'s agent runs its tasks (close it when done)."""
+        concurrency = self.max_concurrency if max_concurrency is None else max_concurrency
+        return execution_for(
+            env,
+            binding,
+            num_retries,
+            self.hooks,
+            max_concurrency=concurrency,
+            threads=self.threads if threads is None else threads,
+        )
+
     # registration --------------------------------------------------------------------------
     def _register(
         self,
@@ -193,6 +230,7 @@ class RunnerBase:
         will_set_priority: bool,
         on_failure: str | None,
         localns: Mapping[str, Any] | None = None,
+        options: StageOptions | None = None,
     ) -> AgentRegistration:
         key = str(stage)
         if key in self._agents and not overwrite:
@@ -208,7 +246,9 @@ class RunnerBase:
                 "(or copy the rows to a second project and use dep_twin_label_row)"
             )
         init = label_row_initialise_labels_args or LabelRowInitialiseLabelsArgs()
-        plan = compile_plan(fn, localns)
+        options = options or StageOptions()
+        plan = compile_plan(fn, localns, batch=options.batch_size is not None)
+        options.check(plan.name)
         for call in plan.calls():
             if call.fn in DEPRECATED:
                 # stacklevel: warn() < _register < the decorator < the user's decorated agent
@@ -222,6 +262,8 @@ class RunnerBase:
             will_set_priority=will_set_priority,
             on_failure=on_failure,
             identity=stage,
+            options=options,
+            version=agent_version(fn, options.version),
         )
         if self.project_hash is not None and self._store_is_known():
             try:
@@ -257,6 +299,8 @@ class RunnerBase:
             initialise_args=registration.initialise_args,
             will_set_priority=registration.will_set_priority,
             on_failure=on_failure,
+            options=registration.options,
+            version=registration.version,
         )
 
     def bind_all(self, project: Project) -> list[AgentBinding]:
@@ -293,7 +337,10 @@ class RunnerBase:
         many of the stage's claimable tasks, highest priority first.
         """
         with self.client.store.write() as conn:
-            return self._claim_and_load(conn, env, binding, uuids)
+            leases, loaded = self._claim_and_load(conn, env, binding, uuids)
+        if leases:
+            self.hooks.tasks_claimed(binding.stage.name, len(leases))
+        return leases, loaded
 
     def _claim_and_load(
         self, conn: Connection, env: RunEnv, binding: AgentBinding, uuids: Sequence[str] | int
@@ -398,6 +445,7 @@ class RunnerBase:
     ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
         workflow = binding.stage.workflow
         project = env.project
+        started = time.perf_counter()
         with self.client.store.write() as conn:
             self.client.ctx.require(conn, project.project_hash, Action.AGENT, project.what)
             live = write_outcomes(
@@ -417,6 +465,10 @@ class RunnerBase:
                 self._claim_and_load(conn, env, binding, then_claim) if then_claim else ({}, [])
             )
         mark_committed(live)
+        if outcomes:
+            self.hooks.batch_committed(binding.stage.name, outcomes, time.perf_counter() - started)
+        if claimed[0]:
+            self.hooks.tasks_claimed(binding.stage.name, len(claimed[0]))
         return claimed
 
     def _give_up(

@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
@@ -16,12 +17,14 @@ from annotask.client import Client
 from annotask.errors import AnnotaskError, ValidationError
 from annotask.store import tasks as task_store
 from annotask.store.notifications import TaskListener
-from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources, run_task
+from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources
 from annotask.tasks.models import LabelRowInitialiseLabelsArgs, LabelRowMetadataIncludeArgs
+from annotask.tasks.modes import Execution
 from annotask.tasks.outcome import CommitStatus, TaskOutcome
 from annotask.tasks.progress import LogProgress, RunProgress, progress_for_terminal
 from annotask.tasks.report import RunReport, StageReport
 from annotask.tasks.runner.runner_base import RunnerBase, caller_names, chunks
+from annotask.tasks.stage_options import StageOptions
 
 __all__ = ["Runner", "SequentialRunner"]
 
@@ -77,13 +80,24 @@ class SequentialRunner(RunnerBase):
         overwrite: bool = False,
         will_set_priority: bool = False,
         on_failure: str | None = None,
+        batch_size: int | None = None,
+        timeout_s: float | None = None,
+        max_calls_per_second: float | None = None,
+        version: str | None = None,
     ) -> Callable[[DecoratedCallable], DecoratedCallable]:
         """Make the decorated function the agent of an agent stage (by name or UUID).
 
         Its parameters are checked now: each must be a type the runner provides or carry a
         ``Depends``. With a project known, the stage is checked too. ``on_failure`` names a
         pathway for tasks whose attempts are used up (instead of leaving them failed).
+
+        ``batch_size`` makes a batch stage: the injected parameters are lists (one element per
+        task, ``label_rows: list[LabelRow]``) and the agent returns a list of results in the
+        same order. ``timeout_s`` fails (and retries) an attempt that runs longer;
+        ``max_calls_per_second`` spaces the agent's calls; ``version`` is recorded on the
+        events the agent's outcomes write (default: a hash of its source).
         """
+        options = StageOptions(batch_size, timeout_s, max_calls_per_second, version)
 
         def decorator(fn: DecoratedCallable) -> DecoratedCallable:
             self._register(
@@ -95,6 +109,7 @@ class SequentialRunner(RunnerBase):
                 will_set_priority=will_set_priority,
                 on_failure=on_failure,
                 localns=caller_names(),
+                options=options,
             )
             return fn
 
@@ -109,6 +124,8 @@ class SequentialRunner(RunnerBase):
         max_tasks_per_stage: int | None = None,
         *,
         dry_run: bool = False,
+        max_concurrency: int | None = None,
+        threads: int | None = None,
     ) -> RunReport:
         """Run every agent stage until it is empty; with ``refresh_every``, poll forever.
 
@@ -117,8 +134,11 @@ class SequentialRunner(RunnerBase):
         :meth:`stop` (from another thread) ends polling after the current pass. Ctrl-C
         commits what finished, releases the rest and raises KeyboardInterrupt.
         ``dry_run`` runs the agents and reports what each task would get, committing nothing.
+        ``max_concurrency`` is how many tasks an ``async def`` agent works on at once (default
+        :attr:`max_concurrency`); ``threads`` runs blocking ``def`` agents on that many threads.
         """
         _check_options(refresh_every, num_retries, task_batch_size, max_tasks_per_stage)
+        _check_concurrency(max_concurrency, threads)
         project = self.use_project(project_hash)
         bindings = self.bind_all(project)
         if self.pre_execution_callback is not None:
@@ -145,6 +165,7 @@ class SequentialRunner(RunnerBase):
                             task_batch_size=task_batch_size,
                             cap=max_tasks_per_stage,
                             dry_run=dry_run,
+                            concurrency=(max_concurrency, threads),
                         )
                         report.stages.append(stage_report)
                         del report.stages[:-_KEPT_STAGE_REPORTS]
@@ -231,15 +252,23 @@ class SequentialRunner(RunnerBase):
         task_batch_size: int,
         cap: int | None,
         dry_run: bool,
+        concurrency: tuple[int | None, int | None] = (None, None),
     ) -> StageReport:
-        stage_pass = _StagePass(self, env, binding, progress, num_retries)
+        max_concurrency, threads = concurrency
+        execution = self.execution(
+            env, binding, num_retries, max_concurrency=max_concurrency, threads=threads
+        )
+        stage_pass = _StagePass(self, env, binding, progress, execution)
         try:
             if dry_run:
                 stage_pass.plan(task_batch_size, cap)
             else:
                 stage_pass.run(task_batch_size, cap)
         finally:
-            stage_pass.finish()
+            try:
+                stage_pass.finish()
+            finally:
+                execution.close()
         return stage_pass.report
 
 
@@ -256,17 +285,18 @@ class _StagePass:
         env: RunEnv,
         binding: AgentBinding,
         progress: RunProgress,
-        num_retries: int,
+        execution: Execution,
     ) -> None:
         self.runner = runner
         self.env = env
         self.binding = binding
         self.progress = progress
-        self.num_retries = num_retries
+        self.execution = execution
         self.report = StageReport(binding.stage.name)
         self.started = time.monotonic()
         self.stays: dict[str, task_store.Lease] = {}
         self.waiting = runner.with_reconnect(f"stage {binding.stage.name!r}", self._count)
+        runner.hooks.tasks_waiting(binding.stage.name, self.waiting)
         progress.start(self.report, self.waiting)
 
     def _count(self) -> int:
@@ -279,9 +309,8 @@ class _StagePass:
             uuids = task_store.claimable_uuids(conn, str(self.binding.stage.uuid), time.time(), cap)
         for chunk in chunks(uuids, batch_size):
             loaded = self.runner.load(self.env, self.binding, chunk)
-            self.report.plan(
-                run_task(self.env, self.binding, res, self.num_retries) for res in loaded
-            )
+            with closing(self.execution.outcomes(loaded)) as outcomes:
+                self.report.plan(o for o in outcomes if o is not None)
             self._tick()
 
     def run(self, batch_size: int, cap: int | None) -> None:
@@ -310,15 +339,21 @@ class _StagePass:
         pending = dict(leases)
         finished: list[TaskOutcome] = []
         last_commit = time.monotonic()
+        extend_every = runner.lease_seconds / 3
         try:
-            for resources in loaded:
-                finished.append(run_task(self.env, self.binding, resources, self.num_retries))
-                del pending[resources.task.uuid]
-                if time.monotonic() - last_commit >= runner.flush_every_s and pending:
-                    self._commit(finished, leases, pending)
-                    finished = []
-                    last_commit = time.monotonic()
-                    self._tick()
+            with closing(self.execution.outcomes(loaded)) as outcomes:
+                for outcome in outcomes:
+                    if outcome is not None:
+                        finished.append(outcome)
+                        del pending[outcome.task_uuid]
+                    since = time.monotonic() - last_commit
+                    if pending and (
+                        (finished and since >= runner.flush_every_s) or since >= extend_every
+                    ):  # commit what finished; extend the leases of tasks still in flight
+                        self._commit(finished, leases, pending)
+                        finished = []
+                        last_commit = time.monotonic()
+                        self._tick()
             claimed = self._commit(finished, leases, {}, then_claim)
             finished = []
             return claimed
@@ -433,5 +468,15 @@ def _check_options(
         problems.append(
             f"max_tasks_per_stage must be at least 1, got {cap} (leave it out to do every task)"
         )
+    if problems:
+        raise ValidationError("; ".join(problems))
+
+
+def _check_concurrency(max_concurrency: int | None, threads: int | None) -> None:
+    problems = []
+    if max_concurrency is not None and max_concurrency < 1:
+        problems.append(f"max_concurrency must be at least 1, got {max_concurrency}")
+    if threads is not None and threads < 1:
+        problems.append(f"threads must be at least 1, got {threads} (leave it out for none)")
     if problems:
         raise ValidationError("; ".join(problems))
