@@ -13,13 +13,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
-    InterfaceError,
     NoSuchModuleError,
-    OperationalError,
     SQLAlchemyError,
 )
 
 from annotask.errors import StoreError
+from annotask.store.transient import is_transient
 
 __all__ = ["DATABASE_URL_ENV", "Store", "default_url", "describe_url", "is_connection_error"]
 
@@ -135,35 +134,9 @@ class Store:
 
 
 def is_connection_error(exc: BaseException) -> bool:
-    """Whether ``exc`` means the database could not be reached or dropped the connection
-    (a restart, a network cut, a busy SQLite file): worth retrying after a pause."""
-    if isinstance(exc, StoreError):
-        return isinstance(exc.__cause__, DBAPIError) and _unreachable(exc.__cause__)
-    return isinstance(exc, DBAPIError) and _unreachable(exc)
-
-
-# PostgreSQL SQLSTATEs of a server going away: connection exceptions (class 08), and
-# admin_shutdown, crash_shutdown, cannot_connect_now.
-_GONE_PREFIXES = ("08", "57P01", "57P02", "57P03")
-# Connection failures that waiting will not cure.
-_PERMANENT = ("does not exist", "authentication failed", "password", "permission denied")
-
-
-def _unreachable(exc: DBAPIError) -> bool:
-    if exc.connection_invalidated or isinstance(exc, InterfaceError):
-        return True
-    if not isinstance(exc, OperationalError):
-        return False
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    if sqlstate is not None:
-        return str(sqlstate).startswith(_GONE_PREFIXES)
-    message = str(exc.orig).lower()
-    if "sqlite" in type(exc.orig).__module__:
-        return "locked" in message or "busy" in message
-    if any(word in message for word in _PERMANENT):
-        return False
-    # psycopg reports refused and dropped connections without a SQLSTATE
-    return "connection" in message or "server closed" in message
+    """Whether ``exc`` is worth retrying after a pause: the same classification as
+    :func:`annotask.store.transient.is_transient` (this is its older name)."""
+    return is_transient(exc)
 
 
 def _first_line(exc: SQLAlchemyError) -> str:
