@@ -48,11 +48,14 @@ def move_fenced(
     leases: Mapping[str, Lease],
     *,
     notify: Collection[str] | None = None,
+    fenced: Collection[str] = (),
 ) -> set[str]:
     """Move each task still in its stage under ``leases[task]``, with its event; return the
     tasks that moved (the others' leases were lost: nothing of theirs is written).
 
-    Listeners are told of the stages tasks entered (only those in ``notify``, when given).
+    ``fenced``: tasks the caller fenced (and locked) in this transaction already; SQLite
+    does not check them again. Listeners are told of the stages tasks entered (only those
+    in ``notify``, when given).
     """
     if not moves:
         return set()
@@ -61,7 +64,7 @@ def move_fenced(
         for start in range(0, len(moves), _CHUNK):
             moved |= _move_and_record(conn, moves[start : start + _CHUNK], leases)
     else:
-        moved = _fence_then_move(conn, moves, leases)
+        moved = _fence_then_move(conn, moves, leases, fenced)
     entered = {m.to_stage for m in moves if m.task_uuid in moved}
     notify_stages(conn, entered if notify is None else entered & set(notify))
     return moved
@@ -151,12 +154,13 @@ def _row(move: Move, lease: Lease) -> tuple[Any, ...]:
 
 
 def _fence_then_move(
-    conn: Connection, moves: Sequence[Move], leases: Mapping[str, Lease]
+    conn: Connection, moves: Sequence[Move], leases: Mapping[str, Lease], fenced: Collection[str]
 ) -> set[str]:
     by_stage: dict[str, dict[str, Lease]] = {}
     for m in moves:
-        by_stage.setdefault(m.from_stage, {})[m.task_uuid] = leases[m.task_uuid]
-    held: set[str] = set()
+        if m.task_uuid not in fenced:
+            by_stage.setdefault(m.from_stage, {})[m.task_uuid] = leases[m.task_uuid]
+    held = {m.task_uuid for m in moves if m.task_uuid in fenced}
     for stage_uuid, stage_leases in by_stage.items():
         held |= held_by(conn, stage_uuid, stage_leases, 0.0)
     move_tasks(conn, [m for m in moves if m.task_uuid in held], notify=())

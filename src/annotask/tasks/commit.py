@@ -217,9 +217,9 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
         if o.kind is OutcomeKind.MOVE and o.pathway is not None
     ]
     agent_stages = [u for u, kind in destination_types.items() if kind is StageType.AGENT]
-    moved = move_fenced(conn, moves, leases, notify=agent_stages)
-    lost = {m.task_uuid for m in moves if m.task_uuid not in moved}
     fenced_before = {o.task_uuid for o in live if not _bare_move(o)}
+    moved = move_fenced(conn, moves, leases, notify=agent_stages, fenced=fenced_before)
+    lost = {m.task_uuid for m in moves if m.task_uuid not in moved}
     if lost & fenced_before:  # cannot happen: their rows were fenced (and locked) above
         raise StoreError(
             f"{len(lost & fenced_before)} of {len(moves)} fenced task(s) did not move; the "
