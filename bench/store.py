@@ -8,6 +8,11 @@ is the probed throughput over the unprobed one. The project is made over the pro
 Prints one figure per line (``name: value unit``; ratios as ``name: 0.42x``, ours over the
 baseline's throughput). The baseline inserts the same task and label-row rows with
 ``sqlite3.executemany`` into an identical schema, in the same process, right after.
+
+Peak resident memory (``resource.getrusage``'s ``ru_maxrss``) is printed beside the figures:
+``register_peak_rss`` of this process after the registrations, and ``create_project_peak_rss``
+of a fresh process that opens the store and creates the project (so that each phase's own
+footprint shows). Run with ``--items 1000000`` for the scale the memory target is set at.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import multiprocessing
+import resource
 import sqlite3
 import tempfile
 import time
@@ -35,21 +42,22 @@ WORKFLOW = {
 }
 
 
-def _make_files(folder: Path, count: int) -> list[Path]:
-    """``count`` real 16x16 PNG images (one encoding, written under each name)."""
+def _make_files(folder: Path, count: int) -> list[str]:
+    """``count`` real 16x16 PNG images (one encoding, written under each name); their paths."""
     folder.mkdir()
     encoded = io.BytesIO()
     Image.new("RGB", (16, 16), (30, 120, 200)).save(encoded, format="PNG")
     data = encoded.getvalue()
     paths = []
     for i in range(count):
-        path = folder / f"item{i:06d}.png"
-        path.write_bytes(data)
+        path = str(folder / f"item{i:07d}.png")
+        with open(path, "wb") as file:
+            file.write(data)
         paths.append(path)
     return paths
 
 
-def _register(url: str, paths: list[Path], probe: bool) -> tuple[annotask.Client, float]:
+def _register(url: str, paths: list[str], probe: bool) -> tuple[annotask.Client, float]:
     """A client on a fresh store with a dataset of ``paths``; the seconds add_items took."""
     client = annotask.Client(url, user="bench")
     dataset = client.create_dataset("bench")
@@ -61,17 +69,30 @@ def _register(url: str, paths: list[Path], probe: bool) -> tuple[annotask.Client
     return client, elapsed
 
 
-def _ours(workdir: Path, paths: list[Path]) -> tuple[float, float, float]:
-    """Seconds to register unprobed, to register probed, and to create the project."""
+def _ours(workdir: Path, paths: list[str]) -> tuple[float, float, float, float]:
+    """Seconds to register unprobed, to register probed, and to create the project (in a
+    fresh process), and that process's peak RSS in MB."""
     unprobed_client, unprobed = _register(f"sqlite:///{workdir / 'unprobed.db'}", paths, False)
     unprobed_client.close()
     client, probed = _register(f"sqlite:///{workdir / 'annotask.db'}", paths, True)
-    with client:
-        start = time.perf_counter()
+    client.close()
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        created, rss = pool.apply(_create_project, (f"sqlite:///{workdir / 'annotask.db'}",))
+    return unprobed, probed, created, rss
+
+
+def _create_project(url: str) -> tuple[float, float]:
+    """In a fresh process: seconds to create the project, and the process's peak RSS (MB)."""
+    with annotask.Client(url, user="bench") as client:
         dataset = client.list_datasets()[0]
+        start = time.perf_counter()
         client.create_project("bench", datasets=[dataset], ontology={}, workflow=WORKFLOW)
         created = time.perf_counter() - start
-    return unprobed, probed, created
+    return created, _peak_rss_mb()
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
 def _baseline(workdir: Path, count: int) -> float:
@@ -122,7 +143,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         paths = _make_files(workdir / "files", count)
-        unprobed, probed, created = _ours(workdir, paths)
+        unprobed, probed, created, create_rss = _ours(workdir, paths)
+        register_rss = _peak_rss_mb()
         baseline = _baseline(workdir, count)
     print(f"items: {count} 16x16 PNG files")
     print(f"add_items_unprobed: {count / unprobed:.0f} items/s")
@@ -134,6 +156,8 @@ def main() -> None:
     print(f"create_project_time: {created:.2f} s")
     print(f"sqlite3_executemany: {count / baseline:.0f} items/s")
     print(f"create_project_vs_executemany: {baseline / created:.2f}x")
+    print(f"register_peak_rss: {register_rss:.0f} MB")
+    print(f"create_project_peak_rss: {create_rss:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -101,3 +103,29 @@ def test_only_unreachable_databases_count_as_connection_errors(tmp_path: Path) -
     with pytest.raises(annotask.StoreError) as info, refused.read():
         pass
     assert is_connection_error(info.value)
+
+
+def test_a_project_is_created_from_its_items_a_page_at_a_time(
+    client: annotask.Client, images: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotask.store import catalog  # noqa: PLC0415
+    from annotask.store import tasks as task_store  # noqa: PLC0415
+
+    read: list[int] = []
+    paged = catalog.iter_storage_item_uuids
+
+    def small_pages(conn: Any, dataset_uuids: Any, page: int = 10_000) -> Iterator[str]:
+        for count, uuid in enumerate(paged(conn, dataset_uuids, page=2), start=1):
+            read.append(count)
+            yield uuid
+
+    monkeypatch.setattr(catalog, "iter_storage_item_uuids", small_pages)
+    monkeypatch.setattr(task_store, "_INSERT_CHUNK", 2)
+    dataset = client.create_dataset("paged")
+    dataset.add_items(images)
+    workflow = {"stages": [{"name": "Done", "type": "complete"}]}
+    project = client.create_project("paged", datasets=[dataset], ontology={}, workflow=workflow)
+    assert len(read) == len(images) > 2
+    titles = sorted(t.data_title for t in project.list_tasks())
+    assert titles == sorted(p.name for p in images)
+    assert len({r.data_hash for r in project.list_label_rows()}) == len(images)

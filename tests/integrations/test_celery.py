@@ -32,6 +32,7 @@ from annotask.integrations.celery import (
     register,
     task_name,
 )
+from annotask.store import Store, is_transient
 from annotask.tasks import QueueRunner, TaskCompletionResult
 from tests.definitions import ONTOLOGY, WORKFLOW
 from tests.integrations.celery_agent import ENV_PREFIX, build
@@ -355,7 +356,7 @@ def test_infrastructure_errors_are_retried_with_backoff_until_the_store_answers(
 
     (task,) = register(app, runner, retry_backoff=0.01, retry_backoff_max=0.02).values()
     real = runner.execute
-    failures = [annotask.StoreError("cannot open database"), ConnectionResetError("reset")]
+    failures = [unreachable_store_error(), ConnectionResetError("reset")]
 
     def flaky(stage: str, batch: Any) -> list[TaskCompletionResult]:
         if failures:
@@ -381,7 +382,7 @@ def test_infrastructure_errors_give_up_after_max_retries(
 
     def down(stage: str, batch: Any) -> list[TaskCompletionResult]:
         calls.append(1)
-        raise annotask.StoreError("cannot open database")
+        raise unreachable_store_error()
 
     monkeypatch.setattr(runner, "execute", down)
     with pytest.raises(annotask.StoreError):
@@ -389,18 +390,28 @@ def test_infrastructure_errors_give_up_after_max_retries(
     assert len(calls) == 3
 
 
-def test_only_infrastructure_errors_count_as_retryable() -> None:
-    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError  # noqa: PLC0415
+def unreachable_store_error() -> annotask.StoreError:
+    """What opening a store whose server refuses connections raises (a real refusal)."""
+    store = Store("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(annotask.StoreError) as info, store.read():
+        pass
+    return info.value
 
-    assert is_infrastructure_error(annotask.StoreError("down"))
-    assert is_infrastructure_error(OperationalError("SELECT 1", {}, Exception("gone")))
-    assert is_infrastructure_error(ConnectionRefusedError())
-    assert is_infrastructure_error(
-        DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True)
-    )
-    assert not is_infrastructure_error(IntegrityError("INSERT", {}, Exception("dup")))
-    assert not is_infrastructure_error(annotask.ValidationError("bad option"))
-    assert not is_infrastructure_error(RuntimeError("agent bug"))
+
+def test_infrastructure_errors_are_the_stores_transient_errors() -> None:
+    from sqlalchemy.exc import IntegrityError  # noqa: PLC0415
+
+    transient = [unreachable_store_error(), ConnectionRefusedError(), TimeoutError()]
+    permanent = [
+        annotask.StoreError("a bare store error names no transient cause"),
+        IntegrityError("INSERT", {}, Exception("dup")),
+        annotask.ValidationError("bad option"),
+        RuntimeError("agent bug"),
+        FileNotFoundError("agent.py"),
+    ]
+    assert [is_infrastructure_error(e) for e in transient] == [True] * len(transient)
+    assert [is_infrastructure_error(e) for e in permanent] == [False] * len(permanent)
+    assert all(is_infrastructure_error(e) is is_transient(e) for e in transient + permanent)
 
 
 def test_stage_tasks_are_named_by_project_and_stage_and_ack_late(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,8 +17,9 @@ from annotask.labels import (
     MemoryLabelBackend,
     ObjectInstance,
     Ontology,
+    RotatableBoundingBoxCoordinates,
 )
-from annotask.labels.document import SCHEMA_VERSION, parse_document
+from annotask.labels.document import SCHEMA_VERSION, build_object, parse_document, parse_text
 
 
 @pytest.fixture
@@ -124,43 +126,90 @@ def _set_path(document: dict[str, Any], path: tuple[Any, ...], value: Any) -> No
 _DELETE = object()
 
 
-@pytest.mark.parametrize(
-    ("path", "value", "message"),
-    [
-        (("schema",), "other", "not an annotask labels document"),
-        (("schema_version",), 2, "schema_version 2: it was written by a newer annotask"),
-        (("schema_version",), 0, "invalid schema_version 0"),
-        (("objects",), {}, "objects must be a list"),
-        (
-            ("objects", 0, "frames", "0", "coordinates"),
-            _DELETE,
-            r"objects\[0\] \(car, object_hash 'car1'\).*missing key 'coordinates'",
-        ),
-        (("objects", 0, "frames", "0", "coordinates", "w"), 0.95, "past the right edge"),
-        (
-            ("objects", 0, "frames", "12"),
-            {
-                "coordinates": {"x": 0.1, "y": 0.1, "w": 0.1, "h": 0.1},
-                "confidence": 1.0,
-                "manual_annotation": True,
-            },
-            "frame 12: beyond the data item",
-        ),
-        (("objects", 0, "frames", "x"), {}, "malformed entry"),
-        (("objects", 0, "frames", "0", "confidence"), 2, "confidence must be a number in 0..1"),
-        (("objects", 0, "frames", "0", "manual_annotation"), "yes", "manual_annotation must be"),
-        (("objects", 0, "frames", "0", "created_at"), "2024-01-01T00:00:00", "no timezone offset"),
-        (("objects", 0, "frames", "0", "created_by"), 5, "created_by must be a string"),
-        (("objects", 0, "object_hash"), 5, "invalid object_hash"),
-        (("classifications", 0, "frames", "0", "confidence"), -1, "confidence must be"),
-        (("classifications", 0, "classification_hash"), "", "invalid classification_hash"),
-    ],
-)
+MALFORMED = [
+    (("schema",), "other", "not an annotask labels document"),
+    (("schema_version",), 2, "schema_version 2: it was written by a newer annotask"),
+    (("schema_version",), 0, "invalid schema_version 0"),
+    (("objects",), {}, "objects must be a list"),
+    (
+        ("objects", 0, "frames", "0", "coordinates"),
+        _DELETE,
+        r"objects\[0\] \(car, object_hash 'car1'\).*missing key 'coordinates'",
+    ),
+    (("objects", 0, "frames", "0", "coordinates", "w"), 0.95, "past the right edge"),
+    (
+        ("objects", 0, "frames", "12"),
+        {
+            "coordinates": {"x": 0.1, "y": 0.1, "w": 0.1, "h": 0.1},
+            "confidence": 1.0,
+            "manual_annotation": True,
+        },
+        "frame 12: beyond the data item",
+    ),
+    (("objects", 0, "frames", "x"), {}, "malformed entry"),
+    (("objects", 0, "frames", "0", "confidence"), 2, "confidence must be a number in 0..1"),
+    (("objects", 0, "frames", "0", "manual_annotation"), "yes", "manual_annotation must be"),
+    (("objects", 0, "frames", "0", "created_at"), "2024-01-01T00:00:00", "no timezone offset"),
+    (("objects", 0, "frames", "0", "created_by"), 5, "created_by must be a string"),
+    (("objects", 0, "object_hash"), 5, "invalid object_hash"),
+    (("classifications", 0, "frames", "0", "confidence"), -1, "confidence must be"),
+    (("classifications", 0, "classification_hash"), "", "invalid classification_hash"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "message"), MALFORMED)
 def test_malformed_document_is_refused(
     ontology: Ontology, document: dict[str, Any], path: tuple[Any, ...], value: Any, message: str
 ) -> None:
     with pytest.raises(LabelError, match=message):
         _parse(ontology, _edit(document, lambda d: _set_path(d, path, value)))
+
+
+@pytest.mark.parametrize(("path", "value", "message"), MALFORMED)
+def test_malformed_stored_text_is_refused_by_the_time_its_objects_are_read(
+    ontology: Ontology, document: dict[str, Any], path: tuple[Any, ...], value: Any, message: str
+) -> None:
+    text = json.dumps(_edit(document, lambda d: _set_path(d, path, value)))
+    with pytest.raises(LabelError, match=message):
+        parsed = parse_text(text, ontology, number_of_frames=10, width=64, height=48)
+        for pending in parsed.pending_objects.values():
+            build_object(pending, ontology, number_of_frames=10, width=64, height=48)
+
+
+def test_stored_text_naming_unknown_classes_is_refused_when_loaded(
+    ontology: Ontology, document: dict[str, Any]
+) -> None:
+    text = json.dumps(_edit(document, lambda d: d["objects"][0].update(feature_hash="deadbeef")))
+    with pytest.raises(LabelError, match="absent from the ontology: deadbeef"):
+        parse_text(text, ontology, number_of_frames=10)
+
+
+def test_stored_objects_nothing_read_are_saved_exactly_as_stored(
+    ontology: Ontology, document: dict[str, Any], video_row: LabelRow
+) -> None:
+    entry = json.dumps(document["objects"][0], indent=1)  # not how annotask writes it
+    text = json.dumps({**document, "objects": []}).replace('"objects": []', f'"objects": [{entry}]')
+    row = LabelRow(replace(video_row._meta, document=text), ontology)
+    row.initialise_labels()
+    truck = ObjectInstance(ontology.get_object("truck"))
+    truck.set_for_frames(RotatableBoundingBoxCoordinates(0.4, 0.4, 0.1, 0.1, 30.0), 2)
+    row.add_object_instance(truck)
+    saved = row.to_json()
+    assert entry in saved  # the car was never built: its entry is copied as read
+    assert json.loads(saved)["objects"][1] == json.loads(json.dumps(truck_entry(row)))
+    assert row.get_object_instances("car")[0].get_annotation(1).confidence == 0.5
+    assert entry not in row.to_json()  # once read, it is written as annotask writes it
+    assert json.loads(row.to_json()) == json.loads(saved)
+
+
+def truck_entry(row: LabelRow) -> dict[str, Any]:
+    return next(o for o in row.to_dict()["objects"] if o["name"] == "truck")
+
+
+def test_stored_text_that_is_not_json_is_refused(ontology: Ontology, video_row: LabelRow) -> None:
+    row = LabelRow(replace(video_row._meta, document='{"schema": '), ontology)
+    with pytest.raises(LabelError, match="the stored labels are not JSON"):
+        row.initialise_labels()
 
 
 def test_unknown_feature_hashes_are_all_named(ontology: Ontology, document: dict[str, Any]) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
+from sqlalchemy import text
 
 import annotask
 from annotask import AgentTask, ReviewTask
 from annotask.labels import ClassificationInstance, LabelRow
 from annotask.tasks import QueueRunner, TaskAgentReturnStruct, TaskCompletionResult
 from tests.tasks.conftest import MakeProject
+from tests.tasks.statements import recording
 
 
 def _specs(runner: QueueRunner) -> list[str]:
@@ -213,3 +216,60 @@ def test_a_user_who_may_not_run_agents_is_refused_before_any_task(
     with pytest.raises(annotask.AuthorizationError, match="does not allow agent"):
         route(spec)
     assert project.events() == [] and project.list_tasks()[0].lease_owner is None
+
+
+def test_one_spec_is_claimed_then_fenced_moved_and_recorded_in_one_statement(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(2)
+    runner = QueueRunner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        return "has objects"
+
+    first, second = _specs(runner)
+    route(first)  # the project, workflow and permission are read once per runner
+    with recording(client.store) as rec:
+        result = TaskCompletionResult.model_validate_json(route(second))
+    assert result.success and result.pathway_name == "has objects"
+    claim, commit = rec.transactions
+    assert claim.write and len(claim.statements) == 2  # the claim, and the task's record
+    assert commit.write
+    if client.store.dialect == "postgresql":  # fence, move and event: one statement
+        (statement,) = commit.statements
+        assert statement.startswith("WITH moved AS (UPDATE tasks")
+        assert "lease_token = given.token" in statement
+        assert "INSERT INTO task_events" in statement
+    else:  # SQLite has no data-modifying CTE: the fence, the move, the event
+        assert len(commit.statements) == 3
+    assert sum(len(t.statements) for t in rec.transactions) == (
+        3 if client.store.dialect == "postgresql" else 5
+    )
+    assert Counter(e.to_stage for e in project.events()) == {"Review": 2}
+
+
+def test_a_spec_whose_lease_was_lost_moves_nothing_and_records_no_event(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    runner = QueueRunner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def taken(task: AgentTask) -> str:
+        with client.store.write() as conn:  # another worker claims the task meanwhile
+            conn.execute(
+                text(
+                    "UPDATE tasks SET lease_owner = 'other', lease_token = lease_token + 1,"
+                    " lease_expires_at = :t"
+                ),
+                {"t": time.time() + 60},
+            )
+        return "has objects"
+
+    (spec,) = _specs(runner)
+    result = TaskCompletionResult.model_validate_json(taken(spec))
+    assert not result.success and "lease on it was lost" in (result.error or "")
+    assert project.events() == []
+    (task,) = project.list_tasks(stage="Pre-label")
+    assert task.lease_owner == "other"

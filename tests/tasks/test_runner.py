@@ -731,3 +731,44 @@ def test_a_priority_outside_zero_to_one_fails_the_task(
     (task,) = project.list_tasks(failed=True)
     assert "label_row_priority must be in 0..1, got 1.5" in (task.last_error or "")
     assert task.priority == 0.5 and project.events() == []
+
+
+def test_a_batch_of_300_takes_the_same_few_statements_as_a_batch_of_one(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    postgres = client.store.dialect == "postgresql"
+    noop = Runner(make_project(300).project_hash, client=client)
+
+    @noop.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        return "has objects"
+
+    with recording(client.store) as rec:
+        report = noop(task_batch_size=300)
+    assert report.moved == 300
+    claim, commit = rec.writes()
+    assert claim.statements[0].startswith("UPDATE tasks SET lease_owner")
+    assert len(claim.statements) == 2  # the claim, the tasks' records
+    # the moves (fenced by their own UPDATE; events by the same statement on PostgreSQL),
+    # then the claim of the next batch; SQLite fences with one SELECT and inserts the events
+    assert len(commit.statements) == (2 if postgres else 4)
+    labelled = make_project(300)
+    car = labelled.ontology.get_object("car")
+    label = Runner(labelled.project_hash, client=client)
+
+    @label.stage("Pre-label")
+    def add_box(lr: LabelRow) -> str:
+        instance = ObjectInstance(car)
+        instance.set_for_frames(_box(), frames=0)
+        lr.add_object_instance(instance)
+        lr.save()
+        return "has objects"
+
+    with recording(client.store) as rec:
+        report = label(task_batch_size=300)
+    assert report.moved == 300
+    claim, commit = rec.writes()
+    assert len(claim.statements) == 3  # the claim, the tasks, their label rows
+    # fence, label versions, rows, versions, moves (+ events), next claim
+    assert len(commit.statements) == (6 if postgres else 7)
+    assert len(labelled.list_label_rows()[0].history()) == 1

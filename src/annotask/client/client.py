@@ -221,9 +221,10 @@ class Client:
             )
             project_store.link_datasets(conn, project_uuid, dataset_uuids)
             access.add_member(conn, project_uuid, "project", self.user, Role.OWNER.value)
-            items = catalog.storage_item_uuids(conn, dataset_uuids)
-            task_store.insert_tasks(conn, project_uuid, start, items)
-        log.info("created project %r with %d tasks", title, len(items))
+            made = task_store.insert_tasks(
+                conn, project_uuid, start, catalog.iter_storage_item_uuids(conn, dataset_uuids)
+            )
+        log.info("created project %r with %d tasks", title, made)
         return Project(self.ctx, record)
 
     def _readable_datasets(

@@ -20,6 +20,7 @@ from annotask.labels import (
     Ontology,
 )
 from annotask.labels.document import encode_document
+from annotask.labels.encoded import document_json
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
 from annotask.store.records import LabelRowRecord
@@ -66,7 +67,7 @@ class StoreLabelBackend:
     def save(
         self,
         label_hash: str,
-        document: dict[str, Any],
+        document: Mapping[str, Any],
         base_version: int,
         priority: float | None,
         priority_changed: bool,
@@ -135,7 +136,8 @@ class _Encoded:
     @classmethod
     def of(cls, request: LabelSaveRequest) -> _Encoded:
         priority = request.priority if request.priority_changed else None
-        return cls(request.label_hash, json.dumps(request.document), request.base_version, priority)
+        text = document_json(request.document)
+        return cls(request.label_hash, text, request.base_version, priority)
 
 
 _EMPTY = json.dumps(encode_document((), ()))

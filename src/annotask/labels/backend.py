@@ -7,6 +7,7 @@ The client layer implements :class:`LabelRowBackend` over the store;
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -59,7 +60,8 @@ class LabelSaveRequest:
     """
 
     label_hash: str
-    document: dict[str, Any]
+    document: Mapping[str, Any]
+    """The document; a save's carries its JSON text (see :func:`document_json`)."""
     base_version: int
     """The version the labels were loaded at; a save is refused if the row moved on."""
     priority: float | None
@@ -77,12 +79,15 @@ class LabelRowBackend(Protocol):
     def save(
         self,
         label_hash: str,
-        document: dict[str, Any],
+        document: Mapping[str, Any],
         base_version: int,
         priority: float | None,
         priority_changed: bool,
     ) -> int:
         """Store ``document`` as a new version; return its number.
+
+        ``annotask.labels.encoded.document_json(document)`` is the text to store: the one
+        the row wrote, when it carries one.
 
         Raises :class:`~annotask.errors.ConflictError` if the row's version is no longer
         ``base_version``. ``priority`` is written only when ``priority_changed``.

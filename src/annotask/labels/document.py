@@ -48,14 +48,23 @@ Reading checks the whole document before anything is built: a ``schema_version``
 :data:`SCHEMA_VERSION`, feature hashes absent from the ontology, frames past the data item,
 and malformed entries raise one :class:`LabelError`. :func:`encode_document` writes exactly
 what :func:`parse_document` reads: ``encode(parse(doc)) == doc`` for any document it wrote.
+
+Stored documents (JSON text, as the store holds them) are read lazily by :func:`parse_text`:
+the header, classifications, object classes, hashes and frames are checked at once, and each
+object entry is kept as its text (a :class:`PendingObject`) until something reads it;
+:func:`document_text` writes untouched entries back as they were read, so that a row whose
+agent reads two objects of fifty, or only adds one, builds two, or none.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
+
+import msgspec
 
 from annotask.errors import LabelError
 from annotask.labels import _answers
@@ -80,8 +89,12 @@ __all__ = [
     "SCHEMA",
     "SCHEMA_VERSION",
     "ParsedLabels",
+    "PendingObject",
+    "build_object",
+    "document_text",
     "encode_document",
     "parse_document",
+    "parse_text",
 ]
 
 SCHEMA = "annotask.labels"
@@ -95,7 +108,7 @@ _CHECKED_SHAPES = frozenset({Shape.BITMASK, Shape.SKELETON})
 
 
 def encode_document(
-    objects: Iterable[ObjectInstance],
+    objects: Iterable[ObjectInstance | PendingObject],
     classifications: Iterable[ClassificationInstance],
     extra_objects: Iterable[dict[str, Any]] = (),
     extra_classifications: Iterable[dict[str, Any]] = (),
@@ -104,7 +117,11 @@ def encode_document(
     return {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
-        "objects": [_encode_object(o) for o in objects] + list(extra_objects),
+        "objects": [
+            msgspec.json.decode(o.text) if isinstance(o, PendingObject) else _encode_object(o)
+            for o in objects
+        ]
+        + list(extra_objects),
         "classifications": [_encode_classification(c) for c in classifications]
         + list(extra_classifications),
     }
@@ -173,6 +190,8 @@ class ParsedLabels:
     classifications: dict[str, ClassificationInstance] = field(default_factory=dict)
     skipped_objects: list[dict[str, Any]] = field(default_factory=list)
     skipped_classifications: list[dict[str, Any]] = field(default_factory=list)
+    pending_objects: dict[str, PendingObject] = field(default_factory=dict)
+    """Object entries of a stored document not built yet (:func:`parse_text`)."""
 
 
 @dataclass(frozen=True)
@@ -445,3 +464,183 @@ def _check_classification_overlaps(instances: Iterable[ClassificationInstance]) 
                     f"labels document: classification {instance.classification_name!r} has two "
                     f"instances ({other}, {instance.classification_hash}) on frame {frame}"
                 )
+
+
+# -- stored text, read lazily ----------------------------------------------------------------
+
+
+class PendingObject:
+    """An object entry of a stored document, checked in outline, kept as its JSON text."""
+
+    __slots__ = ("index", "object_class", "object_hash", "text")
+
+    def __init__(self, object_class: ObjectClass, object_hash: str, text: str, index: int) -> None:
+        self.object_class = object_class
+        self.object_hash = object_hash
+        self.text = text
+        """The entry exactly as stored; written back as is while nothing builds it."""
+        self.index = index
+        """Its place in the stored document's objects (errors name it)."""
+
+    @property
+    def feature_hash(self) -> str:
+        """The feature hash of the object class."""
+        return self.object_class.feature_hash
+
+    @property
+    def frames(self) -> set[int]:
+        """The frames the object is on (read from the text: only filters ask)."""
+        return set(_OUTLINE.decode(self.text).frames)
+
+
+class _StoredDocument(msgspec.Struct):
+    schema: Any = None
+    schema_version: Any = None
+    objects: list[msgspec.Raw] = []
+    classifications: list[Any] = []
+
+
+class _ObjectOutline(msgspec.Struct):
+    object_hash: str
+    feature_hash: str
+    frames: dict[int, msgspec.Raw]
+    answers: msgspec.Raw
+
+
+class _Outlines(msgspec.Struct):
+    objects: list[_ObjectOutline] = []
+
+
+_STORED = msgspec.json.Decoder(_StoredDocument)
+_OUTLINES = msgspec.json.Decoder(_Outlines)
+_OUTLINE = msgspec.json.Decoder(_ObjectOutline)
+
+
+class _Irregular(Exception):
+    """The fast reading met something only the full reading reports properly."""
+
+
+def parse_text(
+    text: str,
+    ontology: Ontology,
+    *,
+    number_of_frames: int,
+    width: int | None = None,
+    height: int | None = None,
+    include_objects: Collection[str] | None = None,
+    include_classifications: Collection[str] | None = None,
+) -> ParsedLabels:
+    """Read a stored document's text; objects come back as :class:`PendingObject` entries.
+
+    Everything :func:`parse_document` checks is checked here too, except what only building
+    an object reveals (coordinates, answers, confidence): :func:`build_object` checks that
+    when the object is first read. A document this fast reading does not accept (malformed,
+    unknown classes, bad hashes or frames) is read in full by :func:`parse_document`, so its
+    errors are the same. :class:`json.JSONDecodeError` if ``text`` is not JSON.
+    """
+    try:
+        stored = _STORED.decode(text)
+        outlines = _OUTLINES.decode(text).objects
+        pending, skipped = _outline_objects(
+            stored.objects, outlines, ontology, number_of_frames, include_objects
+        )
+    except (msgspec.MsgspecError, _Irregular):
+        return parse_document(
+            json.loads(text),
+            ontology,
+            number_of_frames=number_of_frames,
+            width=width,
+            height=height,
+            include_objects=include_objects,
+            include_classifications=include_classifications,
+        )
+    parsed = parse_document(
+        {
+            "schema": stored.schema,
+            "schema_version": stored.schema_version,
+            "classifications": stored.classifications,
+        },
+        ontology,
+        number_of_frames=number_of_frames,
+        width=width,
+        height=height,
+        include_classifications=include_classifications,
+    )
+    parsed.pending_objects = pending
+    parsed.skipped_objects = skipped
+    return parsed
+
+
+def _outline_objects(
+    entries: list[msgspec.Raw],
+    outlines: list[_ObjectOutline],
+    ontology: Ontology,
+    number_of_frames: int,
+    include: Collection[str] | None,
+) -> tuple[dict[str, PendingObject], list[dict[str, Any]]]:
+    """Object entries as pending objects by hash, and the raw entries filtered out.
+
+    ``entries`` and ``outlines`` are two decodings of one list, index for index.
+    """
+    pending: dict[str, PendingObject] = {}
+    skipped: list[dict[str, Any]] = []
+    find = ontology.find_object
+    for index, (raw, outline) in enumerate(zip(entries, outlines, strict=True)):
+        object_class = find(outline.feature_hash)
+        object_hash = outline.object_hash
+        if object_class is None or not object_hash or object_hash in pending:
+            raise _Irregular
+        if include is not None and object_class.feature_hash not in include:
+            skipped.append(msgspec.json.decode(raw))
+            continue
+        frames = outline.frames
+        if frames and (min(frames) < 0 or max(frames) >= number_of_frames):
+            raise _Irregular
+        pending[object_hash] = PendingObject(object_class, object_hash, bytes(raw).decode(), index)
+    return pending, skipped
+
+
+def build_object(
+    pending: PendingObject,
+    ontology: Ontology,
+    *,
+    number_of_frames: int,
+    width: int | None = None,
+    height: int | None = None,
+) -> ObjectInstance:
+    """The object a pending entry holds, checked in full (:class:`LabelError` if malformed)."""
+    object_class = pending.object_class
+    reader = _Reader(ontology, _Item(number_of_frames, width, height))
+    raw = msgspec.json.decode(pending.text)
+    where = _where("objects", pending.index, raw, "object_hash")
+    try:
+        instance = reader.object_instance(object_class, pending.object_hash, raw)
+    except (LabelError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _malformed(where, exc) from exc
+    if reader.unknown:
+        raise LabelError(
+            f"labels document: {where} names feature hashes absent from the ontology: "
+            + ", ".join(sorted(reader.unknown))
+        )
+    return instance
+
+
+def document_text(
+    objects: Iterable[ObjectInstance | PendingObject],
+    classifications: Iterable[ClassificationInstance],
+    extra_objects: Iterable[dict[str, Any]] = (),
+    extra_classifications: Iterable[dict[str, Any]] = (),
+) -> str:
+    """``json.dumps(encode_document(...))``, byte for byte, with pending entries as read."""
+    dumps = json.dumps
+    object_parts = [
+        o.text if isinstance(o, PendingObject) else dumps(_encode_object(o)) for o in objects
+    ]
+    object_parts.extend(dumps(e) for e in extra_objects)
+    classification_parts = [dumps(_encode_classification(c)) for c in classifications]
+    classification_parts.extend(dumps(e) for e in extra_classifications)
+    return (
+        f'{{"schema": {dumps(SCHEMA)}, "schema_version": {SCHEMA_VERSION}, '
+        f'"objects": [{", ".join(object_parts)}], '
+        f'"classifications": [{", ".join(classification_parts)}]}}'
+    )

@@ -23,7 +23,16 @@ from annotask.labels.backend import (
 )
 from annotask.labels.bundle import Bundle
 from annotask.labels.classification_instance import ClassificationInstance
-from annotask.labels.document import encode_document, parse_document
+from annotask.labels.document import (
+    ParsedLabels,
+    PendingObject,
+    build_object,
+    document_text,
+    encode_document,
+    parse_document,
+    parse_text,
+)
+from annotask.labels.encoded import EncodedDocument
 from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
 from annotask.labels.ontology_model import Classification, ObjectClass
@@ -63,7 +72,8 @@ class LabelRow:
         self._priority_changed = False
         self._dirty = False
         self._initialised = False
-        self._objects: dict[str, ObjectInstance] = {}
+        self._objects: dict[str, ObjectInstance | PendingObject] = {}
+        """Objects by hash; those of a stored document are built when first read."""
         self._classifications: dict[str, ClassificationInstance] = {}
         self._skipped_objects: list[dict[str, Any]] = []
         self._skipped_classifications: list[dict[str, Any]] = []
@@ -214,20 +224,16 @@ class LabelRow:
     def _needs_fetch(self) -> bool:
         return (self._meta.document is None or self._initialised) and self._backend is not None
 
-    def _load(self, document: dict[str, Any] | None, version: int, options: _InitOptions) -> None:
+    def _load(
+        self, document: dict[str, Any] | str | None, version: int, options: _InitOptions
+    ) -> None:
         include_object_feature_hashes, include_classification_feature_hashes = options
-        parsed = parse_document(
-            document,
-            self._ontology,
-            number_of_frames=self.number_of_frames,
-            width=self.width,
-            height=self.height,
-            include_objects=include_object_feature_hashes,
-            include_classifications=include_classification_feature_hashes,
+        parsed = self._parse(
+            document, include_object_feature_hashes, include_classification_feature_hashes
         )
-        _set_owner(self._objects.values(), self._classifications.values(), None)
+        _set_owner(self._built_objects(), self._classifications.values(), None)
         _set_owner(parsed.objects.values(), parsed.classifications.values(), self)
-        self._objects = parsed.objects
+        self._objects = {**parsed.objects, **parsed.pending_objects}
         self._classifications = parsed.classifications
         # entries filtered out are saved back as read; copied so the caller's dicts stay theirs
         self._skipped_objects = (
@@ -243,16 +249,41 @@ class LabelRow:
             # a reload fetches from the backend: let the prefetched document go
             self._meta = replace(self._meta, document=None)
 
-    def _fetch(self) -> tuple[dict[str, Any] | None, int]:
+    def _parse(
+        self,
+        document: dict[str, Any] | str | None,
+        include_objects: Collection[str] | None,
+        include_classifications: Collection[str] | None,
+    ) -> ParsedLabels:
+        """Stored text is read lazily (objects built when read); a dict is read in full."""
+        if not isinstance(document, str):
+            return parse_document(
+                document,
+                self._ontology,
+                number_of_frames=self.number_of_frames,
+                width=self.width,
+                height=self.height,
+                include_objects=include_objects,
+                include_classifications=include_classifications,
+            )
+        try:
+            return parse_text(
+                document,
+                self._ontology,
+                number_of_frames=self.number_of_frames,
+                width=self.width,
+                height=self.height,
+                include_objects=include_objects,
+                include_classifications=include_classifications,
+            )
+        except json.JSONDecodeError as exc:
+            raise LabelError(f"{self._ident()}: the stored labels are not JSON ({exc})") from None
+
+    def _fetch(self) -> tuple[dict[str, Any] | str | None, int]:
         prefetched = self._meta.document
         if self._needs_fetch() and self._backend is not None:
             return self._backend.fetch_document(self.label_hash)
-        if not isinstance(prefetched, str):
-            return prefetched, self._meta.version
-        try:
-            return json.loads(prefetched), self._meta.version
-        except ValueError as exc:
-            raise LabelError(f"{self._ident()}: the stored labels are not JSON ({exc})") from None
+        return prefetched, self._meta.version
 
     @classmethod
     def from_dict(
@@ -317,7 +348,22 @@ class LabelRow:
         then call :meth:`mark_saved` with the version it got.
         """
         return LabelSaveRequest(
-            self.label_hash, self.to_dict(), self._version, self._priority, self._priority_changed
+            self.label_hash,
+            EncodedDocument(self.to_json()),
+            self._version,
+            self._priority,
+            self._priority_changed,
+        )
+
+    def to_json(self) -> str:
+        """The labels document as JSON text: ``json.dumps(row.to_dict())``, byte for byte,
+        written without building the objects nothing has read."""
+        self._require_labels()
+        return document_text(
+            self._objects.values(),
+            self._classifications.values(),
+            self._skipped_objects,
+            self._skipped_classifications,
         )
 
     def mark_saved(self, version: int) -> None:
@@ -343,14 +389,14 @@ class LabelRow:
     ) -> list[ObjectInstance]:
         """Object instances, optionally of one class (object, name or hash) and on some frames."""
         self._require_labels()
-        instances = list(self._objects.values())
+        entries = list(self._objects.values())
         if filter_ontology_object is not None:
             wanted = self._object_class(filter_ontology_object).feature_hash
-            instances = [i for i in instances if i.feature_hash == wanted]
+            entries = [i for i in entries if i.feature_hash == wanted]
         if filter_frames is not None:
             frames = set(normalise_frames(filter_frames))
-            instances = [i for i in instances if not frames.isdisjoint(i._annotations)]
-        return instances
+            entries = [i for i in entries if not frames.isdisjoint(_frames_of(i))]
+        return [self._built(i) for i in entries]
 
     def add_object_instance(self, instance: ObjectInstance, force: bool = True) -> None:
         """Add ``instance``; every frame is checked first. ``force``: replace one with its hash."""
@@ -372,7 +418,8 @@ class LabelRow:
                     f"{instance._ident()}: the row already has an object with this hash; "
                     "pass force=True to replace it"
                 )
-            existing._owner = None
+            if isinstance(existing, ObjectInstance):
+                existing._owner = None
         self._objects[instance.object_hash] = instance
         instance._owner = self
         self._touch()
@@ -462,6 +509,26 @@ class LabelRow:
         del self._classifications[instance.classification_hash]
         instance._owner = None
         self._touch()
+
+    # -- objects of a stored document, built when first read ------------------------------
+
+    def _built(self, entry: ObjectInstance | PendingObject) -> ObjectInstance:
+        """The instance of ``entry``, built (and kept) if it is still pending."""
+        if isinstance(entry, ObjectInstance):
+            return entry
+        instance = build_object(
+            entry,
+            self._ontology,
+            number_of_frames=self.number_of_frames,
+            width=self.width,
+            height=self.height,
+        )
+        instance._owner = self
+        self._objects[entry.object_hash] = instance
+        return instance
+
+    def _built_objects(self) -> list[ObjectInstance]:
+        return [o for o in self._objects.values() if isinstance(o, ObjectInstance)]
 
     # -- helpers the instances use -------------------------------------------------------
 
@@ -583,6 +650,10 @@ def _set_owner(
         instance._owner = owner
     for classification in classifications:
         classification._owner = owner
+
+
+def _frames_of(entry: ObjectInstance | PendingObject) -> Collection[int]:
+    return entry.frames if isinstance(entry, PendingObject) else entry._annotations.keys()
 
 
 def checked_priority(value: object, ident: str, name: str = "priority") -> float:

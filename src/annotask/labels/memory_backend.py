@@ -17,6 +17,7 @@ from typing import Any
 from annotask.datatypes import DataType
 from annotask.errors import ConflictError, NotFoundError
 from annotask.labels.backend import LabelRowMeta, LabelVersion
+from annotask.labels.encoded import document_json
 
 __all__ = ["MemoryLabelBackend"]
 
@@ -107,13 +108,13 @@ class MemoryLabelBackend:
     def save(
         self,
         label_hash: str,
-        document: dict[str, Any],
+        document: Mapping[str, Any],
         base_version: int,
         priority: float | None,
         priority_changed: bool,
     ) -> int:
         """Store a new version; :class:`ConflictError` if ``base_version`` is stale."""
-        text = json.dumps(document, allow_nan=False)
+        text = document_json(document)
         with self._lock:
             row = self._row(label_hash)
             current = row.meta.version

@@ -12,16 +12,20 @@ from annotask.store.engine import (
     describe_url,
     is_connection_error,
 )
+from annotask.store.transient import Transient, is_transient, transient_kind
 from annotask.store.versioning import head_revision, migrate, open_store, store_exists
 
 __all__ = [
     "DATABASE_URL_ENV",
     "Store",
+    "Transient",
     "default_url",
     "describe_url",
     "head_revision",
     "is_connection_error",
+    "is_transient",
     "migrate",
     "open_store",
     "store_exists",
+    "transient_kind",
 ]

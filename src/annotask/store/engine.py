@@ -15,7 +15,6 @@ from sqlalchemy.exc import (
     DataError,
     DBAPIError,
     IntegrityError,
-    InterfaceError,
     NoSuchModuleError,
     OperationalError,
     SQLAlchemyError,
@@ -23,6 +22,7 @@ from sqlalchemy.exc import (
 )
 
 from annotask.errors import StoreError
+from annotask.store.transient import is_transient
 
 __all__ = [
     "DATABASE_URL_ENV",
@@ -189,11 +189,9 @@ class Store:
 
 
 def is_connection_error(exc: BaseException) -> bool:
-    """Whether ``exc`` means the database could not be reached or dropped the connection
-    (a restart, a network cut, a busy SQLite file): worth retrying after a pause."""
-    if isinstance(exc, StoreError):
-        return isinstance(exc.__cause__, DBAPIError) and _unreachable(exc.__cause__)
-    return isinstance(exc, DBAPIError) and _unreachable(exc)
+    """Whether ``exc`` is worth retrying after a pause: the same classification as
+    :func:`annotask.store.transient.is_transient` (this is its older name)."""
+    return is_transient(exc)
 
 
 def is_data_error(exc: BaseException) -> bool:
@@ -207,30 +205,6 @@ def is_data_error(exc: BaseException) -> bool:
     if isinstance(exc, StatementError):
         return not isinstance(exc, DBAPIError)
     return isinstance(exc, TypeError | ValueError)
-
-
-# PostgreSQL SQLSTATEs of a server going away: connection exceptions (class 08), and
-# admin_shutdown, crash_shutdown, cannot_connect_now.
-_GONE_PREFIXES = ("08", "57P01", "57P02", "57P03")
-# Connection failures that waiting will not cure.
-_PERMANENT = ("does not exist", "authentication failed", "password", "permission denied")
-
-
-def _unreachable(exc: DBAPIError) -> bool:
-    if exc.connection_invalidated or isinstance(exc, InterfaceError):
-        return True
-    if not isinstance(exc, OperationalError):
-        return False
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    if sqlstate is not None:
-        return str(sqlstate).startswith(_GONE_PREFIXES)
-    message = str(exc.orig).lower()
-    if "sqlite" in type(exc.orig).__module__:
-        return "locked" in message or "busy" in message
-    if any(word in message for word in _PERMANENT):
-        return False
-    # psycopg reports refused and dropped connections without a SQLSTATE
-    return "connection" in message or "server closed" in message
 
 
 def _first_line(exc: SQLAlchemyError) -> str:

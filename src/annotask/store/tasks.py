@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
@@ -59,6 +60,7 @@ __all__ = [
 
 _CHUNK = 900
 _ANALYZE_AFTER = 1000
+_INSERT_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +118,33 @@ class TaskFilter:
 
 
 def insert_tasks(
-    conn: Connection, project_uuid: str, stage_uuid: str, data_hashes: Sequence[str]
+    conn: Connection, project_uuid: str, stage_uuid: str, data_hashes: Iterable[str]
 ) -> int:
-    """Create one task and one empty label row per data item; return how many were made."""
-    if not data_hashes:
-        return 0
+    """Create one task and one empty label row per data item; return how many were made.
+
+    ``data_hashes`` is consumed in chunks (one executemany per table each), so that a
+    project over millions of items never holds all their rows at once.
+    """
     now = utcnow()
+    made = 0
+    hashes = iter(data_hashes)
+    while chunk := list(islice(hashes, _INSERT_CHUNK)):
+        _insert_task_chunk(conn, project_uuid, stage_uuid, chunk, now)
+        made += len(chunk)
+    if not made:
+        return 0
+    if conn.dialect.name == "postgresql" and made >= _ANALYZE_AFTER:
+        # A bulk load leaves the planner's statistics stale until autovacuum catches up,
+        # and claims planned on them scan the whole stage; refresh them now.
+        conn.execute(text("ANALYZE tasks"))
+        conn.execute(text("ANALYZE label_rows"))
+    notify_stages(conn, [stage_uuid])
+    return made
+
+
+def _insert_task_chunk(
+    conn: Connection, project_uuid: str, stage_uuid: str, data_hashes: list[str], now: Any
+) -> None:
     task_rows: list[dict[str, Any]] = []
     label_row_rows: list[dict[str, Any]] = []
     for data_hash in data_hashes:
@@ -153,13 +176,6 @@ def insert_tasks(
         )
     conn.execute(insert(label_rows), label_row_rows)
     conn.execute(insert(tasks), task_rows)
-    if conn.dialect.name == "postgresql" and len(task_rows) >= _ANALYZE_AFTER:
-        # A bulk load leaves the planner's statistics stale until autovacuum catches up,
-        # and claims planned on them scan the whole stage; refresh them now.
-        conn.execute(text("ANALYZE tasks"))
-        conn.execute(text("ANALYZE label_rows"))
-    notify_stages(conn, [stage_uuid])
-    return len(task_rows)
 
 
 def _task_select() -> Select[Any]:

@@ -19,6 +19,7 @@ from annotask.errors import AuthorizationError, StoreError
 from annotask.store import catalog
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
+from annotask.store.fenced_moves import move_fenced
 from annotask.tasks.outcome import CommitStatus, OutcomeKind, TaskOutcome
 from annotask.workflow import StageType, TaskStatus
 from annotask.workflow.context import Action, Context
@@ -49,24 +50,26 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
     being worked on: their expiry moves to ``extend_to`` in the same transaction.
     """
     now = time.time()
-    mine = {o.task_uuid: leases[o.task_uuid] for o in outcomes}
-    held = task_store.held_by(conn, stage_uuid, mine, now)
+    # A bare move (nothing but the transition) is fenced by the move's own statement; the
+    # others are fenced first, since their labels, items and priorities are written before.
+    mine = {o.task_uuid: leases[o.task_uuid] for o in outcomes if not _bare_move(o)}
+    held = task_store.held_by(conn, stage_uuid, mine, now) if mine else set()
     live = []
     for outcome in outcomes:
-        if outcome.task_uuid in held:
+        if outcome.task_uuid in held or _bare_move(outcome):
             live.append(outcome)
         else:
-            outcome.status = CommitStatus.LOST
-            outcome.message = (
-                f"task {outcome.task_uuid} was not committed: this runner's lease on it "
-                "was lost (it expired, or the task was moved meanwhile)"
-            )
-            logger.warning("%s", outcome.message)
+            _lost(outcome)
     _refuse_unauthorised_items(conn, ctx, live)
     versions = _refuse_stale_labels(conn, live)
     saves = _label_saves(ctx, live, stage_names.get(stage_uuid))
     label_store.save_label_rows(conn, saves, current=versions)
-    _write(conn, ctx, project_uuid, stage_uuid, live, destination_types)
+    lost = _write(conn, ctx, project_uuid, stage_uuid, live, destination_types, leases)
+    if lost:
+        for outcome in live:
+            if outcome.task_uuid in lost:
+                _lost(outcome)
+        live = [o for o in live if o.task_uuid not in lost]
     task_store.record_failures(
         conn,
         [
@@ -85,6 +88,24 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
     if extend and extend_to is not None:
         task_store.extend_leases(conn, extend, extend_to)
     return live
+
+
+def _bare_move(outcome: TaskOutcome) -> bool:
+    return (
+        outcome.kind is OutcomeKind.MOVE
+        and outcome.label_json is None
+        and not outcome.item_updates
+        and outcome.priority is None
+    )
+
+
+def _lost(outcome: TaskOutcome) -> None:
+    outcome.status = CommitStatus.LOST
+    outcome.message = (
+        f"task {outcome.task_uuid} was not committed: this runner's lease on it "
+        "was lost (it expired, or the task was moved meanwhile)"
+    )
+    logger.warning("%s", outcome.message)
 
 
 def mark_committed(live: Sequence[TaskOutcome]) -> None:
@@ -163,8 +184,10 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
     stage_uuid: str,
     live: list[TaskOutcome],
     destination_types: Mapping[str, StageType],
-) -> None:
-    """Priorities, storage-item changes, moves (with events) and cleared failure records."""
+    leases: Mapping[str, task_store.Lease],
+) -> set[str]:
+    """Priorities, storage-item changes, moves (with events) and cleared failure records;
+    return the bare moves whose lease was lost (nothing of theirs was written)."""
     task_store.set_priorities(
         conn, {o.task_uuid: o.priority for o in live if o.priority is not None}
     )
@@ -196,12 +219,15 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
         if o.kind is OutcomeKind.MOVE and o.pathway is not None
     ]
     agent_stages = [u for u, kind in destination_types.items() if kind is StageType.AGENT]
-    moved = task_store.move_tasks(conn, moves, notify=agent_stages)
-    if moved != len(moves):  # cannot happen after fencing; never write an event without a move
+    fenced_before = {o.task_uuid for o in live if not _bare_move(o)}
+    moved = move_fenced(conn, moves, leases, notify=agent_stages, fenced=fenced_before)
+    lost = {m.task_uuid for m in moves if m.task_uuid not in moved}
+    if lost & fenced_before:  # cannot happen: their rows were fenced (and locked) above
         raise StoreError(
-            f"{len(moves) - moved} of {len(moves)} fenced task(s) did not move; the batch was "
-            "rolled back and its tasks come back when their leases expire"
+            f"{len(lost & fenced_before)} of {len(moves)} fenced task(s) did not move; the "
+            "batch was rolled back and its tasks come back when their leases expire"
         )
     recovered = [o.task_uuid for o in live if o.kind is OutcomeKind.STAY and o.task.last_error]
     if recovered:  # the latest attempt succeeded: the task is no longer a failed one
         task_store.clear_failures(conn, project_uuid, recovered)
+    return lost

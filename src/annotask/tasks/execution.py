@@ -7,7 +7,6 @@ the labels leaves nothing behind for the next one.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import traceback
@@ -21,6 +20,7 @@ from annotask.client import Client, Project, StorageItem
 from annotask.client.label_rows import StoreLabelBackend, label_row_from_record
 from annotask.errors import PathwayError, ValidationError
 from annotask.labels import LabelRow
+from annotask.labels.encoded import document_json
 from annotask.labels.label_row import checked_priority
 from annotask.store.records import LabelRowRecord, StorageItemRecord, TaskRecord
 from annotask.tasks.hooks import RunnerHook
@@ -201,7 +201,7 @@ class Attempt:
             kind=OutcomeKind.STAY if pathway is None else OutcomeKind.MOVE,
             pathway=pathway,
             label_document=rec.document,
-            label_json=None if rec.document is None else json.dumps(rec.document),
+            label_json=None if rec.document is None else document_json(rec.document),
             base_version=rec.base_version or 0,
             priority=priority,
             item_updates=rec.item_updates,

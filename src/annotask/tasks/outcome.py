@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -40,7 +41,7 @@ class TaskOutcome:
     kind: OutcomeKind
     pathway: Pathway | None = None
     action: str = "proceed"
-    label_document: dict[str, Any] | None = None
+    label_document: Mapping[str, Any] | None = None
     label_json: str | None = None
     """The document encoded once, before the commit's transaction opens."""
     base_version: int = 0

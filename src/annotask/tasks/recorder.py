@@ -22,7 +22,7 @@ class AttemptRecorder:
     def __init__(self, label_hash: str, store_backend: LabelRowBackend) -> None:
         self.label_hash = label_hash
         self._store_backend = store_backend
-        self.document: dict[str, Any] | None = None
+        self.document: Mapping[str, Any] | None = None
         self.base_version: int | None = None
         self.priority: float | None = None
         self.item_updates: dict[str, dict[str, Any]] = {}
@@ -36,7 +36,7 @@ class AttemptRecorder:
     def save(
         self,
         label_hash: str,
-        document: dict[str, Any],
+        document: Mapping[str, Any],
         base_version: int,
         priority: float | None,
         priority_changed: bool,

@@ -33,14 +33,12 @@ store and reported in the result). A spec delivered twice moves its task once.
 
 from annotask.integrations.celery._enqueue import BrokerError, Enqueued, claimable_specs, enqueue
 from annotask.integrations.celery._register import (
-    RETRIED_ERRORS,
     is_infrastructure_error,
     register,
     task_name,
 )
 
 __all__ = [
-    "RETRIED_ERRORS",
     "BrokerError",
     "Enqueued",
     "claimable_specs",

@@ -9,10 +9,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-from annotask.errors import StoreError, ValidationError
+from annotask.errors import ValidationError
 from annotask.store import tasks as task_store
+from annotask.store.transient import is_transient
 from annotask.tasks import QueueRunner, TaskCompletionResult
 
 try:
@@ -23,30 +22,19 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
         "annotask.integrations.celery needs Celery: pip install 'annotask[celery]'"
     ) from exc
 
-__all__ = ["RETRIED_ERRORS", "is_infrastructure_error", "register", "task_name"]
+__all__ = ["is_infrastructure_error", "register", "task_name"]
 
 logger = logging.getLogger(__name__)
-
-RETRIED_ERRORS: tuple[type[BaseException], ...] = (
-    StoreError,
-    OperationalError,
-    InterfaceError,
-    OSError,
-)
-"""Errors a Celery task retries with backoff: the store cannot be reached or answered with
-an operational error (lost connection, serialization failure, deadlock), or an OS-level I/O
-or connection error (``ConnectionError``, ``TimeoutError``) escaped the runner. Agent errors
-never get here: the queue runner records them on the task and reports them in the result."""
 
 Specs = str | Sequence[str]
 
 
 def is_infrastructure_error(exc: BaseException) -> bool:
-    """True for errors worth retrying later: :data:`RETRIED_ERRORS`, and any SQLAlchemy
-    ``DBAPIError`` that invalidated its connection (the database went away mid-statement)."""
-    if isinstance(exc, RETRIED_ERRORS):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    """True for errors worth retrying later: the store's one classification of transient
+    errors (:func:`annotask.store.transient.transient_kind`: connection lost, server
+    restarting, serialization failure, deadlock, database busy). Agent errors never get
+    here: the queue runner records them on the task and reports them in the result."""
+    return is_transient(exc)
 
 
 def task_name(runner: QueueRunner, stage: str) -> str:

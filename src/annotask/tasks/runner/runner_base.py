@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from annotask.client import Client, Project
 from annotask.errors import AuthorizationError, NotFoundError, ValidationError
-from annotask.store import DATABASE_URL_ENV, catalog, is_connection_error
+from annotask.store import DATABASE_URL_ENV, catalog, is_transient
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
 from annotask.store.engine import is_data_error
@@ -506,7 +506,7 @@ class RunnerBase:
             try:
                 return operation()
             except Exception as exc:
-                if not is_connection_error(exc) or time.monotonic() + delay > deadline:
+                if not is_transient(exc) or time.monotonic() + delay > deadline:
                     raise
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
                 logger.warning(
