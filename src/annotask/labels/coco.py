@@ -27,7 +27,7 @@ imported.
 
 from __future__ import annotations
 
-from annotask.labels._coco_export import export_coco, frame_file_name
-from annotask.labels._coco_import import CocoImportReport, import_coco
+from annotask.labels.formats._coco_export import export_coco, frame_file_name
+from annotask.labels.formats._coco_import import CocoImportReport, import_coco
 
 __all__ = ["CocoImportReport", "export_coco", "frame_file_name", "import_coco"]
