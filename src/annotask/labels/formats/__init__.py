@@ -44,4 +44,11 @@ def get_format(name: str) -> ModuleType:
         raise ValidationError(
             f"no label format {name!r}; the formats are {', '.join(FORMAT_NAMES)}"
         )
-    return importlib.import_module(f"annotask.labels.formats.{name}")
+    try:
+        return importlib.import_module(f"annotask.labels.formats.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.startswith("annotask"):
+            raise
+        raise ValidationError(
+            f"the {name} format needs {exc.name}, which is not installed; install annotask[interop]"
+        ) from exc

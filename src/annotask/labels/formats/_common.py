@@ -33,12 +33,14 @@ __all__ = [
     "RegionImporter",
     "apply_mode",
     "clean",
+    "file_stem",
     "finite",
     "frame_file_name",
     "names",
     "object_named",
     "pixels",
     "split_frame",
+    "stems_to_titles",
     "unit",
 ]
 
@@ -120,6 +122,23 @@ def frame_file_name(file_name: str, frame: int) -> str:
     return f"{file_name}#frame{frame}"
 
 
+def file_stem(file_name: str, frame: int | None = None) -> str:
+    """The base name of an item's files in folder formats: ``img0``, ``clip#frame3``."""
+    stem = Path(file_name).stem
+    return stem if frame is None else f"{stem}#frame{frame}"
+
+
+def stems_to_titles(rows: Mapping[str, LabelRow]) -> dict[str, str]:
+    """File stems (frames included) -> the file names of ``rows``, for folder formats."""
+    by_stem: dict[str, str] = {}
+    for title, row in rows.items():
+        by_stem[file_stem(title)] = title
+        if row.number_of_frames > 1:
+            for frame in range(row.number_of_frames):
+                by_stem[file_stem(title, frame)] = frame_file_name(title, frame)
+    return by_stem
+
+
 def split_frame(file_name: str) -> tuple[str, int] | None:
     """``("clip.mp4", 12)`` for ``clip.mp4#frame12``; None without the suffix."""
     match = _FRAME_SUFFIX.match(file_name)
@@ -176,7 +195,9 @@ def unit(value: float, what: str, tolerance: float = 1e-6) -> float:
 
 def pixels(value: float, size: int, what: str) -> float:
     """Pixels -> a fraction of ``size``, refusing values outside the image (beyond rounding)."""
-    return unit(value / size, f"{what} {value!r} (of {size})", 1e-6)
+    if value < -1e-6 * size or value > size * (1 + 1e-6):
+        raise LabelError(f"{what} {value!r} lies outside the image (0..{size})")
+    return min(max(value / size, 0.0), 1.0)
 
 
 @dataclass

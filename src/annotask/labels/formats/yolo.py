@@ -27,24 +27,20 @@ from annotask.labels.formats._common import (
     Region,
     RegionImporter,
     clean,
+    file_stem,
     finite,
+    stems_to_titles,
     unit,
 )
 from annotask.labels.formats._files import copy_image, replace_folder
 from annotask.labels.label_row import LabelRow
 from annotask.labels.ontology import Ontology
 
-__all__ = ["export", "import_", "label_stem"]
+__all__ = ["export", "import_"]
 
 _DIGITS = 6
 _MAX_YAML = 1 << 20
 _IMAGE_SUFFIXES = {".bmp", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"}
-
-
-def label_stem(file_name: str, frame: int | None = None) -> str:
-    """The base name of an item's YOLO files: ``img0`` for ``img0.png``, ``clip#frame3``."""
-    stem = Path(file_name).stem
-    return stem if frame is None else f"{stem}#frame{frame}"
 
 
 def export(items: Sequence[ExportItem], ontology: Ontology, target: Path) -> ExportReport:
@@ -71,7 +67,7 @@ def export(items: Sequence[ExportItem], ontology: Ontology, target: Path) -> Exp
             if item.row.number_of_frames == 1:
                 suffix = Path(item.file_name).suffix
                 copy_image(
-                    item.image_path, folder / "images" / f"{label_stem(item.file_name)}{suffix}"
+                    item.image_path, folder / "images" / f"{file_stem(item.file_name)}{suffix}"
                 )
     return ExportReport(target, images, objects, dict(sorted(skipped.items())))
 
@@ -106,10 +102,10 @@ def _item_lines(
                 continue
             lines.setdefault(annotation.frame, []).append(line)
     if row.number_of_frames == 1:
-        yield label_stem(item.file_name), lines.get(0, [])
+        yield file_stem(item.file_name), lines.get(0, [])
         return
     for frame in sorted(lines):
-        yield label_stem(item.file_name, frame), lines[frame]
+        yield file_stem(item.file_name, frame), lines[frame]
 
 
 def _line(class_id: int, coordinates: object) -> str | None:
@@ -145,7 +141,7 @@ def import_(
         skip_unmatched=skip_unmatched,
     )
     names = _read_names(source)
-    titles = _titles_by_stem(rows_by_file_name)
+    titles = stems_to_titles(rows_by_file_name)
     labels = source / "labels"
     if not labels.is_dir():
         raise LabelError(f"YOLO folder {source} has no labels/ folder; nothing was imported")
@@ -158,16 +154,6 @@ def import_(
         if path.suffix.lower() in _IMAGE_SUFFIXES and not (labels / f"{path.stem}.txt").exists():
             importer.match(titles.get(path.stem, path.name))
     return importer.run(regions, mode)
-
-
-def _titles_by_stem(rows: Mapping[str, LabelRow]) -> dict[str, str]:
-    by_stem: dict[str, str] = {}
-    for title, row in rows.items():
-        by_stem[label_stem(title)] = title
-        if row.number_of_frames > 1:
-            for frame in range(row.number_of_frames):
-                by_stem[label_stem(title, frame)] = f"{title}#frame{frame}"
-    return by_stem
 
 
 def _read_names(source: Path) -> dict[int, str]:
