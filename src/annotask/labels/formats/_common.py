@@ -197,7 +197,7 @@ def pixels(value: float, size: int, what: str) -> float:
     """Pixels -> a fraction of ``size``, refusing values outside the image (beyond rounding)."""
     if value < -1e-6 * size or value > size * (1 + 1e-6):
         raise LabelError(f"{what} {value!r} lies outside the image (0..{size})")
-    return min(max(value / size, 0.0), 1.0)
+    return min(max(round(value / size, 12), 0.0), 1.0)
 
 
 @dataclass
