@@ -16,7 +16,7 @@ from pathlib import Path
 
 from annotask.errors import LabelError, NotFoundError
 from annotask.labels._numbers import clean
-from annotask.labels.coordinates import Coordinates
+from annotask.labels.coordinates import BoundingBoxCoordinates, Coordinates
 from annotask.labels.label_row import LabelRow
 from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
@@ -32,6 +32,7 @@ __all__ = [
     "Region",
     "RegionImporter",
     "apply_mode",
+    "box_from_edges",
     "clean",
     "file_stem",
     "finite",
@@ -143,6 +144,11 @@ def split_frame(file_name: str) -> tuple[str, int] | None:
     """``("clip.mp4", 12)`` for ``clip.mp4#frame12``; None without the suffix."""
     match = _FRAME_SUFFIX.match(file_name)
     return None if match is None else (match["base"], int(match["frame"]))
+
+
+def box_from_edges(left: float, top: float, right: float, bottom: float) -> BoundingBoxCoordinates:
+    """The box between these edges (fractions), sides rounded to 12 decimals."""
+    return BoundingBoxCoordinates(left, top, round(right - left, 12), round(bottom - top, 12))
 
 
 def object_named(ontology: Ontology, name: str) -> ObjectClass | None:

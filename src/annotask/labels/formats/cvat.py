@@ -38,6 +38,7 @@ from annotask.labels.formats._common import (
     ImportReport,
     Region,
     RegionImporter,
+    box_from_edges,
     clean,
     finite,
     pixels,
@@ -390,7 +391,7 @@ def _coordinates(shape: Any, width: int, height: int) -> Coordinates:
             raise LabelError(f"box ({xtl}, {ytl}, {xbr}, {ybr}) has a negative size")
         left, top = pixels(xtl, width, "xtl"), pixels(ytl, height, "ytl")
         right, bottom = pixels(xbr, width, "xbr"), pixels(ybr, height, "ybr")
-        return BoundingBoxCoordinates(left, top, right - left, bottom - top)
+        return box_from_edges(left, top, right, bottom)
     points = _read_points(shape.get("points", ""), width, height)
     if shape.tag == "polygon":
         if len(points) < 3:

@@ -24,6 +24,7 @@ from annotask.labels.formats._common import (
     ImportReport,
     Region,
     RegionImporter,
+    box_from_edges,
     clean,
     file_stem,
     finite,
@@ -214,4 +215,4 @@ def _coordinates(
     top = pixels(ymin - 1, height, "ymin")
     right = pixels(xmax, width, "xmax")
     bottom = pixels(ymax, height, "ymax")
-    return BoundingBoxCoordinates(left, top, right - left, bottom - top)
+    return box_from_edges(left, top, right, bottom)

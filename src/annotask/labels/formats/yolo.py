@@ -26,6 +26,7 @@ from annotask.labels.formats._common import (
     ImportReport,
     Region,
     RegionImporter,
+    box_from_edges,
     clean,
     file_stem,
     finite,
@@ -221,7 +222,7 @@ def _parse_line(
         top = unit(cy - h / 2, "box top edge")
         right = unit(cx + w / 2, "box right edge")
         bottom = unit(cy + h / 2, "box bottom edge")
-        return names[class_id], BoundingBoxCoordinates(left, top, right - left, bottom - top)
+        return names[class_id], box_from_edges(left, top, right, bottom)
     if len(numbers) % 2 or len(numbers) < 6:
         raise LabelError(
             f"a line is 'class cx cy w h' or 'class x1 y1 x2 y2 x3 y3 ...' (3 points or more); "
