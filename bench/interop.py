@@ -112,20 +112,16 @@ def main() -> None:
         print(f"baseline_dumps: {dumps * per:.1f} us/image")
         print(f"baseline_loads: {loads * per:.1f} us/image")
         for name in args.formats.split(","):
-            _format(name, items, folder, runs, count, (dumps, loads))
+            _format(name, items, folder, runs=runs, baseline=(dumps, loads))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _format(
-    name: str,
-    items: list[ExportItem],
-    folder: Path,
-    runs: int,
-    count: int,
-    baseline: tuple[float, float],
+    name: str, items: list[ExportItem], folder: Path, *, runs: int, baseline: tuple[float, float]
 ) -> None:
     module = get_format(name)
+    count = len(items)
     target = folder / f"out-{name}"
     exported = _best(runs, lambda: module.export(items, ONTOLOGY, target))
     fresh: list[dict[str, LabelRow]] = []
