@@ -170,7 +170,7 @@ BAD_COCO: dict[str, tuple[Any, str]] = {
               annotations=[]),
         "image 'img0.png' is 64x48, but its data item is 32x24",
     ),
-    "a document that is not a mapping": ([1, 2], "a COCO document is a JSON object, got list"),
+    "a document that is not a mapping": ([1, 2], "a COCO document is a JSON object"),
     "an unhashable image id": (
         _coco(annotations=[{"id": 1, "image_id": [1], "category_id": {}, "bbox": [1, 1, 2, 2]}]),
         "annotations[0].image_id: Input should be a valid integer",

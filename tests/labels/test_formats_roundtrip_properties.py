@@ -74,10 +74,14 @@ def _flat(coordinates: Coordinates) -> list[float]:
 
 
 def _exact(row: LabelRow) -> list[tuple[str, int, list[float]]]:
+    """Every annotation, in an order that rounding within the tolerance cannot change."""
     return sorted(
-        (i.object_name, a.frame, _flat(a.coordinates))
-        for i in row.get_object_instances()
-        for a in i.get_annotations()
+        (
+            (i.object_name, a.frame, _flat(a.coordinates))
+            for i in row.get_object_instances()
+            for a in i.get_annotations()
+        ),
+        key=lambda t: (t[0], t[1], [round(v, 3) for v in t[2]]),
     )
 
 

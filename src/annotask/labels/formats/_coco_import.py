@@ -35,7 +35,7 @@ from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
 from annotask.labels.ontology_model import ObjectClass, Shape
 
-__all__ = ["CocoImportReport", "import_coco"]
+__all__ = ["CocoImportReport", "import_checked_coco", "import_coco"]
 
 _FRAME_SUFFIX = re.compile(r"^(?P<base>.*)#frame(?P<frame>\d+)$")
 _TOLERANCE = 1e-6
@@ -84,6 +84,26 @@ def import_coco(
     happens to rows that already hold objects (see :class:`ImportMode`).
     """
     check_coco_shape(coco)
+    return import_checked_coco(
+        coco,
+        ontology,
+        rows_by_file_name,
+        skip_unknown=skip_unknown,
+        skip_unmatched=skip_unmatched,
+        mode=mode,
+    )
+
+
+def import_checked_coco(
+    coco: Mapping[str, Any],
+    ontology: Ontology,
+    rows_by_file_name: Mapping[str, LabelRow],
+    *,
+    skip_unknown: bool,
+    skip_unmatched: bool,
+    mode: ImportMode,
+) -> ImportReport:
+    """:func:`import_coco` of a document whose shape :func:`check_coco_shape` has checked."""
     reader = _Reader(ontology, rows_by_file_name, skip_unknown)
     groups = reader.read(coco)
     instances = reader.build(groups)

@@ -147,8 +147,10 @@ def split_frame(file_name: str) -> tuple[str, int] | None:
 
 
 def box_from_edges(left: float, top: float, right: float, bottom: float) -> BoundingBoxCoordinates:
-    """The box between these edges (fractions), sides rounded to 12 decimals."""
-    return BoundingBoxCoordinates(left, top, round(right - left, 12), round(bottom - top, 12))
+    """The box between these edges (fractions), sides rounded to 12 decimals (never below 0:
+    edges that meet within rounding make an empty side)."""
+    width, height = max(round(right - left, 12), 0.0), max(round(bottom - top, 12), 0.0)
+    return BoundingBoxCoordinates(left, top, width, height)
 
 
 def object_named(ontology: Ontology, name: str) -> ObjectClass | None:

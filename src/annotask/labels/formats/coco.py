@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from annotask.errors import ValidationError
 from annotask.labels.formats._coco_export import export_coco
-from annotask.labels.formats._coco_import import import_coco
+from annotask.labels.formats._coco_import import import_checked_coco
+from annotask.labels.formats._coco_schema import load_coco_json
 from annotask.labels.formats._common import ExportItem, ExportReport, ImportMode, ImportReport
-from annotask.labels.formats._files import read_json, write_json
+from annotask.labels.formats._files import write_json
 from annotask.labels.label_row import LabelRow
 from annotask.labels.ontology import Ontology
 
@@ -44,8 +46,12 @@ def import_(
     skip_unmatched: bool = False,
 ) -> ImportReport:
     """Read the COCO file ``source`` into the rows, all or nothing."""
-    document = read_json(source, "COCO")
-    return import_coco(
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    document = load_coco_json(data, f"COCO file {source}")
+    return import_checked_coco(
         document,
         ontology,
         rows_by_file_name,

@@ -209,7 +209,7 @@ def _coordinates(
     if box is None:
         raise LabelError("has neither <bndbox> nor <polygon>")
     xmin, ymin, xmax, ymax = (finite(box.findtext(t), t) for t in ("xmin", "ymin", "xmax", "ymax"))
-    if xmax < xmin - 1 or ymax < ymin - 1:
+    if xmax < xmin - 1 - 1e-6 or ymax < ymin - 1 - 1e-6:
         raise LabelError(f"box ({xmin}, {ymin}, {xmax}, {ymax}) has a negative size")
     left = pixels(xmin - 1, width, "xmin")
     top = pixels(ymin - 1, height, "ymin")
