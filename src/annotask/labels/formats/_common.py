@@ -315,9 +315,10 @@ class RegionImporter:
         hashes: dict[str, set[str]] = {}
         for group in groups:
             row = group.row
-            taken = hashes.setdefault(
-                row.label_hash, {i.object_hash for i in row.get_object_instances()}
-            )
+            taken = hashes.get(row.label_hash)
+            if taken is None:
+                taken = {i.object_hash for i in row.get_object_instances()}
+                hashes[row.label_hash] = taken
             keep = bool(group.key and _HASH.match(group.key) and group.key not in taken)
             instance = ObjectInstance(group.ontology_object, group.key if keep else None)
             taken.add(instance.object_hash)
