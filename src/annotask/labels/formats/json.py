@@ -184,4 +184,6 @@ def _apply(
 
 def _clashes(row: LabelRow, instance: ClassificationInstance) -> bool:
     frames = instance.get_annotation_frames()
+    if not frames:  # on no frame: clashes with any instance of its classification
+        return bool(row.get_classification_instances(instance.ontology_item))
     return bool(row.get_classification_instances(instance.ontology_item, filter_frames=frames))
