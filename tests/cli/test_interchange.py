@@ -77,10 +77,10 @@ def test_a_coco_export_imports_into_another_project_with_the_same_boxes(
     }  # fmt: skip
 
 
-def test_an_import_adds_to_the_labels_already_there_as_a_new_version(
+def test_an_import_in_add_mode_adds_to_the_labels_already_there_as_a_new_version(
     cli: Invoke, labelled: str, db_url: str, tmp_path: Path
 ) -> None:
-    cli("import", "demo", "-f", "coco", _write(tmp_path, _coco()))
+    cli("import", "demo", "-f", "coco", "--mode", "add", _write(tmp_path, _coco()))
     found = boxes(db_url, labelled)
     assert found["img0.png"] == [
         (0.125, 0.25, 0.25, 0.5, 0.75),
@@ -151,7 +151,7 @@ BAD_COCO: dict[str, tuple[Any, str]] = {
                       {"id": 9, "file_name": "cat.png", "width": WIDTH, "height": HEIGHT}],
               annotations=[*_coco()["annotations"],
                            {"id": 3, "image_id": 9, "category_id": 3, "bbox": [1, 1, 2, 2]}]),
-        "COCO images 'cat.png' match no data item of project 'demo'",
+        "images 'cat.png' match no data item of project 'demo'",
     ),
     "a category id not among the categories": (
         _coco(annotations=[{"id": 1, "image_id": 1, "category_id": 77, "bbox": [1, 1, 2, 2]}]),
@@ -170,7 +170,11 @@ BAD_COCO: dict[str, tuple[Any, str]] = {
               annotations=[]),
         "image 'img0.png' is 64x48, but its data item is 32x24",
     ),
-    "a document that is not a mapping": ([1, 2], "a COCO document must be a mapping"),
+    "a document that is not a mapping": ([1, 2], "a COCO document is a JSON object"),
+    "an unhashable image id": (
+        _coco(annotations=[{"id": 1, "image_id": [1], "category_id": {}, "bbox": [1, 1, 2, 2]}]),
+        "annotations[0].image_id: Input should be a valid integer",
+    ),
 }  # fmt: skip
 
 
@@ -195,7 +199,7 @@ def test_a_file_that_is_not_json_is_an_error_naming_it(
     path.write_text('{"images": [', encoding="utf-8")
     before = versions(db_url, labelled)
     result = cli("import", "demo", "--format", "coco", str(path), code=1)
-    assert result.stderr.startswith(f"error: {path} is not valid JSON: ")
+    assert result.stderr.startswith(f"error: COCO file {path} is not JSON (truncated?)")
     assert "nothing was imported" in result.stderr
     assert versions(db_url, labelled) == before
 
@@ -213,7 +217,9 @@ def test_skip_flags_import_the_rest_and_report_what_was_skipped(
         ],
     )
     path = _write(tmp_path, document)
-    result = cli("import", "demo", "-f", "coco", path, "--skip-unknown", "--skip-unmatched")
+    result = cli(
+        "import", "demo", "-f", "coco", path, "--skip-unknown", "--skip-unmatched", "--mode", "add"
+    )
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("imported 2 annotation(s) as 2 object(s) into 2 label row(s)")
     assert lines[1:] == [
@@ -235,7 +241,47 @@ def test_an_image_name_two_data_items_share_is_an_error(
         "--ontology", str(ontology), "--workflow", str(workflow),
     )  # fmt: skip
     result = cli("import", "both", "-f", "coco", _write(tmp_path, _coco()), code=1)
-    assert "COCO images 'img0.png' each match several data items of project 'both'" in (
+    assert "images 'img0.png' each match several data items of project 'both'" in (
         " ".join(result.stderr.split())
     )
     assert set(versions(db_url, "both").values()) == {0}
+
+
+@pytest.mark.parametrize("format_", ["coco", "yolo", "voc", "cvat", "labelstudio", "json"])
+def test_every_format_exports_and_imports_into_another_project_with_the_same_boxes(
+    format_: str, cli: Invoke, labelled: str, copy_project: str, db_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / f"out-{format_}"
+    cli("export", "demo", "--format", format_, str(out))
+    if format_ == "yolo":
+        assert sorted(p.name for p in (out / "images").iterdir())[:1] == ["img0.png"]
+    imported = cli("import", "copy", "--format", format_, str(out))
+    assert "as 3 object(s) into 2 label row(s) of project 'copy'" in imported.stdout
+    keep_confidence = format_ in ("coco", "json")
+    ours = {
+        k: [b if keep_confidence else b[:4] for b in v] for k, v in boxes(db_url, labelled).items()
+    }
+    theirs = {
+        k: [b if keep_confidence else b[:4] for b in v]
+        for k, v in boxes(db_url, copy_project).items()
+    }
+    assert theirs == ours
+
+
+def test_importing_twice_changes_nothing_by_default_and_replace_keeps_one_copy(
+    cli: Invoke, labelled: str, copy_project: str, db_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "labels.json"
+    cli("export", "demo", "--format", "json", str(out))
+    cli("import", "copy", "--format", "json", str(out))
+    before = versions(db_url, copy_project)
+    again = cli("import", "copy", "--format", "json", str(out))
+    assert "into 0 label row(s)" in again.stdout
+    assert "left 2 label row(s) that already hold objects as they were" in again.stdout
+    assert versions(db_url, copy_project) == before
+    replaced = cli("import", "copy", "--format", "json", "--mode", "replace", str(out))
+    assert "replaced 3 object(s) that were there" in replaced.stdout
+    assert boxes(db_url, copy_project) == boxes(db_url, labelled)
+    added = cli("import", "copy", "--format", "json", "--mode", "add", str(out))
+    assert "as 3 object(s) into 2 label row(s)" in added.stdout
+    assert len(boxes(db_url, copy_project)["img0.png"]) == 4

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from annotask.datatypes import DataType
 from annotask.labels import LabelRow, MemoryLabelBackend, Ontology
@@ -87,3 +88,32 @@ def video_row(make_row: RowFactory) -> LabelRow:
 @pytest.fixture
 def image_row(make_row: RowFactory) -> LabelRow:
     return make_row()
+
+
+FORMAT_WIDTH, FORMAT_HEIGHT = 64, 48
+
+
+@pytest.fixture
+def image_files(tmp_path: Path) -> list[Path]:
+    """Three small real PNG images (64x48) for the formats that carry images."""
+    folder = tmp_path / "media"
+    folder.mkdir()
+    paths = []
+    for i in range(3):
+        path = folder / f"img{i}.png"
+        Image.new("RGB", (FORMAT_WIDTH, FORMAT_HEIGHT), (40 * i, 90, 160)).save(path)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def fresh_rows(make_row: RowFactory, image_files: list[Path]) -> Callable[[], dict[str, LabelRow]]:
+    """Rows with no labels over ``image_files``, by file name (a new set each call)."""
+
+    def make() -> dict[str, LabelRow]:
+        return {
+            p.name: make_row(data_title=p.name, width=FORMAT_WIDTH, height=FORMAT_HEIGHT)
+            for p in image_files
+        }
+
+    return make

@@ -242,7 +242,7 @@ def _bad(change: Any) -> dict[str, Any]:
             _bad(lambda c: c["annotations"][0].update(score=1.5)),
             "confidence must be a number in 0..1",
         ),
-        (_bad(lambda c: c.update(annotations={})), "annotations must be a list"),
+        (_bad(lambda c: c.update(annotations={})), r"annotations: Input should be a valid list"),
     ],
 )
 def test_bad_coco_is_refused_and_nothing_changes(

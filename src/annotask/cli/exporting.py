@@ -1,10 +1,7 @@
-"""``annotask export``: a project's labels to one file, as COCO or annotask's own JSON."""
+"""``annotask export``: a project's labels to a file or folder in any format."""
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,34 +10,29 @@ import typer
 
 from annotask.cli.args import ProjectArg
 from annotask.cli.session import get_session
-from annotask.errors import ValidationError
 
-__all__ = ["ExportFormat", "export", "write_json"]
+__all__ = ["ExportFormat", "export"]
 
 
 class ExportFormat(StrEnum):
     """What ``annotask export`` writes."""
 
     COCO = "coco"
+    YOLO = "yolo"
+    VOC = "voc"
+    CVAT = "cvat"
+    LABELSTUDIO = "labelstudio"
     JSON = "json"
 
 
-def write_json(path: Path, document: Any) -> None:
-    """Write ``document`` to ``path`` whole or not at all (a temporary file, then a rename)."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise ValidationError(f"cannot write {path}: folder {folder} does not exist; create it")
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(document, out, ensure_ascii=False, separators=(",", ":"))
-            Path(temporary).replace(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise ValidationError(f"cannot write {path}: {exc.strerror or exc}") from exc
+_WHAT = {
+    ExportFormat.COCO: "COCO",
+    ExportFormat.YOLO: "YOLO",
+    ExportFormat.VOC: "Pascal VOC",
+    ExportFormat.CVAT: "CVAT XML",
+    ExportFormat.LABELSTUDIO: "Label Studio",
+    ExportFormat.JSON: "annotask JSON",
+}
 
 
 def export(
@@ -49,7 +41,8 @@ def export(
     out: Annotated[
         Path,
         typer.Argument(
-            metavar="OUT", help="The file to write (replaced if it exists).", dir_okay=False
+            metavar="OUT",
+            help="The file to write (a folder for yolo and voc); replaced if it exists.",
         ),
     ],
     *,
@@ -58,34 +51,33 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            help="coco: images, boxes, polygons, RLE masks, keypoints; json: annotask's "
-            "label documents, every row.",
+            help="coco: boxes, polygons, RLE masks, keypoints; yolo, voc: boxes and polygons "
+            "with the images; cvat: boxes, polygons, polylines, points, video tracks; "
+            "labelstudio: tasks with annotations and predictions; json: annotask's label "
+            "documents, every row.",
         ),
     ],
     compress_rle: Annotated[
         bool, typer.Option("--compress-rle", help="coco: write masks as compressed RLE strings.")
     ] = False,
 ) -> None:
-    """Write a project's labels, every label row, to one JSON file."""
-    from annotask.client.interchange import (  # noqa: PLC0415 - keeps `annotask --help` fast
-        export_coco_labels,
-        export_json_labels,
-    )
+    """Write a project's labels, every label row, to one file or folder."""
+    from annotask.client.interchange import export_labels  # noqa: PLC0415 - fast --help
 
     session = get_session(ctx)
     found = session.client().get_project(project)
+    options: dict[str, Any] = {"compress_rle": True} if compress_rle else {}
+    if compress_rle and format_ is not ExportFormat.COCO:
+        session.note("--compress-rle applies to coco only; ignored")
+        options = {}
+    report = export_labels(found, format_.value, out, **options)
+    if report.skipped_objects:
+        kinds = ", ".join(f"{n} {shape}" for shape, n in report.skipped_objects.items())
+        session.note(f"left out objects {_WHAT[format_]} cannot carry: {kinds}")
     if format_ is ExportFormat.JSON:
-        document = export_json_labels(found)
-        write_json(out, document)
-        session.say(f"wrote {len(document['label_rows'])} label row(s) of {found.what} to {out}")
+        session.say(f"wrote {report.images} label row(s) of {found.what} to {out}")
         return
-    coco = export_coco_labels(found, compress_rle=compress_rle)
-    write_json(out, coco)
-    skipped = coco["info"].get("skipped_objects")
-    if skipped:
-        kinds = ", ".join(f"{n} {shape}" for shape, n in skipped.items())
-        session.note(f"left out objects COCO cannot carry: {kinds}")
     session.say(
-        f"wrote {len(coco['images'])} image(s) and {len(coco['annotations'])} annotation(s) "
-        f"of {found.what} to {out} (COCO)"
+        f"wrote {report.images} image(s) and {report.objects} annotation(s) "
+        f"of {found.what} to {out} ({_WHAT[format_]})"
     )

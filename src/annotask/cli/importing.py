@@ -1,61 +1,77 @@
-"""``annotask import``: pre-label a project from a COCO file; each changed row a new version."""
+"""``annotask import``: labels from a file or folder in any format; rows saved as new versions."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from annotask.cli.args import ProjectArg
 from annotask.cli.session import Session, get_session
-from annotask.errors import ValidationError
-from annotask.limits import load_json
 
 if TYPE_CHECKING:
     from annotask.client import Project
-    from annotask.labels import CocoImportReport
+    from annotask.labels.formats import ImportReport
 
-__all__ = ["ImportFormat", "import_", "read_json"]
+__all__ = ["ImportFormat", "import_"]
+
+
+class ModeArg(StrEnum):
+    """``--mode``: the values of :class:`annotask.labels.formats.ImportMode` (named here so
+    that ``annotask --help`` need not load the label formats)."""
+
+    ADD = "add"
+    REPLACE = "replace"
+    SKIP_EXISTING = "skip-existing"
 
 
 class ImportFormat(StrEnum):
     """What ``annotask import`` reads."""
 
     COCO = "coco"
-
-
-def read_json(path: Path) -> Any:
-    """The JSON value in ``path``; a :class:`ValidationError` naming the file if it is not JSON."""
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    try:
-        return load_json(text, str(path))
-    except ValidationError as exc:
-        raise ValidationError(f"{exc}; nothing was imported") from exc
+    YOLO = "yolo"
+    VOC = "voc"
+    CVAT = "cvat"
+    LABELSTUDIO = "labelstudio"
+    JSON = "json"
 
 
 def import_(
     ctx: typer.Context,
     project: ProjectArg,
-    file: Annotated[
+    source: Annotated[
         Path,
         typer.Argument(
-            metavar="FILE", help="The file to read.", exists=True, dir_okay=False, readable=True
+            metavar="SOURCE",
+            help="The file to read (a folder for yolo and voc).",
+            exists=True,
+            readable=True,
         ),
     ],
     *,
     format_: Annotated[
         ImportFormat,
-        typer.Option("--format", "-f", help="coco: images matched to data items by file name."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="coco, cvat, labelstudio, json: a file; yolo, voc: a folder. Images are "
+            "matched to data items by file name.",
+        ),
     ],
+    mode: Annotated[
+        ModeArg,
+        typer.Option(
+            "--mode",
+            help="skip-existing: leave rows that hold objects alone (importing twice is safe); "
+            "add: add beside them; replace: clear the rows the file names first.",
+        ),
+    ] = ModeArg.SKIP_EXISTING,
     skip_unknown: Annotated[
         bool,
         typer.Option(
-            "--skip-unknown", help="Skip annotations of categories the ontology does not have."
+            "--skip-unknown", help="Skip annotations of classes the ontology does not have."
         ),
     ] = False,
     skip_unmatched: Annotated[
@@ -66,23 +82,35 @@ def import_(
     ] = False,
 ) -> None:
     """Add a file's labels to a project's label rows, all or nothing, saving new versions."""
-    from annotask.client.interchange import import_coco_labels  # noqa: PLC0415 - fast --help
+    from annotask.client.interchange import import_labels  # noqa: PLC0415 - fast --help
+    from annotask.labels.formats import ImportMode  # noqa: PLC0415 - fast --help
 
     session = get_session(ctx)
     found = session.client().get_project(project)
-    coco = read_json(file)
-    report = import_coco_labels(
-        found, coco, skip_unknown=skip_unknown, skip_unmatched=skip_unmatched
+    report = import_labels(
+        found,
+        format_.value,
+        source,
+        mode=ImportMode(mode.value),
+        skip_unknown=skip_unknown,
+        skip_unmatched=skip_unmatched,
     )
     _report(session, found, report)
 
 
-def _report(session: Session, project: Project, report: CocoImportReport) -> None:
+def _report(session: Session, project: Project, report: ImportReport) -> None:
     session.say(
         f"imported {report.annotations_imported} annotation(s) as {report.objects_added} "
         f"object(s) into {len(report.rows_changed)} label row(s) of {project.what}, "
         "each saved as a new version"
     )
+    if report.objects_removed:
+        session.say(f"replaced {report.objects_removed} object(s) that were there")
+    if report.rows_skipped:
+        session.say(
+            f"left {len(report.rows_skipped)} label row(s) that already hold objects as they "
+            "were (--mode skip-existing; use --mode add or --mode replace to change them)"
+        )
     if report.skipped_annotations:
         session.say(f"skipped {report.skipped_annotations} annotation(s):")
     if report.unmatched_images:

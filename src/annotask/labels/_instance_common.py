@@ -95,7 +95,10 @@ def check_in_range(ident: str, frames: list[int], number_of_frames: int) -> None
 
 def check_confidence(ident: str, confidence: object) -> float:
     """``confidence`` as a float in 0..1, or :class:`LabelError`."""
-    if isinstance(confidence, Real) and not isinstance(confidence, bool):
+    # plain floats first: the ABC check costs far more, and imports call this per object
+    if type(confidence) is float or (
+        isinstance(confidence, Real) and not isinstance(confidence, bool)
+    ):
         value = float(confidence)
         if 0.0 <= value <= 1.0:
             return value

@@ -10,23 +10,20 @@ import numpy as np
 from annotask.errors import LabelError
 from annotask.labels import _rle
 from annotask.labels._instance_common import Annotation
+from annotask.labels._numbers import clean
 from annotask.labels.coordinates import (
     BitmaskCoordinates,
     BoundingBoxCoordinates,
     PolygonCoordinates,
     SkeletonCoordinates,
 )
+from annotask.labels.formats._common import frame_file_name
 from annotask.labels.label_row import LabelRow
 from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
 from annotask.labels.ontology_model import ObjectClass, Shape
 
 __all__ = ["export_coco", "frame_file_name"]
-
-
-def frame_file_name(file_name: str, frame: int) -> str:
-    """The COCO file name of one frame of a multi-frame item: ``clip.mp4#frame12``."""
-    return f"{file_name}#frame{frame}"
 
 
 def export_coco(
@@ -135,7 +132,7 @@ class _Writer:
             "object_hash": instance.object_hash,
         }
         if annotation.confidence != 1.0:
-            entry["score"] = annotation.confidence
+            entry["score"] = clean(annotation.confidence, 6)
         self.annotations.append(entry)
 
     def _geometry(
@@ -156,8 +153,8 @@ class _Writer:
 def _box(box: BoundingBoxCoordinates, width: float, height: float) -> dict[str, Any]:
     w, h = box.width * width, box.height * height
     return {
-        "bbox": [box.top_left_x * width, box.top_left_y * height, w, h],
-        "area": w * h,
+        "bbox": [clean(box.top_left_x * width), clean(box.top_left_y * height), clean(w), clean(h)],
+        "area": clean(w * h),
         "segmentation": [],
     }
 
@@ -166,10 +163,11 @@ def _polygon(polygon: PolygonCoordinates, width: float, height: float) -> dict[s
     xs = [p.x * width for p in polygon.points]
     ys = [p.y * height for p in polygon.points]
     area = 0.5 * abs(sum(xs[i] * ys[i - 1] - xs[i - 1] * ys[i] for i in range(len(xs))))
-    flat = [v for pair in zip(xs, ys, strict=True) for v in pair]
+    flat = [clean(v) for pair in zip(xs, ys, strict=True) for v in pair]
+    box = [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
     return {
-        "bbox": [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)],
-        "area": area,
+        "bbox": [clean(v) for v in box],
+        "area": clean(area),
         "segmentation": [flat],
     }
 
@@ -194,7 +192,7 @@ def _mask(mask: BitmaskCoordinates, compress: bool) -> dict[str, Any]:
 def _skeleton(
     ontology_object: ObjectClass, skeleton: SkeletonCoordinates, width: float, height: float
 ) -> dict[str, Any]:
-    flat: list[float] = []
+    flat: list[float | int] = []
     xs: list[float] = []
     ys: list[float] = []
     for name in ontology_object.keypoints:
@@ -204,11 +202,11 @@ def _skeleton(
             continue
         xs.append(point.x * width)
         ys.append(point.y * height)
-        flat.extend((xs[-1], ys[-1], 2 if skeleton.is_visible(name) else 1))
+        flat.extend((clean(xs[-1]), clean(ys[-1]), 2 if skeleton.is_visible(name) else 1))
     bbox = [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)] if xs else [0, 0, 0, 0]
     return {
-        "bbox": bbox,
-        "area": bbox[2] * bbox[3],
+        "bbox": [clean(v) for v in bbox],
+        "area": clean(bbox[2] * bbox[3]),
         "keypoints": flat,
         "num_keypoints": len(xs),
     }

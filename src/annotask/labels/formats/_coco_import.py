@@ -22,33 +22,27 @@ from annotask.labels.coordinates import (
     PolygonCoordinates,
     SkeletonCoordinates,
 )
+from annotask.labels.formats._coco_schema import check_coco_shape
+from annotask.labels.formats._common import (
+    ImportMode,
+    ImportReport,
+    Problems,
+    apply_mode,
+    names,
+)
 from annotask.labels.label_row import LabelRow
 from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
 from annotask.labels.ontology_model import ObjectClass, Shape
 
-__all__ = ["CocoImportReport", "import_coco"]
+__all__ = ["CocoImportReport", "import_checked_coco", "import_coco"]
 
 _FRAME_SUFFIX = re.compile(r"^(?P<base>.*)#frame(?P<frame>\d+)$")
 _TOLERANCE = 1e-6
-_MAX_LINES = 25
 
 
-@dataclass(frozen=True)
-class CocoImportReport:
-    """What :func:`import_coco` did."""
-
-    objects_added: int
-    """Object instances added (a COCO ``object_hash`` groups frames into one instance)."""
-    annotations_imported: int
-    rows_changed: tuple[str, ...]
-    """Label hashes of the rows that received objects."""
-    unmatched_images: tuple[str, ...]
-    """COCO file names with no row in ``rows_by_file_name`` (their annotations are skipped)."""
-    unknown_categories: tuple[str, ...]
-    """Category names skipped because of ``skip_unknown=True``."""
-    skipped_annotations: int
-    """Annotations on unmatched images or of skipped categories."""
+CocoImportReport = ImportReport
+"""What :func:`import_coco` did (the report every format's import gives)."""
 
 
 @dataclass(frozen=True)
@@ -81,25 +75,59 @@ def import_coco(
     rows_by_file_name: Mapping[str, LabelRow],
     *,
     skip_unknown: bool = False,
-) -> CocoImportReport:
-    """Add the COCO annotations to the matching (initialised) rows; all or nothing."""
+    skip_unmatched: bool = True,
+    mode: ImportMode = ImportMode.ADD,
+) -> ImportReport:
+    """Add the COCO annotations to the matching (initialised) rows; all or nothing.
+
+    The document's shape is checked first (:func:`check_coco_shape`); ``mode`` says what
+    happens to rows that already hold objects (see :class:`ImportMode`).
+    """
+    check_coco_shape(coco)
+    return import_checked_coco(
+        coco,
+        ontology,
+        rows_by_file_name,
+        skip_unknown=skip_unknown,
+        skip_unmatched=skip_unmatched,
+        mode=mode,
+    )
+
+
+def import_checked_coco(
+    coco: Mapping[str, Any],
+    ontology: Ontology,
+    rows_by_file_name: Mapping[str, LabelRow],
+    *,
+    skip_unknown: bool,
+    skip_unmatched: bool,
+    mode: ImportMode,
+) -> ImportReport:
+    """:func:`import_coco` of a document whose shape :func:`check_coco_shape` has checked."""
     reader = _Reader(ontology, rows_by_file_name, skip_unknown)
     groups = reader.read(coco)
     instances = reader.build(groups)
+    if reader.unmatched and not skip_unmatched:
+        reader.problems.append(
+            f"images {names(reader.unmatched)} match no data item (matched by file name = "
+            "data title); pass skip_unmatched=True (--skip-unmatched) to import the rest"
+        )
     if reader.problems:
-        shown = reader.problems[:_MAX_LINES]
-        more = len(reader.problems) - len(shown)
-        lines = "\n".join(f"  - {p}" for p in shown) + (f"\n  ... and {more} more" if more else "")
-        raise LabelError(f"COCO input rejected, nothing was imported:\n{lines}")
-    for row, instance in instances:
-        row.add_object_instance(instance, force=False)
-    return CocoImportReport(
-        objects_added=len(instances),
-        annotations_imported=sum(len(g.frames) for g in groups),
-        rows_changed=tuple(dict.fromkeys(row.label_hash for row, _ in instances)),
+        problems = Problems("COCO")
+        for line in reader.problems:
+            problems.add(line)
+        problems.raise_any()
+    applied = apply_mode(list(reader.named.values()), instances, mode)
+    return ImportReport(
+        objects_added=applied.added,
+        annotations_imported=applied.annotations,
+        rows_changed=applied.changed,
         unmatched_images=tuple(reader.unmatched),
         unknown_categories=tuple(sorted(reader.unknown_categories)),
         skipped_annotations=reader.skipped,
+        mode=mode,
+        objects_removed=applied.removed,
+        rows_skipped=applied.skipped,
     )
 
 
@@ -121,6 +149,7 @@ class _Reader:
         self.problems: list[str] = []
         self.unmatched: list[str] = []
         self.unknown_categories: set[str] = set()
+        self.named: dict[str, LabelRow] = {}
         self.skipped = 0
 
     # -- categories and images -----------------------------------------------------------
@@ -196,6 +225,7 @@ class _Reader:
                 f"{row.width}x{row.height}"
             )
             return None
+        self.named.setdefault(row.label_hash, row)
         return _Image(row, frame, width, height)
 
     def _match(self, file_name: str) -> tuple[LabelRow | None, int]:
