@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner, Result
 
 import annotask
 from annotask.cli import app
 from annotask.client.access import Accounts
+
+
+@pytest.fixture(autouse=True)
+def store(db_url: str) -> None:
+    """Accounts live in a store made first (`users` commands never create one)."""
+    assert CliRunner().invoke(app, ["--db", db_url, "init"]).exit_code == 0
 
 
 def _users(db_url: str, *args: str, stdin: str = "", code: int = 0) -> Result:

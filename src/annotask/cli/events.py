@@ -53,10 +53,10 @@ def events(
     session = get_session(ctx)
     found = session.client().get_project(project)
     task_uuid = None if task is None else found.get_task(task).uuid
-    last = _print_new(session, found.events(task_uuid))
-    if last is None and not follow:
-        session.note(f"no events recorded for {found.what}")
     try:
+        last = _print_new(session, found.events(task_uuid))
+        if last is None and not follow:
+            session.note(f"no events recorded for {found.what}")
         while follow:
             time.sleep(interval)
             last = _print_new(session, found.events(task_uuid, after=last), last)
