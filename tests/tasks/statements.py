@@ -22,6 +22,16 @@ class Transaction:
     def has(self, fragment: str) -> bool:
         return any(fragment in s for s in self.statements)
 
+    @property
+    def work(self) -> list[str]:
+        """The statements after the commit's one permission check (the runner's user may
+        still run agents), which opens every commit transaction; asserts it is there."""
+        assert self.statements and self.statements[0].startswith("SELECT members.role"), (
+            self.statements[:1]
+        )
+        assert not any(s.startswith("SELECT members.role") for s in self.statements[1:])
+        return self.statements[1:]
+
 
 @dataclass
 class Recorder:

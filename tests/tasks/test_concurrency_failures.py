@@ -107,10 +107,12 @@ def test_a_rate_limit_of_10_per_second_holds_over_10_seconds(
 ) -> None:
     project, client = make_sqlite_project(105)
     runner = Runner(project.project_hash, client=client)
+    starts: list[float] = []
     with model_stub(delay_s=0.05, max_requests=200, idle_s=60) as url:
 
         @runner.stage("Pre-label", max_calls_per_second=10)
         async def pre_label(task: AgentTask) -> str:
+            starts.append(time.monotonic())
             async with httpx.AsyncClient(timeout=10) as http:
                 reply = await http.post(f"{url}/predict", json={"item": task.data_title})
                 reply.raise_for_status()
@@ -120,9 +122,17 @@ def test_a_rate_limit_of_10_per_second_holds_over_10_seconds(
         assert runner(max_concurrency=32).moved == 105
         times = sorted(request_times(url))
     assert len(times) == 105
-    assert times[-1] - times[0] >= 10.0
-    for start in times:  # calls start 0.1 s apart; arrivals jitter, the 10 s quota holds
-        assert sum(start <= t < start + 10.0 for t in times) <= 101
+    # the limiter lets calls start 0.1 s apart: 105 of them span 10.4 s, and no second holds
+    # more than 10 (+1 for the time from the limiter to the agent's first line)
+    starts.sort()
+    assert starts[-1] - starts[0] >= 10.3
+    for start in starts:
+        assert sum(start <= t < start + 1.0 for t in starts) <= 11
+    # the model sees the same: requests reach it later than the calls start, by a delay that
+    # varies on a loaded machine, so its 10 s windows get a few requests of slack
+    assert times[-1] - times[0] >= 9.5
+    for start in times:
+        assert sum(start <= t < start + 10.0 for t in times) <= 104
 
 
 def test_sigterm_commits_finished_tasks_and_releases_those_in_flight(

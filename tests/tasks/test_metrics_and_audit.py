@@ -122,7 +122,7 @@ def test_the_default_version_is_a_hash_of_the_agent_source(
     def agent_b() -> None:
         return None  # a different source
 
-    a, b = first.agents["Pre-label"].version, second.agents["Pre-label"].version
+    a, b = first.agent_for("Pre-label").version, second.agent_for("Pre-label").version
     assert len(a) == 12 and a != b
 
 

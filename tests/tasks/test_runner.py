@@ -751,7 +751,7 @@ def test_a_batch_of_300_takes_the_same_few_statements_as_a_batch_of_one(
     assert len(claim.statements) == 2  # the claim, the tasks' records
     # the moves (fenced by their own UPDATE; events by the same statement on PostgreSQL),
     # then the claim of the next batch; SQLite fences with one SELECT and inserts the events
-    assert len(commit.statements) == (2 if postgres else 4)
+    assert len(commit.work) == (2 if postgres else 4)
     labelled = make_project(300)
     car = labelled.ontology.get_object("car")
     label = Runner(labelled.project_hash, client=client)
@@ -770,5 +770,5 @@ def test_a_batch_of_300_takes_the_same_few_statements_as_a_batch_of_one(
     claim, commit = rec.writes()
     assert len(claim.statements) == 3  # the claim, the tasks, their label rows
     # fence, label versions, rows, versions, moves (+ events), next claim
-    assert len(commit.statements) == (6 if postgres else 7)
+    assert len(commit.work) == (6 if postgres else 7)
     assert len(labelled.list_label_rows()[0].history()) == 1

@@ -29,7 +29,7 @@ from annotask.workflow.context import Action, Context, Role
 from annotask.workflow.definition import WorkflowSpec, parse_workflow
 from annotask.workflow.tasks import WorkflowTask
 
-__all__ = ["USER_ENV", "Client"]
+__all__ = ["USER_ENV", "Client", "project_not_found"]
 
 log = logging.getLogger(__name__)
 
@@ -269,10 +269,7 @@ class Client:
                     chosen = one_match(key, uuids, "project")
                     found = [p for p in every if p.uuid == chosen]
             if not found:
-                raise NotFoundError(
-                    f"no project with hash or title {key!r}; list them with "
-                    "`annotask project list` (Python: Client.list_projects())"
-                )
+                raise project_not_found(key)
             if len(found) > 1:
                 raise ValidationError(f"{len(found)} projects are titled {key!r}; name one by hash")
             project = Project(self.ctx, found[0])
@@ -316,3 +313,12 @@ def _workflow_rows(
         for i, (name, target) in enumerate(s.pathways.items())
     ]
     return stages, pathways, stage_uuids[spec.start]
+
+
+def project_not_found(key: str) -> NotFoundError:
+    """The error for a project nobody (or not the caller) can see by ``key``: the same words
+    whether it is missing or hidden, so that its existence does not leak."""
+    return NotFoundError(
+        f"no project with hash or title {key!r}; list them with "
+        "`annotask project list` (Python: Client.list_projects())"
+    )

@@ -118,20 +118,34 @@ class Inline:
 
 
 class _Spacing:
-    """Calls start at least ``1 / rate`` seconds apart (no bursts), across threads."""
+    """Calls start at least ``1 / rate`` seconds apart (no bursts), across threads: a call
+    that wakes late pushes the next one back rather than letting it catch up."""
 
     def __init__(self, rate: float) -> None:
         self._interval = 1.0 / rate
-        self._next = 0.0
+        self._last = -float("inf")
         self._lock = threading.Lock()
 
-    def reserve(self) -> float:
-        """Take the next slot; the seconds to wait for it."""
+    def take(self) -> float:
+        """Start now (0.0, recorded as the latest start), or the seconds to wait before
+        asking again."""
         with self._lock:
             now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self._interval
-            return slot - now
+            wait = self._last + self._interval - now
+            if wait <= 0:
+                self._last = now
+                return 0.0
+            return wait
+
+    def wait(self) -> None:
+        """Block until this thread may start a call."""
+        while (delay := self.take()) > 0:
+            time.sleep(delay)
+
+    async def wait_async(self) -> None:
+        """Wait on the event loop until this task may start a call."""
+        while (delay := self.take()) > 0:
+            await asyncio.sleep(delay)
 
 
 @dataclass(eq=False)
@@ -296,7 +310,8 @@ class Concurrent:
     def _sync_attempt(self, attempt: Attempt) -> TaskOutcome:
         with ExitStack() as stack:
             kwargs = resolve(self._binding.plan, attempt.provide, stack)
-            time.sleep(self._spacing.reserve() if self._spacing else 0.0)
+            if self._spacing is not None:
+                self._spacing.wait()
             started = time.perf_counter()
             try:
                 result = self._binding.fn(**kwargs)
@@ -307,7 +322,7 @@ class Concurrent:
     async def _call(self, kwargs: dict[str, Any], tasks: int) -> Any:
         """Call the agent (awaited, or on a worker thread) once its rate-limit slot comes."""
         if self._spacing is not None:
-            await asyncio.sleep(self._spacing.reserve())
+            await self._spacing.wait_async()
         started = time.perf_counter()
         try:
             if self._async_agent:

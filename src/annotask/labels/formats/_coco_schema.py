@@ -87,6 +87,8 @@ def load_coco_json(data: bytes, what: str) -> dict[str, Any]:
         document: dict[str, Any] = dict(_ADAPTER.validate_json(data))
     except PydanticError as exc:
         errors = exc.errors(include_url=False, include_input=False)
+        if errors and errors[0]["type"] == "json_invalid" and "recursion" in errors[0]["msg"]:
+            raise LabelError(f"{what} nests too deeply; nothing was imported") from None
         if errors and errors[0]["type"] == "json_invalid":
             raise LabelError(
                 f"{what} is not JSON (truncated?): {errors[0]['msg']}; nothing was imported"

@@ -4,7 +4,8 @@ is answered exactly like one that does not exist (no existence leak)."""
 from __future__ import annotations
 
 from annotask.client import Client, Project
-from annotask.errors import AuthorizationError, NotFoundError
+from annotask.client.client import project_not_found
+from annotask.errors import AuthorizationError
 from annotask.labels import LabelRow
 from annotask.workflow.tasks import WorkflowTask
 
@@ -16,9 +17,7 @@ def project_of(client: Client, project_hash: str) -> Project:
     try:
         return client.get_project(project_hash)
     except AuthorizationError:
-        raise NotFoundError(
-            f"no project with hash or title {project_hash!r}; see list_projects()"
-        ) from None
+        raise project_not_found(project_hash) from None
 
 
 def task_of(project: Project, task_uuid: str) -> WorkflowTask:
