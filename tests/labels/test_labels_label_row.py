@@ -94,10 +94,11 @@ def test_initialise_accepts_the_encord_options_and_refuses_others(image_row: Lab
         include_classification_feature_hashes=None,
         include_reviews=True,
     )
+    image_row.initialise_labels(overwrite=True, include_signed_url=True, bundle=None)
     with pytest.raises(
-        ValidationError, match="does not take bundle, include_signed_url; it takes overwrite"
+        ValidationError, match="does not take include_everything; it takes overwrite, bundle"
     ):
-        image_row.initialise_labels(overwrite=True, include_signed_url=True, bundle=None)
+        image_row.initialise_labels(overwrite=True, include_everything=True)
 
 
 def test_filtered_load_keeps_the_other_objects_when_saving(
