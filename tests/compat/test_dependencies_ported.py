@@ -40,9 +40,21 @@ def _rows(ephemeral: Ephemeral) -> dict[StorageItemType, LabelRow]:
     return {lr.data_type: lr for lr in ephemeral.trial.project.list_label_rows_v2()}
 
 
-def test_dep_client(ephemeral_project: Ephemeral) -> None:
-    client = dep_client(ephemeral_project.trial.client)
+@pytest.fixture
+def default_store(ephemeral_project: Ephemeral, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The account setup of the seed's tests (its key in the environment): here the store
+    and the user in the environment, so that ``Client()`` opens the trial project's."""
+    monkeypatch.setenv(
+        "ANNOTASK_DATABASE_URL", f"sqlite:///{ephemeral_project.trial.folder / 'trial.db'}"
+    )
+    monkeypatch.setenv("ANNOTASK_USER", ephemeral_project.trial.client.user)
+
+
+@pytest.mark.usefixtures("default_store")
+def test_dep_client() -> None:
+    client = dep_client()
     assert isinstance(client, Client)
+    client.close()
 
 
 def test_dep_single_frame(ephemeral_project: Ephemeral) -> None:
@@ -132,6 +144,7 @@ def test_dep_asset(ephemeral_project: Ephemeral, one_of_each: dict[str, Path]) -
     assert all(p.exists() for p in one_of_each.values())
 
 
+@pytest.mark.usefixtures("default_store")
 def test_dep_twin_label_row(ephemeral_project: Ephemeral, tmp_path: Path) -> None:
     trial = ephemeral_project.trial
     twin_project = trial.client.create_project(
@@ -139,13 +152,13 @@ def test_dep_twin_label_row(ephemeral_project: Ephemeral, tmp_path: Path) -> Non
     )
     video_label_row = _rows(ephemeral_project)[StorageItemType.VIDEO]
     twin_fn = dep_twin_label_row(twin_project.project_hash)
-    twin = twin_fn(video_label_row, trial.client)
+    twin = twin_fn(video_label_row)
     assert isinstance(twin, Twin)
     assert isinstance(twin.label_row, LabelRow)
     assert twin.label_row.backing_item_uuid == video_label_row.backing_item_uuid
 
     with pytest.raises(PrintableError):
-        dep_twin_label_row("invalid_project_hash")(video_label_row, trial.client)
+        dep_twin_label_row("invalid_project_hash")(video_label_row)
 
     elsewhere = trial_project(tmp_path / "elsewhere", images=1, workflow=WORKFLOW, user="eve")
     with pytest.raises(PrintableError):  # not a member: AuthorizationError, a PrintableError

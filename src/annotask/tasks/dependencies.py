@@ -46,9 +46,10 @@ __all__ = [
 _FRAME_TYPES = frozenset({DataType.VIDEO, DataType.IMAGE_SEQUENCE, DataType.DICOM})
 
 
-def dep_client(client: Client) -> Client:
-    """The runner's own client (its store and user), ready to use."""
-    return client
+def dep_client(client: Client | None = None) -> Client:
+    """The runner's own client (its store and user), ready to use. Called by hand without
+    one (as the seed's tests do), a client of the default store: ``Client()``."""
+    return client if client is not None else Client()
 
 
 def dep_storage_item(storage_item: StorageItem) -> StorageItem:
@@ -161,10 +162,8 @@ def dep_twin_label_row(
     twin's label row writes to the twin project at once, not with the task's outcome.
     """
 
-    def twin_label_row(
-        label_row: LabelRow, client: Annotated[Client, Depends(dep_client)]
-    ) -> Twin | None:
-        project = client.get_project(twin_project_hash)
+    def twin_label_row(label_row: LabelRow, client: Client | None = None) -> Twin | None:
+        project = dep_client(client).get_project(twin_project_hash)
         rows = project.list_label_rows(data_hashes=[label_row.data_hash])
         if not rows:
             return None

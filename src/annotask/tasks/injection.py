@@ -20,7 +20,8 @@ from contextlib import (
 )
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from annotask.client import Client, Project, StorageItem
 from annotask.errors import ValidationError
@@ -253,6 +254,10 @@ def _split_annotated(annotation: Any) -> tuple[Any, Depends | None]:
 
 
 def _resource_for(annotation: Any) -> Resource | None:
+    """The resource a type asks for (``X | None`` asks for ``X``: the runner has one)."""
+    if isinstance(annotation, UnionType) or get_origin(annotation) is Union:
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        annotation = members[0] if len(members) == 1 else None
     if not inspect.isclass(annotation):
         return None
     return next((r for cls, r in _BY_TYPE if issubclass(annotation, cls)), None)
