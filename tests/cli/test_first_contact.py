@@ -365,3 +365,15 @@ def test_events_follow_prints_events_as_they_happen_until_interrupted(
         follower.send_signal(signal.SIGINT)
         follower.wait(30)
     assert follower.returncode == 0
+
+
+def test_on_postgresql_read_only_commands_need_an_initialised_schema(postgres_url: str) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(app, ["--db", postgres_url, "project", "list"])
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("error: no annotask store at postgresql+psycopg://")
+    assert runner.invoke(app, ["--db", postgres_url, "init"]).exit_code == 0
+    listed = runner.invoke(app, ["--db", postgres_url, "project", "list"])
+    assert listed.exit_code == 0, listed.output
+    with annotask.Client(postgres_url, user="alice") as client:  # up to date: no migration
+        assert client.list_projects() == []

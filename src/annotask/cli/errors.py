@@ -6,7 +6,6 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.traceback import Traceback
 from typer.core import TyperGroup
 
 from annotask.cli.session import Session
@@ -21,6 +20,8 @@ EXIT_ERROR = 1
 def report_error(exc: AnnotaskError, console: Console, *, verbose: bool) -> None:
     """Print ``error: <message>`` in red; with ``verbose`` the traceback first."""
     if verbose:
+        from rich.traceback import Traceback  # noqa: PLC0415 - loads rich.pretty: only with -v
+
         console.print(Traceback.from_exception(type(exc), exc, exc.__traceback__, extra_lines=1))
     console.print(f"error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
 
