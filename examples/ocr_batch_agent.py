@@ -11,9 +11,10 @@ stage (see WORKFLOW) and a ``text`` polygon class with a ``transcription`` attri
 The model is ``rapidocr-onnxruntime`` (``pip install 'annotask[ocr]'``): its weights ship
 inside the wheel, so nothing is downloaded. Per batch, the text detector runs on each image
 (sizes differ) and the recogniser reads the lines found in the whole batch together, in
-``onnxruntime`` calls of up to 32 lines of similar width. Each line becomes a polygon with the recogniser's confidence and its
-transcription; a task whose lines were all read confidently goes to Review, the rest (and
-images with no text) to Annotate. It runs on CPU, and on CUDA where onnxruntime has it.
+``onnxruntime`` calls of up to 32 lines of similar width. Each line becomes a polygon with
+the recogniser's confidence and its transcription; a task whose lines were all read
+confidently goes to Review, the rest (and images with no text) to Annotate. It runs on CPU,
+and on CUDA where onnxruntime has it.
 """
 
 from __future__ import annotations
