@@ -142,7 +142,8 @@ def test_the_next_batch_is_prepared_while_the_agent_works(
         return ["empty"] * len(titles)
 
     assert runner(threads=4).moved == 16
-    overlapping = [p for p in spans["prepare"] if any(a[0] < p[0] < a[1] for a in spans["agent"])]
+    agent = spans["agent"]
+    overlapping = [p for p in spans["prepare"] if any(p[0] < a[1] and a[0] < p[1] for a in agent)]
     assert len(overlapping) >= 8  # batches 2..4 were decoded while the agent ran
 
 

@@ -54,7 +54,7 @@ def test_an_async_agent_runs_max_concurrency_tasks_at_once_and_each_moves_once(
     async def pre_label(task: AgentTask, label_row: LabelRow) -> TaskAgentReturnStruct:
         peak.enter()
         seen[str(task.uuid)] += 1
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
         peak.leave()
         box = ObjectInstance(label_row.ontology.get_object("car"))
         box.set_for_frames(BoundingBoxCoordinates(0.1, 0.1, 0.2, 0.2), frames=0, confidence=0.5)
@@ -67,7 +67,7 @@ def test_an_async_agent_runs_max_concurrency_tasks_at_once_and_each_moves_once(
     assert peak.most == 8
     assert report.moved == 40 and set(seen.values()) == {1} and len(seen) == 40
     assert _stages(project) == Counter({"Review": 40})
-    assert elapsed < 40 * 0.05  # sequentially it would take 2 s
+    assert elapsed < 40 * 0.2 / 2  # one at a time it would take 8 s
     rows = project.list_label_rows()
     assert all(len(r.initialise_labels() or r.get_object_instances()) == 1 for r in rows)
     assert len(project.events()) == 40
@@ -114,7 +114,7 @@ def test_threads_run_blocking_agents_side_by_side(make_sqlite_project: MakeSqlit
     @runner.stage("Pre-label")
     def pre_label() -> str:
         peak.enter()
-        time.sleep(0.05)
+        time.sleep(0.2)
         peak.leave()
         return "empty"
 
@@ -180,8 +180,11 @@ def test_a_slow_task_does_not_hold_finished_ones_uncommitted(
 
     @runner.stage("Pre-label")
     async def pre_label(task: AgentTask) -> str:
-        if task.data_title == "item-0000.txt":
-            await asyncio.sleep(1.5)
+        if task.data_title == "item-0000.txt":  # waits (up to 30 s) to see the others commit
+            for _ in range(150):
+                await asyncio.sleep(0.2)
+                if _stages(project)["Annotate"] == 9:
+                    break
             seen_moved.append(_stages(project)["Annotate"])
         return "empty"
 

@@ -48,7 +48,7 @@ def test_every_metric_shows_in_the_scrape(make_sqlite_project: MakeSqliteProject
                 ("annotask_tasks_in_flight", (("stage", "Pre-label"),))
             ]
         )
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
         if title == "item-0001.txt" and tries[title] == 1:
             raise RuntimeError("flaky once")
         if title == "item-0002.txt":
@@ -64,7 +64,7 @@ def test_every_metric_shows_in_the_scrape(make_sqlite_project: MakeSqliteProject
     assert samples[("annotask_tasks_failed_total", stage)] == 1
     assert samples[("annotask_tasks_retried_total", stage)] == 2  # item 1 once, item 2 once
     assert samples[("annotask_agent_seconds_count", stage)] == 12
-    assert samples[("annotask_agent_seconds_sum", stage)] >= 12 * 0.01
+    assert samples[("annotask_agent_seconds_sum", stage)] >= 12 * 0.2
     assert samples[("annotask_commit_seconds_count", stage)] >= 2
     assert samples[("annotask_tasks_in_flight", stage)] == 0
     assert max(in_flight_seen) == 4
