@@ -10,9 +10,10 @@ baseline's throughput). The baseline inserts the same task and label-row rows wi
 ``sqlite3.executemany`` into an identical schema, in the same process, right after.
 
 Peak resident memory (``resource.getrusage``'s ``ru_maxrss``) is printed beside the figures:
-``register_peak_rss`` of this process after the registrations, and ``create_project_peak_rss``
-of a fresh process that opens the store and creates the project (so that each phase's own
-footprint shows). Run with ``--items 1000000`` for the scale the memory target is set at.
+``register_peak_rss`` of a fresh process registering the probed dataset (its list of paths
+included), and ``create_project_peak_rss`` of a fresh process that opens the store and
+creates the project, so that each phase's own footprint shows. Run with ``--items 1000000``
+for the scale the memory target is set at.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import sqlite3
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,57 +44,54 @@ WORKFLOW = {
 }
 
 
-def _make_files(folder: Path, count: int) -> list[str]:
-    """``count`` real 16x16 PNG images (one encoding, written under each name); their paths."""
+def _make_files(folder: Path, count: int) -> None:
+    """``count`` real 16x16 PNG images (one encoding, written under each name)."""
     folder.mkdir()
     encoded = io.BytesIO()
     Image.new("RGB", (16, 16), (30, 120, 200)).save(encoded, format="PNG")
     data = encoded.getvalue()
-    paths = []
-    for i in range(count):
-        path = str(folder / f"item{i:07d}.png")
+    for path in _paths(folder, count):
         with open(path, "wb") as file:
             file.write(data)
-        paths.append(path)
-    return paths
 
 
-def _register(url: str, paths: list[str], probe: bool) -> tuple[annotask.Client, float]:
-    """A client on a fresh store with a dataset of ``paths``; the seconds add_items took."""
-    client = annotask.Client(url, user="bench")
-    dataset = client.create_dataset("bench")
-    start = time.perf_counter()
-    items = dataset.add_items(paths, probe=probe)
-    elapsed = time.perf_counter() - start
-    if probe and items[0].width != 16:
-        raise RuntimeError(f"probing went wrong: {items[0].properties}")
-    return client, elapsed
+def _paths(folder: Path, count: int) -> list[str]:
+    return [str(folder / f"item{i:07d}.png") for i in range(count)]
 
 
-def _ours(workdir: Path, paths: list[str]) -> tuple[float, float, float, float]:
-    """Seconds to register unprobed, to register probed, and to create the project (in a
-    fresh process), and that process's peak RSS in MB."""
-    unprobed_client, unprobed = _register(f"sqlite:///{workdir / 'unprobed.db'}", paths, False)
-    unprobed_client.close()
-    client, probed = _register(f"sqlite:///{workdir / 'annotask.db'}", paths, True)
-    client.close()
+def _in_fresh_process(fn: Callable[..., float], *args: object) -> tuple[float, float]:
+    """(what ``fn`` returns, the peak RSS in MB) of a call in a fresh process, started from
+    this small one (a forked child counts its parent's pages, so this one holds no items)."""
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        created, rss = pool.apply(_create_project, (f"sqlite:///{workdir / 'annotask.db'}",))
-    return unprobed, probed, created, rss
+        value, rss = pool.apply(_measured, (fn, *args))
+    return value, rss
 
 
-def _create_project(url: str) -> tuple[float, float]:
-    """In a fresh process: seconds to create the project, and the process's peak RSS (MB)."""
+def _measured(fn: Callable[..., float], *args: object) -> tuple[float, float]:
+    value = fn(*args)
+    return value, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
+def _register(url: str, folder: Path, count: int, probe: bool) -> float:
+    """Seconds for add_items of the ``count`` files into a dataset of a fresh store."""
+    with annotask.Client(url, user="bench") as client:
+        dataset = client.create_dataset("bench")
+        paths = _paths(folder, count)
+        start = time.perf_counter()
+        items = dataset.add_items(paths, probe=probe)
+        elapsed = time.perf_counter() - start
+        if probe and items[0].width != 16:
+            raise RuntimeError(f"probing went wrong: {items[0].properties}")
+    return elapsed
+
+
+def _create_project(url: str) -> float:
+    """Seconds to create the project over the dataset."""
     with annotask.Client(url, user="bench") as client:
         dataset = client.list_datasets()[0]
         start = time.perf_counter()
         client.create_project("bench", datasets=[dataset], ontology={}, workflow=WORKFLOW)
-        created = time.perf_counter() - start
-    return created, _peak_rss_mb()
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+        return time.perf_counter() - start
 
 
 def _baseline(workdir: Path, count: int) -> float:
@@ -142,9 +141,14 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        paths = _make_files(workdir / "files", count)
-        unprobed, probed, created, create_rss = _ours(workdir, paths)
-        register_rss = _peak_rss_mb()
+        folder = workdir / "files"
+        _make_files(folder, count)
+        unprobed, _ = _in_fresh_process(
+            _register, f"sqlite:///{workdir / 'unprobed.db'}", folder, count, False
+        )
+        url = f"sqlite:///{workdir / 'annotask.db'}"
+        probed, register_rss = _in_fresh_process(_register, url, folder, count, True)
+        created, create_rss = _in_fresh_process(_create_project, url)
         baseline = _baseline(workdir, count)
     print(f"items: {count} 16x16 PNG files")
     print(f"add_items_unprobed: {count / unprobed:.0f} items/s")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import islice
 from typing import Any
 
@@ -212,6 +213,14 @@ def list_tasks(
     conn: Connection, project_uuid: str, flt: TaskFilter = TaskFilter(), *, limit: int | None = None
 ) -> list[TaskRecord]:
     """Tasks of a project matching ``flt``, highest priority first, then oldest."""
+    if (
+        limit is None
+        and flt.stage_uuid is not None
+        and flt.uuids is not None
+        and flt == TaskFilter(stage_uuid=flt.stage_uuid, uuids=flt.uuids)
+    ):  # a runner loading what it claimed: the statement is built once
+        params = {"_project": project_uuid, "_stage": flt.stage_uuid, "_uuids": list(flt.uuids)}
+        return [TaskRecord(*r) for r in conn.execute(_claimed_tasks(), params)]
     query = _filtered(_task_select(), project_uuid, flt).order_by(
         tasks.c.priority.desc(), tasks.c.created_at, tasks.c.uuid
     )
@@ -229,6 +238,19 @@ def task_uuids_by_prefix(
     if project_uuid is not None:
         query = query.where(tasks.c.project_uuid == project_uuid)
     return [str(r.uuid) for r in conn.execute(query.order_by(tasks.c.uuid).limit(limit))]
+
+
+@cache
+def _claimed_tasks() -> Select[Any]:
+    return (
+        _task_select()
+        .where(
+            tasks.c.project_uuid == bindparam("_project"),
+            tasks.c.stage_uuid == bindparam("_stage"),
+            tasks.c.uuid.in_(bindparam("_uuids", expanding=True)),
+        )
+        .order_by(tasks.c.priority.desc(), tasks.c.created_at, tasks.c.uuid)
+    )
 
 
 def find_task_project(conn: Connection, task_uuid: str) -> str | None:
@@ -256,6 +278,50 @@ def _claimable(stage_uuid: str, now: float) -> Any:
         or_(tasks.c.lease_expires_at.is_(None), tasks.c.lease_expires_at < now),
         or_(tasks.c.retry_after.is_(None), tasks.c.retry_after <= now),
     )
+
+
+# The statements of the hot paths, built once: a call only binds its values.
+_CLAIM = (
+    update(tasks)
+    .where(
+        tasks.c.uuid.in_(bindparam("_uuids", expanding=True)),
+        tasks.c.stage_uuid == bindparam("_stage"),
+        or_(tasks.c.lease_expires_at.is_(None), tasks.c.lease_expires_at < bindparam("_now")),
+        or_(tasks.c.retry_after.is_(None), tasks.c.retry_after <= bindparam("_now")),
+    )
+    .values(
+        lease_owner=bindparam("_owner"),
+        lease_token=tasks.c.lease_token + 1,
+        lease_expires_at=bindparam("_expires"),
+    )
+    .returning(tasks.c.uuid, tasks.c.lease_token)
+)
+_HELD = select(
+    tasks.c.uuid, tasks.c.lease_owner, tasks.c.lease_token, tasks.c.lease_expires_at
+).where(
+    tasks.c.uuid.in_(bindparam("_uuids", expanding=True)),
+    tasks.c.stage_uuid == bindparam("_stage"),
+)
+_HELD_LOCKED = _HELD.with_for_update()
+_MOVE = (
+    update(tasks)
+    .where(
+        tasks.c.uuid.in_(bindparam("_uuids", expanding=True)),
+        tasks.c.stage_uuid == bindparam("_from"),
+    )
+    .values(
+        stage_uuid=bindparam("_to"),
+        status=bindparam("_status"),
+        assignee=bindparam("_assignee"),
+        lease_owner=None,
+        lease_expires_at=None,
+        attempts=0,
+        last_error=None,
+        retry_after=None,
+        updated_at=bindparam("_now"),
+        last_actioned_by=bindparam("_actor"),
+    )
+)
 
 
 def claimable_uuids(
@@ -294,16 +360,15 @@ def claim(
     """
     leases: dict[str, Lease] = {}
     for start in range(0, len(uuids), _CHUNK):
-        chunk = list(uuids[start : start + _CHUNK])
         result = conn.execute(
-            update(tasks)
-            .where(tasks.c.uuid.in_(chunk), _claimable(stage_uuid, now))
-            .values(
-                lease_owner=owner,
-                lease_token=tasks.c.lease_token + 1,
-                lease_expires_at=expires_at,
-            )
-            .returning(tasks.c.uuid, tasks.c.lease_token)
+            _CLAIM,
+            {
+                "_uuids": list(uuids[start : start + _CHUNK]),
+                "_stage": stage_uuid,
+                "_now": now,
+                "_owner": owner,
+                "_expires": expires_at,
+            },
         )
         leases.update({str(r.uuid): Lease(owner, int(r.lease_token), expires_at) for r in result})
     return leases
@@ -353,14 +418,10 @@ def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now:
     """
     held: set[str] = set()
     items = list(leases.items())
+    query = _HELD_LOCKED if conn.dialect.name == "postgresql" else _HELD
     for start in range(0, len(items), _CHUNK):
         chunk = dict(items[start : start + _CHUNK])
-        query = select(
-            tasks.c.uuid, tasks.c.lease_owner, tasks.c.lease_token, tasks.c.lease_expires_at
-        ).where(tasks.c.uuid.in_(list(chunk)), tasks.c.stage_uuid == stage_uuid)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        for row in conn.execute(query):
+        for row in conn.execute(query, {"_uuids": list(chunk), "_stage": stage_uuid}):
             lease = chunk[row.uuid]
             if row.lease_owner == lease.owner and row.lease_token == lease.token:
                 held.add(str(row.uuid))
@@ -425,23 +486,16 @@ def move_tasks(
     for (from_stage, to_stage, status, assignee, actor), uuids in groups.items():
         for start in range(0, len(uuids), _CHUNK):
             result = conn.execute(
-                update(tasks)
-                .where(
-                    tasks.c.uuid.in_(uuids[start : start + _CHUNK]),
-                    tasks.c.stage_uuid == from_stage,
-                )
-                .values(
-                    stage_uuid=to_stage,
-                    status=status,
-                    assignee=assignee,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    attempts=0,
-                    last_error=None,
-                    retry_after=None,
-                    updated_at=now,
-                    last_actioned_by=actor,
-                )
+                _MOVE,
+                {
+                    "_uuids": uuids[start : start + _CHUNK],
+                    "_from": from_stage,
+                    "_to": to_stage,
+                    "_status": status,
+                    "_assignee": assignee,
+                    "_now": now,
+                    "_actor": actor,
+                },
             )
             moved += int(result.rowcount)
     insert_events(conn, moves, now)
