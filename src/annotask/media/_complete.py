@@ -8,7 +8,7 @@ from pathlib import Path
 
 from annotask.errors import MediaError
 
-__all__ = ["check_image_complete"]
+__all__ = ["TAIL_SIZE", "check_image_complete"]
 
 TAIL_SIZE = 4096
 """How many trailing bytes are read to find an end marker (JPEG writers may pad after it)."""
@@ -16,24 +16,19 @@ TAIL_SIZE = 4096
 _PNG_IEND = b"IEND\xaeB`\x82"
 
 
-def check_image_complete(path: Path, image_format: str, size: int) -> None:
+def check_image_complete(
+    path: Path, image_format: str, size: int, head: bytes, tail: bytes
+) -> None:
     """Raise :class:`MediaError` when ``path`` ends before its format says it should.
 
-    PNG must end with its IEND chunk, JPEG must hold an end-of-image marker near its end,
-    GIF its trailer byte, WebP and BMP at least the size their headers declare. Other
-    formats are not checked here (their headers are what :func:`probe` reads).
+    ``head`` and ``tail`` are the file's first and last bytes (at least 32 and up to
+    :data:`TAIL_SIZE`). PNG must end with its IEND chunk, JPEG must hold an end-of-image
+    marker near its end, GIF its trailer byte, WebP and BMP at least the size their headers
+    declare. Other formats are not checked here (their headers are what probing reads).
     """
     check = _CHECKS.get(image_format)
     if check is None:
         return
-    try:
-        with path.open("rb") as file:
-            file.seek(max(0, size - TAIL_SIZE))
-            tail = file.read(TAIL_SIZE)
-            file.seek(0)
-            head = file.read(32)
-    except OSError as exc:
-        raise MediaError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     problem = check(head, tail, size)
     if problem is not None:
         raise MediaError(f"{path}: truncated or corrupt {image_format} image: {problem}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from annotask.errors import MediaError
 
-__all__ = ["HEAD_SIZE", "Sniffed", "read_head", "sniff"]
+__all__ = ["HEAD_SIZE", "Sniffed", "read_ends", "read_head", "sniff"]
 
 HEAD_SIZE = 8192
 """How many leading bytes are read to recognise a file."""
@@ -28,14 +28,25 @@ class Sniffed(Enum):
 
 def read_head(path: Path) -> bytes:
     """The first bytes of ``path``; MediaError if it is missing, unreadable or empty."""
+    return read_ends(path, 0)[0]
+
+
+def read_ends(path: Path, size: int, tail_size: int = 4096) -> tuple[bytes, bytes]:
+    """The first :data:`HEAD_SIZE` bytes of ``path`` and its last ``tail_size`` bytes (of
+    ``size``), with one open; MediaError if it is missing, unreadable or empty."""
     try:
         with path.open("rb") as file:
             head = file.read(HEAD_SIZE)
+            if size <= len(head):
+                tail = head[-tail_size:]
+            else:
+                file.seek(max(0, size - tail_size))
+                tail = file.read(tail_size)
     except OSError as exc:
         raise MediaError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if not head:
         raise MediaError(f"{path}: the file is empty (zero bytes)")
-    return head
+    return head, tail
 
 
 def sniff(head: bytes) -> Sniffed:

@@ -15,10 +15,10 @@ from av.container import InputContainer
 
 from annotask.datatypes import DataType
 from annotask.errors import MediaError
-from annotask.media._complete import check_image_complete
+from annotask.media._complete import TAIL_SIZE, check_image_complete
 from annotask.media._dicom import dicom_tags, read_dicom_header
 from annotask.media._image import image_mime, image_size, open_image
-from annotask.media._sniff import Sniffed, read_head, sniff
+from annotask.media._sniff import Sniffed, read_ends, sniff
 from annotask.media._video import (
     container_mime,
     describe,
@@ -83,7 +83,7 @@ def image_sequence_files(folder: Path) -> list[Path]:
 
 def _probe_file(path: Path) -> MediaInfo:
     size = _regular_file_size(path)
-    head = read_head(path)
+    head, tail = read_ends(path, size, TAIL_SIZE)
     kind = sniff(head)
     if kind is Sniffed.DICOM:
         return _probe_dicom(path, size)
@@ -91,7 +91,7 @@ def _probe_file(path: Path) -> MediaInfo:
         return MediaInfo(DataType.PDF, "application/pdf", size)
     if kind is Sniffed.TEXT:
         return MediaInfo(DataType.TEXT, "text/plain", size)
-    image = _probe_image(path, size)
+    image = _probe_image(path, size, head, tail)
     return image if image is not None else _probe_container(path, head, size)
 
 
@@ -107,12 +107,12 @@ def _regular_file_size(path: Path) -> int:
     return status.st_size
 
 
-def _probe_image(path: Path, size: int) -> MediaInfo | None:
+def _probe_image(path: Path, size: int, head: bytes, tail: bytes) -> MediaInfo | None:
     with open_image(path) as image:
         if image is None:
             return None
         width, height = image_size(image)
-        check_image_complete(path, image.format or "", size)
+        check_image_complete(path, image.format or "", size, head, tail)
         return MediaInfo(DataType.IMAGE, image_mime(image), size, width, height, frame_count=1)
 
 
