@@ -217,6 +217,7 @@ tasks = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_actioned_by", String(200), nullable=True),
     UniqueConstraint("project_uuid", "data_hash"),
+    Index(None, "label_hash"),  # label rows join their task by it
 )
 # The order runners claim in: a claim walks this index and stops after its batch.
 Index(

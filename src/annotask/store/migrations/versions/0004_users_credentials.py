@@ -1,4 +1,4 @@
-"""password hashes and admin flag on users; API tokens and browser sessions
+"""password hashes and admin flag on users; API tokens and browser sessions; tasks by label
 
 Revision ID: 0004
 Revises: 0002
@@ -19,6 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tasks_label_hash"), ["label_hash"], unique=False)
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("password_hash", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("is_admin", sa.Boolean(), nullable=False, server_default="0"))
@@ -43,6 +45,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tasks_label_hash"))
     with op.batch_alter_table("credentials", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_credentials_user_name"))
     op.drop_table("credentials")
