@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,80 @@ def test_reviewer_sees_agent_boxes_moves_one_and_approves(
     [task] = project.list_tasks()
     assert task.stage.name == "Complete"
     screenshot(page, tmp_path, "review-approved")
+
+
+def test_an_annotator_sees_no_approve_button_and_a_forged_approve_is_refused(
+    site: Site, browser: Any, tmp_path: Path
+) -> None:
+    project = make_project(site, "annotator-gate", write_images(tmp_path / "img", 1))
+    prelabel(project, site.client)
+    page = log_in(browser, site, "bob")
+    _open_review(page, site, project.project_hash)
+    assert page.locator("#current-role").inner_text().strip() == "(annotator)"
+    assert page.locator("#action-approve").count() == 0
+    assert page.locator("#action-reject").count() == 0
+    assert page.locator("#tool-box").count() == 0  # no editing in a stage one cannot act in
+    screenshot(page, tmp_path, "annotator-review")
+    [task] = project.list_tasks()
+    forged = page.evaluate(
+        """async (path) => {
+            const csrf = document.cookie.match(/annotask_csrf=([^;]+)/)[1];
+            const answer = await fetch(path, {method: 'POST', credentials: 'same-origin',
+              headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+              body: JSON.stringify({stage: 'Review'})});
+            return [answer.status, (await answer.json()).detail];
+        }""",
+        f"/api/projects/{project.project_hash}/tasks/{task.uuid}/approve",
+    )
+    assert forged[0] == 403, forged
+    [task] = project.list_tasks()
+    assert task.stage.name == "Review"
+
+
+def _wait_for_title(page: Any, condition: Callable[[], str]) -> None:
+    """Wait until the task view shows a task whose title ``t`` meets ``condition``."""
+    page.wait_for_function(
+        "() => { const t = document.querySelector('.toolbar b')?.textContent;"
+        " return document.querySelector('#overlay .obj') && (" + condition() + "); }"
+    )
+
+
+def test_keyboard_only_review_of_three_tasks(site: Site, browser: Any, tmp_path: Path) -> None:
+    project = make_project(site, "keyboard", write_images(tmp_path / "img", 3))
+    prelabel(project, site.client)
+    page = log_in(browser, site, "carol")
+    page.goto(f"{site.url}/#/p/{project.project_hash}/tasks?stage=Review")
+    page.wait_for_selector(".tile")
+    first = page.locator(".tile").first.get_attribute("data-title")
+    page.locator(".tile .thumb").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#overlay .obj")
+    assert page.locator(".toolbar b").first.inner_text() == first
+    page.keyboard.press("n")  # next, then back
+    _wait_for_title(page, lambda: f"t && t !== {first!r}")
+    page.keyboard.press("p")
+    _wait_for_title(page, lambda: f"t === {first!r}")
+    # select the box and nudge it right by keyboard, then approve
+    page.keyboard.press("]")
+    page.keyboard.press("Shift+ArrowRight")
+    assert page.locator("#save-state").inner_text() == "unsaved changes"
+    seen = []
+    for left in (2, 1, 0):
+        page.wait_for_selector("#overlay .obj")
+        seen.append(page.locator(".toolbar b").first.inner_text())
+        page.keyboard.press("a")
+        if left:
+            _wait_for_title(page, lambda: f"t && t !== {seen[-1]!r}")
+    page.wait_for_selector("text=queue is empty")
+    screenshot(page, tmp_path, "keyboard-review-done")
+    assert sorted(seen) == ["img0.png", "img1.png", "img2.png"]
+    assert {t.stage.name for t in project.list_tasks()} == {"Complete"}
+    nudged = project.get_label_row(first)
+    nudged.initialise_labels()
+    assert nudged.version == 2
+    [car] = nudged.get_object_instances()
+    index = int(first.removeprefix("img").split(".")[0])
+    assert car.get_annotation(0).coordinates.top_left_x == pytest.approx(
+        agent_box(index).top_left_x + 0.02
+    )
+    assert car.get_annotation(0).manual_annotation is True

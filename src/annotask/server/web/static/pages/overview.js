@@ -67,7 +67,7 @@ function drawGraph(project, workflow, place) {
 function showCounts(root, counts) {
   for (const [stage, statuses] of Object.entries(counts)) {
     const count = root.querySelector(`[data-count="${CSS.escape(stage)}"]`);
-    if (count) count.textContent = `${total(statuses)} tasks`;
+    if (count) { const n = total(statuses); count.textContent = `${n} task${n === 1 ? "" : "s"}`; }
     const detail = root.querySelector(`[data-status="${CSS.escape(stage)}"]`);
     if (detail) detail.textContent = Object.entries(statuses).map(([k, v]) => `${k} ${v}`).join(' · ');
   }
