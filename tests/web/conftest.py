@@ -130,6 +130,15 @@ def log_in(browser: Any, site: Site, user: str) -> Any:
     """A new browser session logged in as ``user``; returns its page."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
+    # offline: anything not from the server under test is refused (and logged)
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(site.url)
+            else (log.warning("refused %s", route.request.url), route.abort())
+        ),
+    )
     page = context.new_page()
     page.on("pageerror", lambda error: log.warning("page error (%s): %s", user, error))
     page.on("console", lambda msg: log.info("console (%s): %s", user, msg.text))

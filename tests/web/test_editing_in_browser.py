@@ -118,3 +118,15 @@ def test_the_overview_counts_change_without_a_reload_when_a_runner_moves_tasks(
     assert page.evaluate("window.notReloaded") is True
     page.wait_for_selector('.moved[data-pathway="has objects"] b:text("2")')
     screenshot(page, tmp_path, "overview-live")
+
+
+def test_the_api_docs_render_offline(site: Site, browser: Any, tmp_path: Path) -> None:
+    page = log_in(browser, site, "carol")  # every request outside the server is refused
+    refused: list[str] = []
+    page.on("requestfailed", lambda request: refused.append(request.url))
+    page.goto(f"{site.url}/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "annotask" in page.locator(".swagger-ui .info .title").inner_text()
+    page.wait_for_selector(".opblock-tag")
+    assert refused == []
+    screenshot(page, tmp_path, "api-docs")

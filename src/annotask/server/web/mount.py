@@ -5,6 +5,7 @@ Everything the browser loads ships inside the package: nothing comes from the in
 
 from __future__ import annotations
 
+import importlib.util
 from importlib import resources
 from pathlib import Path
 
@@ -22,15 +23,16 @@ _NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 def _swagger_dir() -> Path | None:
-    try:
-        import swagger_ui_bundle  # noqa: PLC0415 - optional: only the offline /docs need it
-    except ImportError:
+    """Swagger UI's files as the swagger-ui-py package ships them (None without it)."""
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or spec.origin is None:
         return None
-    return Path(swagger_ui_bundle.swagger_ui_path)
+    static = Path(spec.origin).parent / "static"
+    return static if (static / "swagger-ui-bundle.js").exists() else None
 
 
 def _offline_docs(app: FastAPI) -> None:
-    """Serve ``/docs`` from the swagger-ui-bundle package instead of a CDN."""
+    """Serve ``/docs`` from the swagger-ui-py package's files instead of a CDN."""
     bundle = _swagger_dir()
     if bundle is None or app.docs_url is None:
         return

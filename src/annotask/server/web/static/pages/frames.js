@@ -41,7 +41,7 @@ export function frameControls(row, doc, show) {
   play.onclick = toggle;
   timeline.onclick = (e) => { const r = timeline.getBoundingClientRect(); go(Math.floor(((e.clientX - r.left) / r.width) * count)); };
   const element = h('div', { class: 'card' }, timeline, h('div', { class: 'frames' },
-    h('button', { id: 'frame-prev', onclick: () => go(frame - 1) }, '⏮ ', h('kbd', {}, ',')), play,
-    h('button', { id: 'frame-next', onclick: () => go(frame + 1) }, '⏭ ', h('kbd', {}, '.')), slider, label));
+    h('button', { id: 'frame-prev', onclick: () => go(frame - 1) }, '‹ frame ', h('kbd', {}, ',')), play,
+    h('button', { id: 'frame-next', onclick: () => go(frame + 1) }, 'frame › ', h('kbd', {}, '.')), slider, label));
   return { element, step: (d) => go(frame + d), toggle, stop, go };
 }

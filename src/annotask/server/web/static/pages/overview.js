@@ -29,11 +29,28 @@ function layout(workflow) {
   return place;
 }
 
+/** The path of an edge from box a to box b, and where its label goes. */
+function edge(a, b) {
+  if (b.x > a.x) {
+    const [x1, y1, x2, y2] = [a.x + W, a.y + H / 2, b.x, b.y + H / 2];
+    const mx = (x1 + x2) / 2;
+    return [`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`, mx, (y1 + y2) / 2 - 6];
+  }
+  if (b.x === a.x) {
+    const up = b.y < a.y;
+    const [x, y1, y2] = [a.x + W / 2, up ? a.y : a.y + H, up ? b.y + H : b.y];
+    return [`M${x},${y1} L${x},${y2}`, x + 30, (y1 + y2) / 2 + 4];
+  }
+  const [x1, y1, x2, y2] = [a.x + W / 2, a.y + H, b.x + W / 2, b.y + H];
+  const low = Math.max(y1, y2) + 40;
+  return [`M${x1},${y1} C${x1},${low} ${x2},${low} ${x2},${y2}`, (x1 + x2) / 2, low - 4];
+}
+
 function total(statuses) { return Object.values(statuses || {}).reduce((a, b) => a + b, 0); }
 
 function drawGraph(project, workflow, place) {
   const width = Math.max(...Object.values(place).map((p) => p.x)) + W + 20;
-  const height = Math.max(...Object.values(place).map((p) => p.y)) + H + 30;
+  const height = Math.max(...Object.values(place).map((p) => p.y)) + H + 50;
   const svg = s('svg', { class: 'graph', id: 'workflow-graph', width, height, viewBox: `0 0 ${width} ${height}` },
     s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 8, markerHeight: 8, orient: 'auto-start-reverse' },
       s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#94a3b8' }))));
@@ -41,14 +58,8 @@ function drawGraph(project, workflow, place) {
     const a = place[st.name];
     for (const p of st.pathways) {
       const b = place[p.destination];
-      const back = b.x <= a.x;
-      const x1 = back ? a.x + W / 2 : a.x + W;
-      const y1 = back ? a.y + H : a.y + H / 2;
-      const x2 = back ? b.x + W / 2 : b.x;
-      const y2 = back ? b.y + H : b.y + H / 2;
-      const bend = back ? `C${x1},${y1 + 40} ${x2},${y2 + 40} ${x2},${y2}` : `C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`;
-      svg.append(s('path', { class: 'edge', d: `M${x1},${y1} ${bend}` }),
-        s('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 4 + (back ? 34 : 0), 'text-anchor': 'middle', class: 'muted' }, p.name));
+      const [d, lx, ly] = edge(a, b);
+      svg.append(s('path', { class: 'edge', d }), s('text', { x: lx, y: ly, 'text-anchor': 'middle', class: 'muted' }, p.name));
     }
   }
   for (const st of workflow.stages) {
