@@ -66,6 +66,7 @@ def test_demo_pre_labels_routes_every_task_and_draws_previews(tmp_path: Path) ->
         f"shapes_video_frame{n:03d}.png" for n in range(0, 60, 10)
     ]
     assert str(previews / "contact_sheet.png") in out.replace("\n", "")
+    assert "serve" in out and "users passwd" in out  # the workspace can be served at once
 
 
 def test_demo_labels_carry_confidences_priority_and_metadata(tmp_path: Path) -> None:

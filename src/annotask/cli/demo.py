@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from annotask.cli.session import get_session
+from annotask.client.client import USER_ENV
 from annotask.errors import AnnotaskError
 
 if TYPE_CHECKING:
@@ -44,10 +47,15 @@ def demo(
             "pip install 'annotask[demo]'"
         ) from exc
     result = run_demo(folder, fresh=fresh, user=session.user)
-    _print_summary(session.out, result)
+    _print_summary(session.out, result, _owner(session.user))
 
 
-def _print_summary(out: Console, run: DemoRun) -> None:
+def _owner(user: str | None) -> str:
+    """The user the demo acted as (the same default as every client)."""
+    return user or os.environ.get(USER_ENV) or getpass.getuser()
+
+
+def _print_summary(out: Console, run: DemoRun, owner: str) -> None:
     title, root = escape(run.project_title), escape(str(run.root))
     if run.created:
         out.print(f"[bold]annotask demo[/bold]: made project [cyan]{title}[/cyan] in {root}")
@@ -65,6 +73,14 @@ def _print_summary(out: Console, run: DemoRun) -> None:
     db = run.store_url
     out.print(
         f'\nLook around: [green]annotask --db {escape(db)} tasks list "{title}"[/green]',
+        highlight=False,
+        soft_wrap=True,
+    )
+    out.print(
+        f"Serve it over HTTP: [green]annotask --db {escape(db)} users passwd "
+        f"{escape(owner)}[/green] once, then [green]annotask --db {escape(db)} serve[/green] "
+        "and log in as "
+        f"{escape(owner)} (API docs at /docs)",
         highlight=False,
         soft_wrap=True,
     )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import socket
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Annotated, Any
 
 import typer
 
@@ -64,16 +68,38 @@ def serve(
         log_level=level,
         timeout_graceful_shutdown=5,
     )
+    with _stopped_quietly():
+        _run(uvicorn, config, sock, level)
+    session.note("annotask: server stopped")
+
+
+def _run(uvicorn: Any, config: Any, sock: socket.socket | None, level: str) -> None:
     if sock is None:
         uvicorn.run(
             _APP,
             factory=True,
-            host=host,
-            port=bound,
-            workers=workers,
+            host=config.host,
+            port=config.port,
+            workers=config.workers,
             log_level=level,
             timeout_graceful_shutdown=5,
         )
         return
     with sock:
         uvicorn.Server(config).run(sockets=[sock])
+
+
+@contextmanager
+def _stopped_quietly() -> Iterator[None]:
+    """Uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again; here
+    that second raise finds a handler that lets ``serve`` return, so the exit status is 0."""
+
+    def ignore(_sig: int, _frame: FrameType | None) -> None:
+        return None
+
+    previous = {sig: signal.signal(sig, ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
