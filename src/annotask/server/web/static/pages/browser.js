@@ -44,7 +44,7 @@ function tile(project, task, classes, keep, queue) {
     h('div', { class: 'meta' }, h('span', {}, task.data_title), h('span', { class: 'muted' }, `p ${task.priority.toFixed(2)}`)),
     h('div', { class: 'meta muted' }, h('span', {}, task.stage), h('span', { class: task.last_error ? 'error' : '' }, task.last_error ? 'failed' : task.status)));
   get(urls.labelRow(project, task.data_hash)).then((row) => {
-    if (!row.width || !row.height) return;
+    if (!row.width || !row.height) { card.dataset.objects = '0'; return; }  // size unknown
     const svg = overlay(row.labels, 0, classes, row.width, row.height, keep, { labels: false });
     svg.setAttribute('class', 'boxes');
     svg.style.inset = '0';
@@ -63,6 +63,9 @@ function hashParamsHasObjectFilter() {
 
 export async function render(page, project) {
   const params = hashParams();
+  const query = { limit: PAGE };
+  for (const k of SERVER_FILTERS) if (params.get(k)) query[k] = params.get(k);
+  let pending = get(urls.tasks(project, query));  // the first page, asked for with the rest
   const [detail, workflow] = await Promise.all([get(urls.project(project)), get(urls.workflow(project))]);
   crumbs(['Projects', '#/'], [detail.title, `#/p/${project}`], 'Tasks');
   showWho(detail.role);
@@ -80,23 +83,25 @@ export async function render(page, project) {
   const next = h('button', { id: 'next-page' }, 'Next →');
   page.append(form, grid, h('div', { class: 'pager' }, prev, next, info));
 
-  const query = { limit: PAGE };
-  for (const k of SERVER_FILTERS) if (params.get(k)) query[k] = params.get(k);
   const keep = objectFilter(params);
   const queue = new URLSearchParams(params.get('stage') ? { queue: params.get('stage') } : {});
   const cursors = [null];
   let at = 0;
   let nextCursor = null;
+  let ahead = null;  // the next page's tasks, asked for as soon as this page shows
   async function show() {
     const started = performance.now();
     const q = { ...query };
     if (cursors[at]) q.cursor = cursors[at];
-    const result = await get(urls.tasks(project, q));
+    if (!pending && ahead && ahead.cursor === cursors[at]) pending = ahead.page;  // fetched ahead
+    const result = await (pending || get(urls.tasks(project, q)));
+    pending = null;
     nextCursor = result.next_cursor;
     clear(grid).append(...result.tasks.map((t) => tile(project, t, classes, keep, queue)));
     if (!result.tasks.length) grid.append(h('p', { class: 'muted' }, 'No tasks match.'));
     prev.disabled = at === 0;
     next.disabled = !nextCursor;
+    ahead = nextCursor ? { cursor: nextCursor, page: get(urls.tasks(project, { ...query, cursor: nextCursor })) } : null;
     info.textContent = `page ${at + 1} · ${result.tasks.length} tasks · ${Math.round(performance.now() - started)} ms`;
     grid.dataset.page = String(at + 1);
   }
