@@ -69,7 +69,8 @@ export async function render(page, project, taskUuid) {
     const here = objectsOn(state.doc, state.frame);
     if (!here.length) side.append(h('p', { class: 'muted' }, 'No objects on this frame.'));
     for (const [obj, entry] of here) side.append(instanceCard(obj, entry));
-    side.append(h('h3', {}, 'Classifications'), ...(detail.ontology.classifications || []).map(classificationCard));
+    const questions = detail.ontology.classifications || [];
+    if (questions.length) side.append(h('h3', {}, 'Classifications'), ...questions.map(classificationCard));
   }
 
   function instanceCard(obj, entry) {
