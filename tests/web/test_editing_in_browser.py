@@ -130,3 +130,38 @@ def test_the_api_docs_render_offline(site: Site, browser: Any, tmp_path: Path) -
     page.wait_for_selector(".opblock-tag")
     assert refused == []
     screenshot(page, tmp_path, "api-docs")
+
+
+def test_history_shows_who_saved_what_changed_and_an_owner_reverts(
+    site: Site, browser: Any, tmp_path: Path
+) -> None:
+    project = make_project(site, "history", write_images(tmp_path / "img", 1))
+    prelabel(project, site.client)
+    [task] = project.list_tasks()
+    carol = log_in(browser, site, "carol")
+    carol.goto(f"{site.url}/#/p/{project.project_hash}/t/{task.uuid}")
+    carol.wait_for_selector("#overlay .obj")
+    _drag_first_box(carol, 25, 0)
+    carol.keyboard.press("Control+s")
+    carol.wait_for_selector(".banner.ok")
+    carol.click("#history summary")
+    carol.wait_for_selector('#history tr[data-version="2"]')
+    assert "carol" in carol.locator('#history tr[data-version="2"]').inner_text()
+    assert carol.locator("#history button:text('revert to this')").count() == 0  # reviewer
+    carol.locator('#history tr[data-version="2"] button').first.click()
+    carol.wait_for_selector("#diff .moved")
+    assert "moved car" in carol.locator("#diff .moved").inner_text()
+    assert carol.locator("#diff .added").inner_text() == "added none"
+
+    alice = log_in(browser, site, "alice")
+    alice.goto(f"{site.url}/#/p/{project.project_hash}/t/{task.uuid}")
+    alice.wait_for_selector("#overlay .obj")
+    alice.click("#history summary")
+    alice.locator('#history tr[data-version="1"] button:text("revert to this")').click()
+    alice.wait_for_selector('#history tr[data-version="3"]')
+    screenshot(alice, tmp_path, "history")
+    row = project.get_label_row("img0.png")
+    row.initialise_labels()
+    assert row.version == 3
+    [car] = row.get_object_instances()
+    assert car.get_annotation(0).coordinates.top_left_x == pytest.approx(0.125)
