@@ -45,8 +45,10 @@ export class FrameEditor {
     const { W, H, doc, frame, classes } = this.state;
     this.svg.replaceChildren();
     this.svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+    const shown = this.svg.getBoundingClientRect().width;
+    this.px = shown > 0 ? W / shown : W / 600;  // item pixels per screen pixel
     for (const [obj, entry] of objectsOn(doc, frame)) {
-      const g = drawObject(obj, entry, classes[obj.feature_hash], W, H);
+      const g = drawObject(obj, entry, classes[obj.feature_hash], W, H, { px: this.px });
       if (obj.object_hash === this.selected) {
         g.querySelector('.shape')?.classList.add('sel');
         if (this.editable) this.handles(g, obj, entry);
@@ -61,7 +63,7 @@ export class FrameEditor {
   handles(g, obj, entry) {
     const { W, H } = this.state;
     const c = entry.coordinates;
-    const r = Math.max(4, W / 120);
+    const r = 5 * this.px;
     if ('w' in c && !c.theta) {
       for (const [cx, cy, corner] of [[c.x, c.y, 'nw'], [c.x + c.w, c.y, 'ne'], [c.x, c.y + c.h, 'sw'], [c.x + c.w, c.y + c.h, 'se']]) {
         g.append(s('rect', { class: 'handle', 'data-handle': corner, x: cx * W - r, y: cy * H - r, width: 2 * r, height: 2 * r }));

@@ -44,7 +44,7 @@ function bitmaskImage(c, W, H) {
 const pts = (points, W, H) => points.map(([x, y]) => `${x * W},${y * H}`).join(' ');
 
 /** One SVG group drawing one object's shape on a frame (pixel space W×H). */
-export function drawObject(obj, entry, cls, W, H, { labels = true } = {}) {
+export function drawObject(obj, entry, cls, W, H, { labels = true, px = W / 600 } = {}) {
   const c = entry.coordinates;
   const shape = cls ? cls.shape : 'bounding_box';
   const stroke = colour(obj.feature_hash);
@@ -59,7 +59,7 @@ export function drawObject(obj, entry, cls, W, H, { labels = true } = {}) {
     g.append(s(shape, { class: shape === 'polyline' ? 'shape line' : 'shape', points: pts(c.points, W, H), stroke }));
     anchor = [c.points[0][0] * W, c.points[0][1] * H];
   } else if (shape === 'point') {
-    g.append(s('circle', { class: 'shape', cx: c.x * W, cy: c.y * H, r: Math.max(3, W / 150), fill: stroke, stroke }));
+    g.append(s('circle', { class: 'shape', cx: c.x * W, cy: c.y * H, r: 4 * px, fill: stroke, stroke }));
     anchor = [c.x * W, c.y * H];
   } else if (shape === 'bitmask') {
     g.append(bitmaskImage(c, W, H));
@@ -69,13 +69,13 @@ export function drawObject(obj, entry, cls, W, H, { labels = true } = {}) {
       if (kp[a] && kp[b]) g.append(s('line', { class: 'shape line', x1: kp[a].x * W, y1: kp[a].y * H, x2: kp[b].x * W, y2: kp[b].y * H, stroke }));
     }
     for (const [name, p] of Object.entries(kp)) {
-      g.append(s('circle', { class: 'shape', cx: p.x * W, cy: p.y * H, r: Math.max(3, W / 150), fill: p.visible === false ? 'none' : stroke, stroke, 'data-keypoint': name }));
+      g.append(s('circle', { class: 'shape', cx: p.x * W, cy: p.y * H, r: 4 * px, fill: p.visible === false ? 'none' : stroke, stroke, 'data-keypoint': name }));
       anchor = anchor[0] ? anchor : [p.x * W, p.y * H];
     }
   }
   if (labels) {
     const conf = entry.confidence ?? 1;
-    g.append(s('text', { class: 'tag', x: anchor[0] + 2, y: Math.max(12, anchor[1] - 4), fill: stroke, 'font-size': Math.max(10, W / 50) }, `${obj.name} ${conf.toFixed(2)}`));
+    g.append(s('text', { class: 'tag', x: anchor[0] + 2, y: Math.max(13 * px, anchor[1] - 4 * px), fill: stroke, 'font-size': 13 * px }, `${obj.name} ${conf.toFixed(2)}`));
   }
   return g;
 }
