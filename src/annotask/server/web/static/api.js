@@ -62,3 +62,15 @@ const CAN = {
 };
 
 export const can = (role, what) => (CAN[role] || []).includes(what);
+
+const known = new Map();
+
+/** A project's title, role and ontology, asked for at most once a minute (its counts age). */
+export function projectInfo(project) {
+  const hit = known.get(project);
+  if (hit && Date.now() - hit.at < 60_000) return hit.answer;
+  const answer = get(urls.project(project));
+  known.set(project, { at: Date.now(), answer });
+  answer.catch(() => known.delete(project));
+  return answer;
+}

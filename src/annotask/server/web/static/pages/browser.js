@@ -1,5 +1,5 @@
 // The task browser: a paged grid of thumbnails with each item's objects drawn, and filters.
-import { get, urls } from '../api.js';
+import { get, projectInfo, urls } from '../api.js';
 import { crumbs, hashParams, showWho } from '../app.js';
 import { clear, h } from '../dom.js';
 import { classIndex, overlay } from '../shapes.js';
@@ -14,7 +14,7 @@ function select(name, options, value) {
     ...options.map((o) => h('option', { value: o, selected: o === value }, o)));
 }
 
-function filterForm(params, workflow, ontology) {
+function filterForm(params, workflow) {
   const pathways = [...new Set(workflow.stages.flatMap((st) => st.pathways.map((p) => p.name)))];
   const num = (name, step) => h('input', { type: 'number', name, id: `f-${name}`, min: 0, max: 1, step, value: params.get(name) || '' });
   return h('form', { class: 'filters', id: 'filters' },
@@ -22,7 +22,7 @@ function filterForm(params, workflow, ontology) {
     field('Last pathway', select('last_pathway', pathways, params.get('last_pathway'))),
     field('Status', select('status', ['new', 'assigned', 'failed', 'completed'], params.get('status'))),
     field('Failed', h('input', { type: 'checkbox', name: 'failed', id: 'f-failed', value: 'true', checked: params.get('failed') === 'true' })),
-    field('Class', select('class', (ontology.objects || []).map((o) => o.name), params.get('class'))),
+    field('Class', select('class', params.get('class') ? [params.get('class')] : [], params.get('class'))),
     field('Confidence ≥', num('conf_min', 0.05)), field('Confidence ≤', num('conf_max', 0.05)),
     field('Priority ≥', num('priority_min', 0.05)), field('Priority ≤', num('priority_max', 0.05)),
     field('Data title', h('input', { name: 'q', id: 'f-q', value: params.get('q') || '', placeholder: 'contains…' })),
@@ -43,7 +43,7 @@ function tile(project, task, classes, keep, queue) {
   const card = h('div', { class: 'tile', 'data-task': task.uuid, 'data-title': task.data_title }, thumb,
     h('div', { class: 'meta' }, h('span', {}, task.data_title), h('span', { class: 'muted' }, `p ${task.priority.toFixed(2)}`)),
     h('div', { class: 'meta muted' }, h('span', {}, task.stage), h('span', { class: task.last_error ? 'error' : '' }, task.last_error ? 'failed' : task.status)));
-  get(urls.labelRow(project, task.data_hash)).then((row) => {
+  Promise.all([classes, get(urls.labelRow(project, task.data_hash))]).then(([classes, row]) => {
     if (!row.width || !row.height) { card.dataset.objects = '0'; return; }  // size unknown
     const svg = overlay(row.labels, 0, classes, row.width, row.height, keep, { labels: false });
     svg.setAttribute('class', 'boxes');
@@ -66,11 +66,20 @@ export async function render(page, project) {
   const query = { limit: PAGE };
   for (const k of SERVER_FILTERS) if (params.get(k)) query[k] = params.get(k);
   let pending = get(urls.tasks(project, query));  // the first page, asked for with the rest
-  const [detail, workflow] = await Promise.all([get(urls.project(project)), get(urls.workflow(project))]);
-  crumbs(['Projects', '#/'], [detail.title, `#/p/${project}`], 'Tasks');
-  showWho(detail.role);
-  const classes = classIndex(detail.ontology);
-  const form = filterForm(params, workflow, detail.ontology);
+  // the project (title, role, ontology) comes with its counts, which take longest to make:
+  // the tiles do not wait for it, only the labels drawn on them do
+  const detail = projectInfo(project);
+  const classes = detail.then((d) => classIndex(d.ontology));
+  const workflow = await get(urls.workflow(project));
+  const form = filterForm(params, workflow);
+  detail.then((d) => {
+    crumbs(['Projects', '#/'], [d.title, `#/p/${project}`], 'Tasks');
+    showWho(d.role);
+    const choose = form.querySelector('#f-class');
+    const chosen = params.get('class');
+    choose.replaceChildren(h('option', { value: '' }, 'any'),
+      ...(d.ontology.objects || []).map((o) => h('option', { value: o.name, selected: o.name === chosen }, o.name)));
+  });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const next = new URLSearchParams();

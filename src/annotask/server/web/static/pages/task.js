@@ -1,5 +1,5 @@
 // The task view: the item large with its labels, editing, the stage's actions, history, frames.
-import { api, ApiError, can, get, urls } from '../api.js';
+import { api, ApiError, can, get, projectInfo, urls } from '../api.js';
 import { crumbs, hashParams, session, showWho } from '../app.js';
 import { ago, clear, h } from '../dom.js';
 import { FrameEditor } from '../editor.js';
@@ -17,7 +17,7 @@ const HELP = 'Keys: a approve · r reject · s submit · m assign to me · n / p
   + '[ ] previous / next instance · , . frame · space play';
 
 export async function render(page, project, taskUuid) {
-  const [detail, task] = await Promise.all([get(urls.project(project)), get(urls.task(project, taskUuid))]);
+  const [detail, task] = await Promise.all([projectInfo(project), get(urls.task(project, taskUuid))]);
   const queueStage = hashParams().get('queue') || task.stage;
   crumbs(['Projects', '#/'], [detail.title, `#/p/${project}`], [`Tasks in ${queueStage}`, `#/p/${project}/tasks?stage=${encodeURIComponent(queueStage)}`], task.data_title);
   showWho(detail.role);
