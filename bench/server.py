@@ -44,6 +44,7 @@ WORKFLOW = {
 }
 ONTOLOGY = {"objects": [{"name": "car", "shape": "bounding_box"}]}
 CLIENTS = 32
+KEEP_ALIVE_S = 120  # both servers: a loaded machine must not close connections mid-run
 
 
 def _make_project(folder: Path, count: int) -> tuple[str, str, str, str]:
@@ -85,7 +86,8 @@ def _serve_ours(url: str, cache: str, sock: socket.socket) -> None:
     from annotask.server.settings import ServerSettings  # noqa: PLC0415
 
     app = create_app(ServerSettings(url=url, cache_dir=Path(cache)))
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=KEEP_ALIVE_S)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _serve_bare(bodies: dict[str, bytes], sock: socket.socket) -> None:
@@ -99,7 +101,8 @@ def _serve_bare(bodies: dict[str, bytes], sock: socket.socket) -> None:
         return Response(bodies[request.path_params["name"]], media_type="application/json")
 
     app = Starlette(routes=[Route("/bare/{name}", endpoint)])
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=KEEP_ALIVE_S)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _start(target: Callable[..., None], *args: Any) -> tuple[multiprocessing.Process, str]:
@@ -192,7 +195,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     count = args.tasks or (5_000 if args.quick else 100_000)
-    total = 300 if args.quick else 2_000
+    total = 300 if args.quick else 1_000
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         project_hash, data_hash, token, url = _make_project(folder, count)

@@ -75,3 +75,23 @@ def test_an_unknown_user_and_a_wrong_password_get_the_same_answer(server: Server
     wrong = server.http.post("/api/session", json={"user": "bob", "password": "wrong-one"})
     assert unknown.status_code == wrong.status_code == 401
     assert unknown.json()["detail"] == wrong.json()["detail"]
+
+
+def test_only_site_admins_list_and_make_users(server: Server) -> None:
+    from annotask.client.access import Accounts  # noqa: PLC0415 - one test
+
+    denied = server.http.get("/api/users", headers=server.as_("alice"))
+    assert denied.status_code == 403 and "site admin" in denied.json()["detail"]
+    Accounts(server.project._ctx.store).create_user("root-admin", admin=True)
+    token = Accounts(server.project._ctx.store).issue_token("root-admin").secret
+    headers = {"Authorization": f"Bearer {token}"}
+    made = server.http.post(
+        "/api/users", json={"name": "newbie", "password": "long enough pw"}, headers=headers
+    )
+    assert made.status_code == 201 and made.json()["has_password"] is True
+    names = [u["name"] for u in server.http.get("/api/users", headers=headers).json()]
+    assert "newbie" in names and "bob" in names
+    twice = server.http.post("/api/users", json={"name": "newbie"}, headers=headers)
+    assert twice.status_code == 422 and "exists already" in twice.json()["detail"]
+    login = server.http.post("/api/session", json={"user": "newbie", "password": "long enough pw"})
+    assert login.status_code == 200

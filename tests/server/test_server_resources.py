@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import annotask
@@ -181,3 +182,36 @@ def test_bodies_over_the_limit_are_refused_before_reading(server: Server) -> Non
         headers={**server.as_("bob"), "Content-Type": "application/json", "If-Match": '"0"'},
     )
     assert answer.status_code == 413
+
+
+def test_a_chunked_body_is_refused_once_it_passes_the_limit(server: Server) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(100):
+            yield b" " * 10_000
+
+    answer = server.http.put(
+        f"{_project_path(server)}/label-rows/x",
+        content=chunks(),
+        headers={**server.as_("bob"), "Content-Type": "application/json", "If-Match": '"0"'},
+    )
+    assert answer.status_code == 413 and "limit of 200000 bytes" in answer.json()["detail"]
+
+
+def test_tasks_filter_by_last_pathway_assignee_and_failure(server: Server) -> None:
+    stage = server.project.workflow.get_stage(name="Pre-label")
+    tasks = list(stage.get_tasks())
+    for task, pathway in zip(tasks[:3], ["empty", "empty", "has objects"], strict=True):
+        assert isinstance(task, annotask.AgentTask)
+        task.proceed(pathway)
+    empty = _tasks(server, "bob", last_pathway="empty")["tasks"]
+    assert sorted(t["uuid"] for t in empty) == sorted(str(t.uuid) for t in tasks[:2])
+    assert {t["stage"] for t in empty} == {"Annotate"}
+    base = f"{_project_path(server)}/tasks/{empty[0]['uuid']}"
+    assigned = server.http.post(
+        base + "/assign", json={"stage": "Annotate", "user": "bob"}, headers=server.as_("bob")
+    )
+    assert assigned.status_code == 200 and assigned.json()["status"] == "assigned"
+    mine = _tasks(server, "bob", assignee="bob")["tasks"]
+    assert [t["uuid"] for t in mine] == [empty[0]["uuid"]]
+    assert _tasks(server, "bob", failed=True)["tasks"] == []
+    assert len(_tasks(server, "bob", failed=False)["tasks"]) == 5

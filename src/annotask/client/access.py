@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from annotask.errors import AuthenticationError, NotFoundError, ValidationError
+from annotask.errors import (
+    AuthenticationError,
+    AuthorizationError,
+    NotFoundError,
+    ValidationError,
+)
 from annotask.store import Store, access
 from annotask.store import credentials as cred_store
 from annotask.store.clock import epoch, utcnow
@@ -124,6 +129,15 @@ class Accounts:
         return UserInfo(
             record.name, record.is_admin, record.password_hash is not None, record.created_at
         )
+
+    def require_admin(self, name: str) -> None:
+        """Refuse (AuthorizationError) unless ``name`` is a site admin."""
+        with self._store.read() as conn:
+            record = cred_store.get_user(conn, name)
+        if record is None or not record.is_admin:
+            raise AuthorizationError(
+                f"user {name!r} is not a site admin; `annotask users create NAME --admin` makes one"
+            )
 
     def list_users(self) -> list[UserInfo]:
         """Every user, by name."""

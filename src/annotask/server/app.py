@@ -15,6 +15,7 @@ from annotask.server.api import (
     projects,
     session,
     tasks,
+    users,
 )
 from annotask.server.limits import BodyLimit
 from annotask.server.problems import install_handlers
@@ -32,6 +33,7 @@ ROUTERS = (
     items.router,
     events.router,
     interchange.router,
+    users.router,
 )
 
 

@@ -13,8 +13,9 @@ from annotask.server.problems import problem_response
 __all__ = ["BodyLimit", "LoginLimiter"]
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(BaseException):
+    """Raised from ``receive`` past the limit; a BaseException, so that body parsers that
+    turn every ``Exception`` into a 400 let it through to the middleware."""
 
 
 class BodyLimit:

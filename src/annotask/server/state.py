@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 
 from annotask.client import Client
 from annotask.client.access import Accounts
+from annotask.server.api.lookup import forget_projects
 from annotask.server.event_feed import EventWaker
 from annotask.server.limits import LoginLimiter
 from annotask.server.settings import ServerSettings
@@ -42,6 +43,7 @@ class ServerState:
         """Stop event streams and release the store."""
         self.closing = True
         self.waker.close()
+        forget_projects(self.root.store)
         self.root.close()
 
 

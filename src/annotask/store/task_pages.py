@@ -47,13 +47,15 @@ def _query(project_uuid: str, flt: PageFilter) -> Select[Any]:
     if flt.priority_max is not None:
         query = query.where(tasks.c.priority <= flt.priority_max)
     if flt.last_pathway is not None:
+        moves = task_events.alias("moves")
         latest = (
-            select(func.max(task_events.c.id))
-            .where(task_events.c.task_uuid == tasks.c.uuid, task_events.c.pathway_name.is_not(None))
+            select(func.max(moves.c.id))
+            .where(moves.c.task_uuid == tasks.c.uuid, moves.c.pathway_name.is_not(None))
+            .correlate(tasks)
             .scalar_subquery()
         )
         taken = select(task_events.c.pathway_name).where(task_events.c.id == latest)
-        query = query.where(taken.scalar_subquery() == flt.last_pathway)
+        query = query.where(taken.correlate(tasks).scalar_subquery() == flt.last_pathway)
     return query
 
 
