@@ -16,7 +16,7 @@ export async function render(page) {
   const body = h('tbody');
   page.append(h('h2', {}, 'Projects'),
     projects.length ? h('table', { id: 'projects' }, h('thead', {}, h('tr', {}, h('th', {}, 'Title'), h('th', {}, 'Your role'), h('th', {}, 'Tasks per stage'), h('th', {}, 'Last activity'))), body)
-      : h('p', { class: 'muted' }, 'You are not a member of any project yet.'));
+      : h('p', { class: 'muted', id: 'projects' }, 'You are not a member of any project yet.'));
   for (const p of projects) {
     const counts = h('td', {}, '…');
     const last = h('td', {}, '…');
