@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: install check test demo bench lock clean
+.PHONY: install check browser test demo bench lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit("annotask needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -30,7 +30,11 @@ check: install
 	$(VENV)/bin/ruff format --check src tests bench examples
 	$(VENV)/bin/mypy
 
-test: check
+# The browser tests drive Debian's chromium (Playwright's own browser download is not used).
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: check browser
 	$(VENV)/bin/pytest -n auto -p no:cacheprovider
 
 # A real pre-labeling run, offline, in ./annotask-demo (DEMO_DIR=...; DEMO_ARGS=--fresh starts over).

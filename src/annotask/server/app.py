@@ -21,6 +21,7 @@ from annotask.server.limits import BodyLimit
 from annotask.server.problems import install_handlers
 from annotask.server.settings import ServerSettings
 from annotask.server.state import ServerState
+from annotask.server.web import mount_web
 
 __all__ = ["create_app"]
 
@@ -61,5 +62,6 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     install_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    mount_web(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
