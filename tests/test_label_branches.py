@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Annotated
 
 import pytest
 from sqlalchemy import inspect, text
@@ -12,12 +13,15 @@ from annotask import AgentTask, ConflictError, ValidationError
 from annotask.labels import BoundingBoxCoordinates, LabelRow, ObjectInstance
 from annotask.store.versioning import _config
 from annotask.tasks import (
+    Depends,
     QueueRunner,
     Runner,
     TaskAgentReturnStruct,
     TaskCompletionResult,
 )
+from annotask.tasks.dependencies import Twin, dep_twin_label_row
 from annotask.tasks.models import LabelRowMetadataIncludeArgs
+from tests.definitions import ONTOLOGY, WORKFLOW
 
 
 def _add_box(row: LabelRow, x: float) -> None:
@@ -27,7 +31,7 @@ def _add_box(row: LabelRow, x: float) -> None:
 
 
 def _boxes(row: LabelRow) -> list[float]:
-    row.initialise_labels()
+    row.initialise_labels(overwrite=True)
     return [
         i.get_annotation(0).coordinates.top_left_x  # type: ignore[union-attr]
         for i in row.get_object_instances()
@@ -218,3 +222,35 @@ def test_an_existing_store_migrates_with_every_row_on_main(
             names = conn.execute(text("SELECT DISTINCT branch_name FROM label_rows")).scalars()
             assert list(names) == ["main"]
         assert [r.version for r in migrated.list_label_rows_v2(branch_name="dropped")] == [0] * 5
+
+
+def test_a_twin_row_comes_from_the_branch_named(
+    client: annotask.Client, project: annotask.Project
+) -> None:
+    twin = client.create_project(
+        "twin", datasets=project.datasets, ontology=ONTOLOGY, workflow=WORKFLOW
+    )
+    first = twin.list_label_rows_v2()[0]
+    on_branch = twin.get_label_row(first.data_hash, branch_name="gt")
+    on_branch.initialise_labels()
+    _add_box(on_branch, 0.35)
+    on_branch.save()
+    runner = Runner(project.project_hash, client=client)
+    seen: dict[str, list[float]] = {}
+
+    @runner.stage("Pre-label")
+    def copy(
+        label_row: LabelRow,
+        twin_row: Annotated[Twin | None, Depends(dep_twin_label_row(twin.project_hash))],
+        gt: Annotated[
+            Twin | None, Depends(dep_twin_label_row(twin.project_hash, branch_name="gt"))
+        ],
+    ) -> str:
+        assert twin_row is not None and gt is not None
+        assert gt.label_row.branch_name == "gt"
+        seen[label_row.data_hash] = _boxes(gt.label_row) + _boxes(twin_row.label_row)
+        return "empty"
+
+    assert runner().failed == 0
+    assert seen[first.data_hash] == [0.35]
+    assert sum(len(v) for v in seen.values()) == 1
