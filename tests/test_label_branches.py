@@ -254,3 +254,28 @@ def test_a_twin_row_comes_from_the_branch_named(
     assert runner().failed == 0
     assert seen[first.data_hash] == [0.35]
     assert sum(len(v) for v in seen.values()) == 1
+
+
+def test_copy_labels_to_branch_snapshots_main_and_overwrites_only_when_asked(
+    project: annotask.Project,
+) -> None:
+    first, second = (r.data_hash for r in project.list_label_rows_v2()[:2])
+    for data_hash, x in ((first, 0.1), (second, 0.2)):
+        row = project.get_label_row(data_hash)
+        row.initialise_labels()
+        _add_box(row, x)
+        row.save()
+    copied = project.copy_labels_to_branch("snapshot")
+    assert sorted(copied.values()) == [1, 1]  # rows never saved have nothing to copy
+    assert _boxes(project.get_label_row(first, branch_name="snapshot")) == [0.1]
+    later = project.get_label_row(first)
+    later.initialise_labels()
+    _add_box(later, 0.5)
+    later.save()
+    assert project.copy_labels_to_branch("snapshot") == {}  # saved there already: kept
+    assert _boxes(project.get_label_row(first, branch_name="snapshot")) == [0.1]
+    again = project.copy_labels_to_branch("snapshot", data_hashes=[first], overwrite=True)
+    assert list(again.values()) == [2]
+    assert sorted(_boxes(project.get_label_row(first, branch_name="snapshot"))) == [0.1, 0.5]
+    with pytest.raises(ValidationError, match="name two branches"):
+        project.copy_labels_to_branch("main")

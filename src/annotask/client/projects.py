@@ -20,8 +20,9 @@ from annotask.client.label_rows import (
 from annotask.client.ontologies import OntologyInfo
 from annotask.client.short_ids import looks_like_prefix, one_match
 from annotask.errors import NotFoundError, ValidationError
-from annotask.labels import LabelRow, Ontology
+from annotask.labels import LabelRow, LabelSaveRequest, Ontology
 from annotask.labels.bundle import Bundle
+from annotask.labels.encoded import EncodedDocument
 from annotask.store import catalog, removal
 from annotask.store import labels as label_store
 from annotask.store import projects as project_store
@@ -191,6 +192,41 @@ class Project(MemberResource[ProjectRecord]):
         for row in rows:
             row.mark_saved(versions[row.label_hash])
         return versions
+
+    def copy_labels_to_branch(
+        self,
+        target_branch: str,
+        source_branch: str = MAIN_BRANCH,
+        *,
+        data_hashes: Sequence[UUID | str] | None = None,
+        overwrite: bool = False,
+    ) -> dict[str, int]:
+        """Copy the labels of ``source_branch`` onto ``target_branch`` (made where missing):
+        each saved source row becomes the next version of its item's row there, in one
+        transaction, all or none; return target label hash -> new version.
+
+        Rows on the target already saved are left as they are unless ``overwrite``; source
+        rows never saved have nothing to copy. ``data_hashes`` limits it to those items.
+        """
+        target = check_branch_name(target_branch, self.what)
+        source = check_branch_name(source_branch, self.what)
+        if target == source:
+            raise ValidationError(
+                f"copy_labels_to_branch: source and target are both {target!r}; name two branches"
+            )
+        sources = {
+            r.data_hash: r
+            for r in self.list_label_rows(data_hashes=data_hashes, branch_name=source)
+            if r.version > 0
+        }
+        requests = []
+        for row in self.list_label_rows(data_hashes=data_hashes, branch_name=target):
+            src = sources.get(row.data_hash)
+            if src is not None and (overwrite or row.version == 0):
+                src.initialise_labels()
+                text = EncodedDocument(src.to_json())
+                requests.append(LabelSaveRequest(row.label_hash, text, row.version, None, False))
+        return self.label_backend().save_many(requests)
 
     def create_bundle(self) -> Bundle:
         """A bundle: label-row loads and saves (and agent-task moves) given
