@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+import annotask
+from annotask.labels import BoundingBoxCoordinates, ObjectInstance
 from tests.cli.helpers import Invoke, add_boxes, boxes, data_hash, versions
 
 
@@ -86,3 +91,27 @@ def test_an_unknown_project_item_or_version_is_one_error_line_and_changes_nothin
 def test_revert_needs_a_version_of_one_or_more(cli: Invoke, demo_project: str) -> None:
     result = cli("labels", "revert", "demo", "img0.png", "--to", "0", code=2)
     assert "--to" in result.stderr
+
+
+def test_labels_and_export_take_a_label_branch(
+    cli: Invoke, demo_project: str, db_url: str, tmp_path: Path
+) -> None:
+    with annotask.Client(db_url, user="alice") as client:
+        row = client.get_project(demo_project).get_label_row("img1.png", branch_name="exp")
+        row.initialise_labels()
+        car = ObjectInstance(row.ontology.get_object("car"))
+        car.set_for_frames(BoundingBoxCoordinates(0.1, 0.25, 0.25, 0.5), confidence=0.75)
+        row.add_object_instance(car)
+        row.save()
+    history = cli("labels", "history", "demo", "img1.png", "--branch", "exp")
+    assert [r[0] for r in _history_rows(history.stdout)] == ["1"]
+    assert cli("labels", "history", "demo", "img1.png").stdout.strip() == (
+        "the labels of 'img1.png' were never saved"
+    )
+    assert "car" in cli("labels", "show", "demo", "img1.png", "--branch", "exp").stdout
+    assert boxes(db_url, demo_project)["img1.png"] == []
+    for branch, objects in (("exp", 1), ("main", 0)):
+        out = tmp_path / f"{branch}.json"
+        cli("export", "demo", "--format", "json", str(out), "--branch", branch)
+        rows = {r["data_title"]: r for r in json.loads(out.read_text())["label_rows"]}
+        assert len(rows["img1.png"]["labels"]["objects"]) == objects

@@ -312,20 +312,36 @@ def test_runner_set_bundled_priority(ephemeral_project: Ephemeral) -> None:
         assert row.priority == 0.1337
 
 
-def test_runner_refuses_a_label_branch_other_than_main(ephemeral_project: Ephemeral) -> None:
-    """The seed's loads the named branch; annotask keeps one label row per data item (on
-    ``main``) and says so when the agent is decorated, before any task is touched."""
+def test_runner_loads_and_saves_the_named_label_branch(ephemeral_project: Ephemeral) -> None:
+    """As the seed's: an agent bound with ``branch_name`` receives the rows of that branch;
+    what it saves lands there and leaves ``main`` alone."""
     runner = SequentialRunner(
         project_hash=ephemeral_project.project_hash, client=ephemeral_project.trial.client
     )
-    with pytest.raises(PrintableError, match="one label row per data item"):
+    seen: list[str] = []
 
-        @runner.stage(
-            AGENT_STAGE_NAME,
-            label_row_metadata_include_args=LabelRowMetadataIncludeArgs(branch_name="BRANCH"),
-        )
-        def label_branch(label_row: LabelRow) -> None:
-            assert label_row.branch_name == "BRANCH"
+    @runner.stage(
+        AGENT_STAGE_NAME,
+        label_row_metadata_include_args=LabelRowMetadataIncludeArgs(branch_name="BRANCH"),
+    )
+    def label_branch(label_row: LabelRow) -> TaskAgentReturnStruct:
+        assert label_row.branch_name == "BRANCH"
+        seen.append(label_row.data_hash)
+        label_row.set_priority(0.25)
+        return TaskAgentReturnStruct(label_row=label_row)
+
+    assert runner().failed == 0
+    project = runner.project
+    assert seen and len(seen) == len(project.list_label_rows_v2())
+    assert all(r.version == 1 for r in project.list_label_rows_v2(branch_name="BRANCH"))
+    assert all(r.version == 0 for r in project.list_label_rows_v2())
+    assert all(r.priority == 0.25 for r in project.list_label_rows_v2())
+
+
+def test_runner_on_branch_main_is_the_default(ephemeral_project: Ephemeral) -> None:
+    runner = SequentialRunner(
+        project_hash=ephemeral_project.project_hash, client=ephemeral_project.trial.client
+    )
 
     @runner.stage(
         AGENT_STAGE_NAME,

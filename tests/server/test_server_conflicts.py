@@ -25,7 +25,7 @@ def test_concurrent_saves_of_one_label_row_keep_exactly_one(server: Server) -> N
         box.set_for_frames(BoundingBoxCoordinates(i / 10, 0.1, 0.05, 0.05), frames=0)
         mine.add_object_instance(box)
         documents.append(mine.to_dict())
-    users = ["alice", "adam", "bob", "carol", "dave", "alice"]
+    users = ["alice", "adam", "bob", "carol", "bob", "alice"]  # people: workers are agents
 
     def save(i: int) -> httpx.Response:
         with httpx.Client(base_url=str(server.http.base_url), timeout=60) as http:

@@ -145,7 +145,7 @@ def test_label_rows_carry_their_version_as_etag_and_stale_saves_are_refused(
     )
     assert stale.status_code == 412 and stale.json()["current_version"] == 1
     assert server.project.get_label_row(task["data_hash"]).version == 1
-    # a worker may edit labels; ... history and revert
+    # history and revert
     history = server.http.get(path + "/history", headers=server.as_("bob")).json()
     assert [(v["version"], v["saved_by"]) for v in history["versions"]] == [(1, "bob")]
     reverted = server.http.post(

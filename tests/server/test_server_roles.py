@@ -42,7 +42,8 @@ def _cases() -> list[Case]:
         Case("GET", "/items/{data}/thumbnail", EVERYONE),
         Case("GET", "/items/{data}/frames/0", EVERYONE),
         Case("GET", "/export", EVERYONE),
-        Case("PUT", f"/{label}", EVERYONE, body={"labels": None}),  # the client's LABEL action
+        # editing labels by hand: people's roles, not the agents' (worker)
+        Case("PUT", f"/{label}", EVERYONE - {"worker"}, body={"labels": None}),
         Case(
             "POST",
             "/tasks/{task}/proceed",

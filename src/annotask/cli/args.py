@@ -6,10 +6,18 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["DataArg", "ProjectArg"]
+__all__ = ["BranchOpt", "DataArg", "ProjectArg"]
 
 ProjectArg = Annotated[
     str, typer.Argument(metavar="PROJECT", help="Project hash or title.", show_default=False)
+]
+BranchOpt = Annotated[
+    str,
+    typer.Option(
+        "--branch",
+        metavar="BRANCH",
+        help="The label branch (a data item's rows on other branches are versioned apart).",
+    ),
 ]
 DataArg = Annotated[
     str,

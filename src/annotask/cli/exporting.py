@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from annotask.cli.args import ProjectArg
+from annotask.cli.args import BranchOpt, ProjectArg
 from annotask.cli.session import get_session
 
 __all__ = ["ExportFormat", "export"]
@@ -60,6 +60,7 @@ def export(
     compress_rle: Annotated[
         bool, typer.Option("--compress-rle", help="coco: write masks as compressed RLE strings.")
     ] = False,
+    branch: BranchOpt = "main",
 ) -> None:
     """Write a project's labels, every label row, to one file or folder."""
     from annotask.client.interchange import export_labels  # noqa: PLC0415 - fast --help
@@ -70,7 +71,7 @@ def export(
     if compress_rle and format_ is not ExportFormat.COCO:
         session.note("--compress-rle applies to coco only; ignored")
         options = {}
-    report = export_labels(found, format_.value, out, **options)
+    report = export_labels(found, format_.value, out, branch_name=branch, **options)
     if report.skipped_objects:
         kinds = ", ".join(f"{n} {shape}" for shape, n in report.skipped_objects.items())
         session.note(f"left out objects {_WHAT[format_]} cannot carry: {kinds}")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from annotask.cli.args import ProjectArg
+from annotask.cli.args import BranchOpt, ProjectArg
 from annotask.cli.session import Session, get_session
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ def import_(
             "--skip-unmatched", help="Skip annotations of images that match no data item."
         ),
     ] = False,
+    branch: BranchOpt = "main",
 ) -> None:
     """Add a file's labels to a project's label rows, all or nothing, saving new versions."""
     from annotask.client.interchange import import_labels  # noqa: PLC0415 - fast --help
@@ -94,6 +95,7 @@ def import_(
         mode=ImportMode(mode.value),
         skip_unknown=skip_unknown,
         skip_unmatched=skip_unmatched,
+        branch_name=branch,
     )
     _report(session, found, report)
 

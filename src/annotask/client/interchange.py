@@ -48,8 +48,8 @@ __all__ = [
 _SIZED = {"coco": "COCO", "voc": "Pascal VOC", "cvat": "CVAT XML"}
 
 
-def _initialised(project: Project) -> list[LabelRow]:
-    rows = project.list_label_rows()
+def _initialised(project: Project, branch_name: str | None = None) -> list[LabelRow]:
+    rows = project.list_label_rows(branch_name=branch_name)
     for row in rows:
         row.initialise_labels()
     return rows
@@ -84,13 +84,21 @@ def _check_sized(project: Project, rows: list[LabelRow], format_name: str) -> No
         )
 
 
-def export_labels(project: Project, format_name: str, target: Path, **options: Any) -> ExportReport:
+def export_labels(
+    project: Project,
+    format_name: str,
+    target: Path,
+    *,
+    branch_name: str | None = None,
+    **options: Any,
+) -> ExportReport:
     """Write ``project``'s labels to ``target`` in format ``format_name`` (a file or folder).
 
-    ``options`` go to the format's ``export`` (``compress_rle`` for COCO).
+    ``branch_name`` picks the label branch (default ``main``); ``options`` go to the
+    format's ``export`` (``compress_rle`` for COCO).
     """
     module = get_format(format_name)
-    rows = _initialised(project)
+    rows = _initialised(project, branch_name)
     if format_name in _SIZED:
         _check_sized(project, rows, _SIZED[format_name])
     paths = _local_paths(project) if format_name in ("yolo", "voc") else {}
@@ -109,14 +117,16 @@ def import_labels(
     mode: ImportMode = ImportMode.SKIP_EXISTING,
     skip_unknown: bool = False,
     skip_unmatched: bool = False,
+    branch_name: str | None = None,
 ) -> ImportReport:
     """Read ``source`` (format ``format_name``) into ``project``'s rows; all or nothing.
 
     ``mode``: ``skip-existing`` (the default) leaves rows that hold objects alone, so importing
     twice changes nothing; ``add`` adds beside them; ``replace`` clears the rows the file names.
+    ``branch_name`` picks the label branch the rows are on (default ``main``).
     """
     module = get_format(format_name)
-    rows = _initialised(project)
+    rows = _initialised(project, branch_name)
     by_title = _unique_titles(project, rows)
     report: ImportReport = module.import_(
         source,

@@ -14,6 +14,7 @@ from typing import Any
 from annotask.client.projects import Project
 from annotask.labels import LabelRow
 from annotask.labels.document import encode_document, parse_document
+from annotask.workflow.context import Action
 
 __all__ = ["label_document", "save_label_document"]
 
@@ -36,8 +37,11 @@ def save_label_document(
 
     Returns the new version. A malformed document is a LabelError/ValidationError; a row
     saved by someone else since ``base_version`` is a ConflictError; either way nothing
-    is written.
+    is written. Replacing a document is editing labels by hand, which people's roles allow
+    (owner, admin, annotator, reviewer) and the agents' role (worker) does not: agents save
+    labels through their runner's outcomes.
     """
+    project._check(Action.EDIT_LABELS)
     parsed = parse_document(
         document,
         project.ontology,

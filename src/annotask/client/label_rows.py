@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from annotask.datatypes import DataType
-from annotask.errors import NotFoundError
+from annotask.errors import NotFoundError, ValidationError
 from annotask.labels import (
     LabelRow,
     LabelRowBackend,
@@ -26,7 +26,29 @@ from annotask.store import tasks as task_store
 from annotask.store.records import LabelRowRecord
 from annotask.workflow.context import Action, Context
 
-__all__ = ["StoreLabelBackend", "label_row_from_record"]
+__all__ = ["MAIN_BRANCH", "StoreLabelBackend", "check_branch_name", "label_row_from_record"]
+
+MAIN_BRANCH = label_store.MAIN_BRANCH
+
+_MAX_BRANCH = 200
+
+
+def check_branch_name(branch_name: object, where: str) -> str:
+    """``branch_name`` if it can name a label branch; else a ValidationError naming
+    ``where`` it was given and the fix. None means ``main``."""
+    if branch_name is None:
+        return MAIN_BRANCH
+    if (
+        not isinstance(branch_name, str)
+        or not branch_name.strip()
+        or len(branch_name) > _MAX_BRANCH
+        or any(ord(c) < 32 or ord(c) == 127 for c in branch_name)
+    ):
+        raise ValidationError(
+            f"label branch {branch_name!r} for {where}: a branch name is 1 to {_MAX_BRANCH} "
+            "printable characters (the default is 'main')"
+        )
+    return branch_name
 
 
 class StoreLabelBackend:
@@ -164,6 +186,7 @@ def label_row_from_record(
         client_metadata=dict(record.item.client_metadata),
         workflow_stage=stage_names.get(record.stage_uuid),
         version=record.version,
+        branch_name=record.branch_name,
         # A never-saved row is prefetched as empty, so loading it costs no query of its own.
         document=record.labels_json if record.labels_json is not None else _EMPTY,
     )

@@ -11,12 +11,18 @@ from uuid import UUID
 
 from annotask.client._resource import MemberResource
 from annotask.client.datasets import Dataset
-from annotask.client.label_rows import StoreLabelBackend, label_row_from_record
+from annotask.client.label_rows import (
+    MAIN_BRANCH,
+    StoreLabelBackend,
+    check_branch_name,
+    label_row_from_record,
+)
 from annotask.client.ontologies import OntologyInfo
 from annotask.client.short_ids import looks_like_prefix, one_match
 from annotask.errors import NotFoundError, ValidationError
-from annotask.labels import LabelRow, Ontology
+from annotask.labels import LabelRow, LabelSaveRequest, Ontology
 from annotask.labels.bundle import Bundle
+from annotask.labels.encoded import EncodedDocument
 from annotask.store import catalog, removal
 from annotask.store import labels as label_store
 from annotask.store import projects as project_store
@@ -107,30 +113,40 @@ class Project(MemberResource[ProjectRecord]):
         """Label rows of the project (all, or by data/label hash), loaded in one query.
 
         Each row's labels document comes with it: ``initialise_labels()`` reads no more.
-        ``branch_name`` may only be ``main``: a project keeps one label row per data item.
+        ``branch_name`` picks the label branch (default ``main``, where every data item has
+        a row); a data item's first listing on another branch gives it an empty row there
+        (version 0), saved and versioned on its own. Label hashes name rows on any branch.
         """
-        if branch_name not in (None, "main"):
-            raise ValidationError(
-                f"label branch {branch_name!r}: {self.what} keeps one label row per data item, "
-                "on branch 'main'; leave branch_name out"
-            )
+        branch = check_branch_name(branch_name, self.what)
+        data = None if data_hashes is None else [str(h) for h in data_hashes]
+        if branch != MAIN_BRANCH and label_hashes is None:
+            self._make_branch_rows(branch, data)
         with self._reading() as conn:
             records = label_store.get_label_rows(
                 conn,
                 self.project_hash,
-                data_hashes=None if data_hashes is None else [str(h) for h in data_hashes],
+                data_hashes=data,
                 label_hashes=None if label_hashes is None else [str(h) for h in label_hashes],
+                branch_name=branch,
             )
         if data_title_contains:
             records = [r for r in records if data_title_contains in r.item.name]
         return self._rows_of(records)
 
+    def _make_branch_rows(self, branch: str, data_hashes: Sequence[str] | None) -> None:
+        """Give the data items (all, or those named) a row on ``branch`` where they lack one."""
+        with self._ctx.store.write() as conn:
+            self._ctx.require(conn, self.project_hash, Action.READ, self.what)
+            label_store.ensure_branch_rows(conn, self.project_hash, branch, data_hashes)
+
     list_label_rows_v2 = list_label_rows
 
-    def get_label_row(self, data: UUID | str) -> LabelRow:
-        """The label row of one data item, by data hash or by exact data title (file name)."""
+    def get_label_row(self, data: UUID | str, branch_name: str | None = None) -> LabelRow:
+        """The label row of one data item, by data hash or by exact data title (file name),
+        on ``branch_name`` (default ``main``; see :meth:`list_label_rows`)."""
         key = str(data)
-        rows = self.list_label_rows(data_hashes=[key])
+        branch = check_branch_name(branch_name, self.what)
+        rows = self.list_label_rows(data_hashes=[key], branch_name=branch)
         if not rows:
             with self._ctx.store.read() as conn:
                 records = label_store.get_label_rows(conn, self.project_hash, data_titles=[key])
@@ -140,7 +156,10 @@ class Project(MemberResource[ProjectRecord]):
                     f"{self.what} has {len(records)} data items titled {key!r}; "
                     f"name one by its data hash: {hashes}"
                 )
-            rows = self._rows_of(records)
+            if records and branch != MAIN_BRANCH:
+                rows = self.list_label_rows(data_hashes=[records[0].data_hash], branch_name=branch)
+            else:
+                rows = self._rows_of(records)
         if not rows:
             raise NotFoundError(self._no_data_item(key))
         return rows[0]
@@ -174,6 +193,41 @@ class Project(MemberResource[ProjectRecord]):
             row.mark_saved(versions[row.label_hash])
         return versions
 
+    def copy_labels_to_branch(
+        self,
+        target_branch: str,
+        source_branch: str = MAIN_BRANCH,
+        *,
+        data_hashes: Sequence[UUID | str] | None = None,
+        overwrite: bool = False,
+    ) -> dict[str, int]:
+        """Copy the labels of ``source_branch`` onto ``target_branch`` (made where missing):
+        each saved source row becomes the next version of its item's row there, in one
+        transaction, all or none; return target label hash -> new version.
+
+        Rows on the target already saved are left as they are unless ``overwrite``; source
+        rows never saved have nothing to copy. ``data_hashes`` limits it to those items.
+        """
+        target = check_branch_name(target_branch, self.what)
+        source = check_branch_name(source_branch, self.what)
+        if target == source:
+            raise ValidationError(
+                f"copy_labels_to_branch: source and target are both {target!r}; name two branches"
+            )
+        sources = {
+            r.data_hash: r
+            for r in self.list_label_rows(data_hashes=data_hashes, branch_name=source)
+            if r.version > 0
+        }
+        requests = []
+        for row in self.list_label_rows(data_hashes=data_hashes, branch_name=target):
+            src = sources.get(row.data_hash)
+            if src is not None and (overwrite or row.version == 0):
+                src.initialise_labels()
+                text = EncodedDocument(src.to_json())
+                requests.append(LabelSaveRequest(row.label_hash, text, row.version, None, False))
+        return self.label_backend().save_many(requests)
+
     def create_bundle(self) -> Bundle:
         """A bundle: label-row loads and saves (and agent-task moves) given
         ``bundle=`` inside its ``with`` block are done together when it ends — one query to
@@ -184,15 +238,18 @@ class Project(MemberResource[ProjectRecord]):
         """The backend this project's label rows save through."""
         return StoreLabelBackend(self._ctx, self.project_hash, self.what, self._stage_names)
 
-    def revert_label_row(self, data: UUID | str, version: int) -> int:
+    def revert_label_row(
+        self, data: UUID | str, version: int, branch_name: str | None = None
+    ) -> int:
         """Save an earlier version's labels as the newest version; return its number.
 
         ``data`` is a data hash or data title. Nothing is deleted: the versions after
-        ``version`` stay in the history, and the revert is a version of its own.
+        ``version`` stay in the history, and the revert is a version of its own. The row is
+        the one on ``branch_name`` (default ``main``); each branch has its own versions.
         Owners and admins of the project may revert (it replaces whatever the row holds,
         whoever saved it); other roles change labels through their stage's work.
         """
-        row = self.get_label_row(data)
+        row = self.get_label_row(data, branch_name)
         with self._ctx.store.read() as conn:
             self._ctx.require(conn, self.project_hash, Action.ADMIN, self.what)
             old = label_store.get_version(conn, row.label_hash, version)

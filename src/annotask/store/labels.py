@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
+    exists,
     insert,
     select,
     update,
@@ -26,8 +28,10 @@ from annotask.store.records import LabelRowRecord, LabelVersionRecord, StorageIt
 from annotask.store.schema import label_row_versions, label_rows, storage_items, tasks
 
 __all__ = [
+    "MAIN_BRANCH",
     "LabelSave",
     "current_versions",
+    "ensure_branch_rows",
     "get_label_rows",
     "get_version",
     "label_history",
@@ -35,6 +39,9 @@ __all__ = [
 ]
 
 _CHUNK = 900
+
+MAIN_BRANCH = "main"
+"""The label branch every data item has a row on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,19 +63,23 @@ def get_label_rows(
     label_hashes: Collection[str] | None = None,
     data_titles: Collection[str] | None = None,
     with_labels: bool = True,
+    branch_name: str = MAIN_BRANCH,
 ) -> list[LabelRowRecord]:
     """Label rows of a project with their storage items and task stage/priority.
 
     Filtered by data hashes, label hashes or data titles (item names; the first filter given
     applies), chunked to stay under parameter limits; one query per chunk.
     Documents come as JSON text, for the caller to parse when it needs them;
-    ``with_labels=False`` leaves them out.
+    ``with_labels=False`` leaves them out. The rows are those on ``branch_name``, except
+    when filtered by label hash: a label hash names one row, on whichever branch it is.
     """
     keys, column = _filter(data_hashes, label_hashes, data_titles)
     chunks = [None] if keys is None else [keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK)]
     records: list[LabelRowRecord] = []
     for chunk in chunks:
         query = _label_row_select(with_labels).where(label_rows.c.project_uuid == project_uuid)
+        if label_hashes is None:
+            query = query.where(label_rows.c.branch_name == branch_name)
         if chunk is not None and column is not None:
             query = query.where(column.in_(chunk))
         records.extend(_record(row._mapping, with_labels) for row in conn.execute(query))
@@ -96,6 +107,7 @@ def _label_row_select(with_labels: bool) -> Any:
         label_rows.c.project_uuid,
         label_rows.c.data_hash,
         label_rows.c.version,
+        label_rows.c.branch_name,
         tasks.c.priority,
         tasks.c.stage_uuid,
         *[c.label(f"item_{c.name}") for c in storage_items.c],
@@ -105,7 +117,11 @@ def _label_row_select(with_labels: bool) -> Any:
     return (
         select(*columns)
         .join(storage_items, storage_items.c.uuid == label_rows.c.data_hash)
-        .join(tasks, tasks.c.label_hash == label_rows.c.uuid)
+        .join(
+            tasks,
+            (tasks.c.project_uuid == label_rows.c.project_uuid)
+            & (tasks.c.data_hash == label_rows.c.data_hash),
+        )
         .order_by(storage_items.c.created_at, storage_items.c.name)
     )
 
@@ -121,7 +137,63 @@ def _record(row: RowMapping, with_labels: bool) -> LabelRowRecord:
         priority=row["priority"],
         stage_uuid=row["stage_uuid"],
         item=item,
+        branch_name=row["branch_name"],
     )
+
+
+def ensure_branch_rows(
+    conn: Connection,
+    project_uuid: str,
+    branch_name: str,
+    data_hashes: Collection[str] | None = None,
+) -> int:
+    """Give every data item of the project (or those of ``data_hashes``) a row on
+    ``branch_name``; return how many were made.
+
+    A new branch row starts empty at version 0, like a data item's first row on main: it
+    gets labels only by being saved. Rows made concurrently by another transaction are
+    left as they are. Nothing is written for ``main`` (every data item has its row there).
+    """
+    if branch_name == MAIN_BRANCH:
+        return 0
+    branch = label_rows.alias("branch")
+    query = select(label_rows.c.data_hash).where(
+        label_rows.c.project_uuid == project_uuid,
+        label_rows.c.branch_name == MAIN_BRANCH,
+        ~exists().where(
+            branch.c.project_uuid == label_rows.c.project_uuid,
+            branch.c.data_hash == label_rows.c.data_hash,
+            branch.c.branch_name == branch_name,
+        ),
+    )
+    keys = None if data_hashes is None else list(data_hashes)
+    missing: list[str] = []
+    if keys is None:
+        missing = list(conn.execute(query).scalars())
+    for start in range(0, len(keys or ()), _CHUNK):
+        chunk = (keys or [])[start : start + _CHUNK]
+        missing.extend(conn.execute(query.where(label_rows.c.data_hash.in_(chunk))).scalars())
+    if missing:
+        from sqlalchemy.dialects import postgresql, sqlite  # noqa: PLC0415 - only for branches
+
+        now = utcnow()
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(
+            dialect.insert(label_rows).on_conflict_do_nothing(),
+            [
+                {
+                    "uuid": str(uuid.uuid4()),
+                    "project_uuid": project_uuid,
+                    "data_hash": h,
+                    "version": 0,
+                    "labels": None,
+                    "updated_at": now,
+                    "branch_name": branch_name,
+                }
+                for h in missing
+            ],
+        )
+    return len(missing)
 
 
 def save_label_rows(

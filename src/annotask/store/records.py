@@ -117,6 +117,7 @@ class LabelRowRecord:
     priority: float
     stage_uuid: str
     item: StorageItemRecord
+    branch_name: str = "main"
 
 
 @dataclass(frozen=True, slots=True)

@@ -237,7 +237,9 @@ label_rows = Table(
     Column("version", Integer, nullable=False, default=0),
     Column("labels", JSON, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
-    UniqueConstraint("project_uuid", "data_hash"),
+    # Every data item has a row on "main"; rows on other label branches are made on first use.
+    Column("branch_name", String(200), nullable=False, default="main", server_default="main"),
+    UniqueConstraint("project_uuid", "data_hash", "branch_name"),
 )
 
 label_row_versions = Table(

@@ -559,9 +559,13 @@ def set_priorities(conn: Connection, priorities: Mapping[str, float]) -> None:
 def set_label_priorities(conn: Connection, priorities: Mapping[str, float]) -> None:
     """Set task priorities by the label hash of their row (a label row's priority)."""
     if priorities:
+        # by the row's data item: a row on any label branch sets its task's priority
+        of_row = label_rows.c.uuid == bindparam("_hash")
+        project = select(label_rows.c.project_uuid).where(of_row).scalar_subquery()
+        data = select(label_rows.c.data_hash).where(of_row).scalar_subquery()
         conn.execute(
             update(tasks)
-            .where(tasks.c.label_hash == bindparam("_hash"))
+            .where(tasks.c.project_uuid == project, tasks.c.data_hash == data)
             .values(priority=bindparam("_p")),
             [{"_hash": h, "_p": p} for h, p in priorities.items()],
         )

@@ -153,9 +153,9 @@ def _refuse_stale_labels(conn: Connection, live: list[TaskOutcome]) -> dict[str,
     saving = [o for o in live if o.label_json is not None]
     if not saving:
         return {}
-    current = label_store.current_versions(conn, [o.task.label_hash for o in saving])
+    current = label_store.current_versions(conn, [o.row_hash for o in saving])
     for outcome in saving:
-        if current.get(outcome.task.label_hash) != outcome.base_version:
+        if current.get(outcome.row_hash) != outcome.base_version:
             outcome.drop_changes()
             outcome.status = CommitStatus.CONFLICT
             outcome.message = (
@@ -171,7 +171,7 @@ def _label_saves(
     ctx: Context, live: list[TaskOutcome], stage_name: str | None
 ) -> list[label_store.LabelSave]:
     return [
-        label_store.LabelSave(o.task.label_hash, o.label_json, o.base_version, ctx.user, stage_name)
+        label_store.LabelSave(o.row_hash, o.label_json, o.base_version, ctx.user, stage_name)
         for o in live
         if o.label_json is not None
     ]

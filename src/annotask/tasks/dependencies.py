@@ -152,7 +152,11 @@ class Twin:
 
 
 def dep_twin_label_row(
-    twin_project_hash: str, init_labels: bool = True, include_task: bool = False
+    twin_project_hash: str,
+    init_labels: bool = True,
+    include_task: bool = False,
+    *,
+    branch_name: str | None = None,
 ) -> Callable[..., Twin | None]:
     """A dependency giving the twin of the task's label row in another project on the same
     data, or None when that project has no such item.
@@ -160,11 +164,12 @@ def dep_twin_label_row(
     The twin is read when each task runs. Raises AuthorizationError when the runner's user
     cannot read the twin project. ``include_task`` also fetches the twin's task. Saving the
     twin's label row writes to the twin project at once, not with the task's outcome.
+    ``branch_name`` picks the twin's label branch (default ``main``).
     """
 
     def twin_label_row(label_row: LabelRow, client: Client | None = None) -> Twin | None:
         project = dep_client(client).get_project(twin_project_hash)
-        rows = project.list_label_rows(data_hashes=[label_row.data_hash])
+        rows = project.list_label_rows(data_hashes=[label_row.data_hash], branch_name=branch_name)
         if not rows:
             return None
         twin_row = rows[0]

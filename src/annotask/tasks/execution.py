@@ -69,6 +69,8 @@ class AgentBinding:
     options: StageOptions = DEFAULT_OPTIONS
     version: str = ""
     """The agent's declared version, or a hash of its source."""
+    branch_name: str = "main"
+    """The label branch whose rows the agent receives and saves."""
 
     @property
     def name(self) -> str:
@@ -119,7 +121,9 @@ class Attempt:
         self.env = env
         self.binding = binding
         self.loaded = loaded
-        self.recorder = AttemptRecorder(loaded.task.label_hash, env.store_backend)
+        row = loaded.label_row
+        label_hash = loaded.task.label_hash if row is None else row.label_hash
+        self.recorder = AttemptRecorder(label_hash, env.store_backend)
         self.label_row: LabelRow | None = None
 
     def provide(self, resource: Resource) -> Any:
@@ -133,6 +137,7 @@ class Attempt:
             task = self.binding.stage.workflow.task_from_record(self.loaded.task)
             assert isinstance(task, AgentTask)
             task._on_proceed = self.recorder.record_proceed
+            task.label_branch_name = self.binding.branch_name
             return task
         if resource is Resource.LABEL_ROW:
             return self._label_row()
@@ -202,6 +207,7 @@ class Attempt:
             pathway=pathway,
             label_document=rec.document,
             label_json=None if rec.document is None else document_json(rec.document),
+            label_hash=rec.label_hash,
             base_version=rec.base_version or 0,
             priority=priority,
             item_updates=rec.item_updates,

@@ -99,11 +99,13 @@ class LabelRowMetadataIncludeArgs(BaseModel):
     """Options for loading label rows (``project.list_label_rows_v2``): every field the
     seed's SDK takes.
 
-    ``branch_name`` must be ``main`` (the default): annotask keeps one label row per data
-    item, and refuses any other branch when the agent is decorated. The embedded store
-    always loads the workflow stage, client metadata, image data and children with a row,
-    and needs no signed URLs (assets are read where they are), so the other flags are
-    accepted and change nothing.
+    ``branch_name`` picks the label branch whose rows the agent receives and saves (default
+    ``main``; a data item's first use of another branch gives it an empty row there,
+    versioned on its own); a name that cannot be one is refused when the agent is
+    decorated. The embedded store always loads the workflow stage, client metadata, image
+    data and children with a row, and needs no signed URLs (assets are read where they are),
+    so the other flags (``include_all_label_branches`` too: a runner hands an agent one row)
+    are accepted and change nothing.
     """
 
     model_config = ConfigDict(extra="forbid")

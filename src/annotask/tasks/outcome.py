@@ -44,6 +44,8 @@ class TaskOutcome:
     label_document: Mapping[str, Any] | None = None
     label_json: str | None = None
     """The document encoded once, before the commit's transaction opens."""
+    label_hash: str | None = None
+    """The label row the document is saved to (None: the task's row on main)."""
     base_version: int = 0
     priority: float | None = None
     item_updates: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -63,6 +65,11 @@ class TaskOutcome:
     def task_uuid(self) -> str:
         """The task's UUID."""
         return self.task.uuid
+
+    @property
+    def row_hash(self) -> str:
+        """The label hash of the row the outcome saves (on the agent's label branch)."""
+        return self.label_hash or self.task.label_hash
 
     def drop_changes(self) -> None:
         """Leave the task where it is and commit none of its changes."""

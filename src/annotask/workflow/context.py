@@ -23,14 +23,17 @@ class Action(StrEnum):
     AGENT = "agent"
     EDIT_ITEMS = "edit items"
     LABEL = "label"
+    EDIT_LABELS = "edit labels by hand"
     ADMIN = "admin"
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.OWNER: frozenset(Action),
     Role.ADMIN: frozenset(Action),
-    Role.ANNOTATOR: frozenset({Action.READ, Action.ANNOTATE, Action.EDIT_ITEMS, Action.LABEL}),
-    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW, Action.LABEL}),
+    Role.ANNOTATOR: frozenset(
+        {Action.READ, Action.ANNOTATE, Action.EDIT_ITEMS, Action.LABEL, Action.EDIT_LABELS}
+    ),
+    Role.REVIEWER: frozenset({Action.READ, Action.REVIEW, Action.LABEL, Action.EDIT_LABELS}),
     Role.WORKER: frozenset({Action.READ, Action.AGENT, Action.EDIT_ITEMS, Action.LABEL}),
 }
 

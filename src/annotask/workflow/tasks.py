@@ -54,7 +54,9 @@ class WorkflowTask(BaseModel):
     updated_at: datetime
     last_actioned_by: str | None = None
     label_branch_name: str = "main"
-    """The label branch of the task's labels (the seed's field; tasks work on ``main``)."""
+    """The label branch of the labels an agent works on: ``main``, or the branch its stage
+    is bound to (``LabelRowMetadataIncludeArgs(branch_name=...)``). A queue spec naming
+    another branch loads that branch's row; the task itself (its stage) is one per item."""
 
     _stage: WorkflowStage | None = PrivateAttr(default=None)
 

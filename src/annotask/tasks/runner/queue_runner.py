@@ -11,12 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError as PydanticValidationError
 
 from annotask.client import Client, Project
+from annotask.client.label_rows import MAIN_BRANCH, check_branch_name
+from annotask.errors import ValidationError
 from annotask.store import tasks as task_store
 from annotask.store.records import TaskRecord
 from annotask.tasks.execution import AgentBinding, Backoff, RunEnv
@@ -134,21 +137,27 @@ class QueueRunner(RunnerBase):
         env = self.environment(project)
         results: list[TaskCompletionResult | None] = [None] * len(specs)
         wanted: dict[str, int] = {}
+        branches: dict[str, list[str]] = {}
         for index, spec in enumerate(specs):
             parsed = _parse_spec(spec, binding)
             if isinstance(parsed, TaskCompletionResult):
                 results[index] = parsed
-            elif parsed in wanted:
+            elif parsed[0] in wanted:
                 results[index] = TaskCompletionResult(
-                    task_uuid=UUID(parsed),
+                    task_uuid=UUID(parsed[0]),
                     stage_uuid=binding.stage.uuid,
                     success=False,
-                    error=f"task {parsed} is also spec {wanted[parsed]} of this call; it runs once",
+                    error=(
+                        f"task {parsed[0]} is also spec {wanted[parsed[0]]} of this call; "
+                        "it runs once"
+                    ),
                 )
             else:
-                wanted[parsed] = index
-        if wanted:
-            for uuid, result in self._run(env, binding, list(wanted)).items():
+                wanted[parsed[0]] = index
+                branches.setdefault(parsed[1], []).append(parsed[0])
+        for branch, uuids in branches.items():
+            on_branch = replace(binding, branch_name=branch)
+            for uuid, result in self._run(env, on_branch, uuids).items():
                 results[wanted[uuid]] = result
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:
@@ -237,7 +246,10 @@ class QueueAgent:
         return f"QueueAgent({self.__name__} on stage {self.stage!r})"
 
 
-def _parse_spec(spec: object, binding: AgentBinding) -> str | TaskCompletionResult:
+def _parse_spec(spec: object, binding: AgentBinding) -> tuple[str, str] | TaskCompletionResult:
+    """The task a spec names and the label branch to load its row from (the spec's
+    ``label_branch_name`` when it names one besides main, else the agent's branch); or the
+    result that refuses the spec."""
     if not isinstance(spec, str | bytes):
         return _bad_spec(f"a task spec must be a JSON string, got {type(spec).__name__}")
     try:
@@ -259,7 +271,15 @@ def _parse_spec(spec: object, binding: AgentBinding) -> str | TaskCompletionResu
                 f"{binding.stage.name!r} ({binding.stage.uuid}); route it to that stage's agent"
             ),
         )
-    return str(task.uuid)
+    if task.label_branch_name == MAIN_BRANCH:
+        return str(task.uuid), binding.branch_name
+    try:
+        branch = check_branch_name(task.label_branch_name, f"the spec of task {task.uuid}")
+    except ValidationError as exc:
+        return TaskCompletionResult(
+            task_uuid=task.uuid, stage_uuid=task.stage_uuid, success=False, error=str(exc)
+        )
+    return str(task.uuid), branch
 
 
 def _bad_spec(message: str) -> TaskCompletionResult:

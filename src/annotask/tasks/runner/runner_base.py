@@ -18,6 +18,7 @@ from uuid import UUID
 from sqlalchemy import Connection
 
 from annotask.client import Client, Project
+from annotask.client.label_rows import check_branch_name
 from annotask.errors import AuthorizationError, NotFoundError, ValidationError
 from annotask.store import DATABASE_URL_ENV, catalog, is_transient
 from annotask.store import labels as label_store
@@ -64,6 +65,8 @@ class AgentRegistration:
     identity: str | UUID = ""
     options: StageOptions = DEFAULT_OPTIONS
     version: str = ""
+    branch_name: str = MAIN_BRANCH
+    """The label branch whose rows the agent receives and saves."""
 
     @property
     def callable(self) -> Callable[..., Any]:
@@ -239,12 +242,7 @@ class RunnerBase:
                 "overwrite=True to replace it"
             )
         include = label_row_metadata_include_args or LabelRowMetadataIncludeArgs()
-        if include.branch_name != MAIN_BRANCH:
-            raise ValidationError(
-                f"label branch {include.branch_name!r} for stage {key!r}: annotask keeps one "
-                f"label row per data item, on branch {MAIN_BRANCH!r}; leave branch_name out "
-                "(or copy the rows to a second project and use dep_twin_label_row)"
-            )
+        branch_name = check_branch_name(include.branch_name, f"stage {key!r}")
         init = label_row_initialise_labels_args or LabelRowInitialiseLabelsArgs()
         options = options or StageOptions()
         plan = compile_plan(fn, localns, batch=options.batch_size is not None)
@@ -264,6 +262,7 @@ class RunnerBase:
             identity=stage,
             options=options,
             version=agent_version(fn, options.version),
+            branch_name=branch_name,
         )
         if self.project_hash is not None and self._store_is_known():
             try:
@@ -301,6 +300,7 @@ class RunnerBase:
             on_failure=on_failure,
             options=registration.options,
             version=registration.version,
+            branch_name=registration.branch_name,
         )
 
     def bind_all(self, project: Project) -> list[AgentBinding]:
@@ -360,8 +360,13 @@ class RunnerBase:
         return leases, loaded
 
     def load(self, env: RunEnv, binding: AgentBinding, uuids: Sequence[str]) -> list[TaskResources]:
-        """Load tasks and their resources without leasing them (for dry runs)."""
-        with self.client.store.read() as conn:
+        """Load tasks and their resources without leasing them (for dry runs).
+
+        On a label branch other than main, the branch's rows that the tasks lack are made
+        (empty, version 0), as a run would."""
+        on_branch = binding.branch_name != MAIN_BRANCH and binding.needs_label_rows
+        transaction = self.client.store.write if on_branch else self.client.store.read
+        with transaction() as conn:
             return self._load(conn, env, binding, uuids)
 
     def _load(
@@ -374,10 +379,14 @@ class RunnerBase:
             task_store.TaskFilter(stage_uuid=str(binding.stage.uuid), uuids=uuids),
         )
         hashes = [r.data_hash for r in records]
+        if binding.needs_label_rows and hashes and binding.branch_name != MAIN_BRANCH:
+            label_store.ensure_branch_rows(conn, project_hash, binding.branch_name, hashes)
         rows = (
             {
                 r.data_hash: r
-                for r in label_store.get_label_rows(conn, project_hash, data_hashes=hashes)
+                for r in label_store.get_label_rows(
+                    conn, project_hash, data_hashes=hashes, branch_name=binding.branch_name
+                )
             }
             if binding.needs_label_rows and hashes
             else {}
