@@ -17,8 +17,8 @@ from pathlib import Path
 from annotask.errors import LabelError, NotFoundError
 from annotask.labels._numbers import clean
 from annotask.labels.coordinates import BoundingBoxCoordinates, Coordinates
+from annotask.labels.formats._build import Built, add_checked, checked_entry
 from annotask.labels.label_row import LabelRow
-from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
 from annotask.labels.ontology_model import ObjectClass
 
@@ -310,32 +310,27 @@ class RegionImporter:
         else:
             group.frames[frame] = region
 
-    def _build(self, groups: Iterable[_Group]) -> list[tuple[LabelRow, ObjectInstance]]:
-        built: list[tuple[LabelRow, ObjectInstance]] = []
+    def _build(self, groups: Iterable[_Group]) -> list[Built]:
+        built: list[Built] = []
         hashes: dict[str, set[str]] = {}
         for group in groups:
             row = group.row
             taken = hashes.get(row.label_hash)
             if taken is None:
-                taken = {i.object_hash for i in row.get_object_instances()}
+                taken = set(row._objects)  # hashes only: stored objects stay unbuilt
                 hashes[row.label_hash] = taken
             keep = bool(group.key and _HASH.match(group.key) and group.key not in taken)
-            instance = ObjectInstance(group.ontology_object, group.key if keep else None)
-            taken.add(instance.object_hash)
+            parts = [
+                (frame, r.coordinates, r.confidence, r.manual) for frame, r in group.frames.items()
+            ]
             try:
-                for frame, region in sorted(group.frames.items()):
-                    instance.set_for_frames(
-                        region.coordinates,
-                        frame,
-                        confidence=region.confidence,
-                        manual_annotation=region.manual,
-                    )
-                instance._check_against(row)
+                made = checked_entry(group.ontology_object, group.key if keep else None, parts, row)
             except LabelError as exc:
                 first = next(iter(group.frames.values()))
                 self.problems.add(f"{first.where}: {exc}")
                 continue
-            built.append((row, instance))
+            taken.add(made.entry.object_hash)
+            built.append(made)
         return built
 
 
@@ -350,19 +345,15 @@ class Applied:
     skipped: tuple[str, ...]
 
 
-def apply_mode(
-    named: Sequence[LabelRow],
-    built: Sequence[tuple[LabelRow, ObjectInstance]],
-    mode: ImportMode,
-) -> Applied:
-    """Add checked instances to their rows as ``mode`` says.
+def apply_mode(named: Sequence[LabelRow], built: Sequence[Built], mode: ImportMode) -> Applied:
+    """Add checked objects to their rows as ``mode`` says.
 
     ``named`` are the rows the input mentions (``replace`` clears each of them first,
     ``skip-existing`` leaves those holding objects alone).
     """
     skipped: dict[str, None] = {}
     if mode is ImportMode.SKIP_EXISTING:
-        skipped = {r.label_hash: None for r in named if r.get_object_instances()}
+        skipped = {r.label_hash: None for r in named if r._objects}
     removed = 0
     changed: dict[str, None] = {}
     if mode is ImportMode.REPLACE:
@@ -372,13 +363,14 @@ def apply_mode(
                 removed += 1
                 changed.setdefault(row.label_hash)
     added = annotations = 0
-    for row, instance in built:
-        if row.label_hash in skipped:
+    for made in built:
+        label_hash = made.row.label_hash
+        if label_hash in skipped:
             continue
-        row.add_object_instance(instance, force=False)
+        add_checked(made)
         added += 1
-        annotations += len(instance.get_annotation_frames())
-        changed.setdefault(row.label_hash)
+        annotations += made.frames
+        changed.setdefault(label_hash)
     return Applied(added, annotations, tuple(changed), removed, tuple(skipped))
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from annotask.errors import AnnotaskError, LabelError
 from annotask.labels.classification_instance import ClassificationInstance
+from annotask.labels.formats._build import Built
 from annotask.labels.formats._common import (
     ExportItem,
     ExportReport,
@@ -33,7 +34,6 @@ from annotask.labels.formats._common import (
 from annotask.labels.formats._files import read_json, write_json
 from annotask.labels.label_row import LabelRow
 from annotask.labels.memory_backend import MemoryLabelBackend
-from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
 
 __all__ = ["EXPORT_SCHEMA", "EXPORT_SCHEMA_VERSION", "export", "import_", "to_document"]
@@ -147,8 +147,8 @@ def _scratch(row: LabelRow, labels: object, ontology: Ontology) -> LabelRow:
 def _apply(
     read: list[tuple[LabelRow, LabelRow]], mode: ImportMode, unmatched: list[str]
 ) -> ImportReport:
-    built: list[tuple[LabelRow, ObjectInstance]] = [
-        (row, instance.copy())
+    built = [
+        Built(row, instance.copy(), len(instance.get_annotation_frames()))
         for row, scratch in read
         for instance in scratch.get_object_instances()
     ]
