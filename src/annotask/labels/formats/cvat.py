@@ -44,6 +44,7 @@ from annotask.labels.formats._common import (
     pixels,
 )
 from annotask.labels.formats._files import write_bytes
+from annotask.labels.formats._pause import collector_paused
 from annotask.labels.formats._xml import parse_xml, to_bytes
 from annotask.labels.label_row import LabelRow
 from annotask.labels.object_instance import ObjectInstance
@@ -65,6 +66,7 @@ _TAGS = {"box", "polygon", "polyline", "points"}
 # -- export --------------------------------------------------------------------------------
 
 
+@collector_paused
 def export(items: Sequence[ExportItem], ontology: Ontology, target: Path) -> ExportReport:
     """Write ``items`` as one CVAT XML file (for images, or for video when any has frames)."""
     for item in items:
@@ -211,6 +213,7 @@ def _points(points: Sequence[PointCoordinate], w: float, h: float) -> str:
 # -- import --------------------------------------------------------------------------------
 
 
+@collector_paused
 def import_(
     source: Path,
     ontology: Ontology,

@@ -32,6 +32,7 @@ from annotask.labels.formats._common import (
     names,
 )
 from annotask.labels.formats._files import read_json, write_json
+from annotask.labels.formats._pause import collector_paused
 from annotask.labels.label_row import LabelRow
 from annotask.labels.memory_backend import MemoryLabelBackend
 from annotask.labels.ontology import Ontology
@@ -62,6 +63,7 @@ def to_document(
     return document
 
 
+@collector_paused
 def export(
     items: Sequence[ExportItem],
     ontology: Ontology,
@@ -75,6 +77,7 @@ def export(
     return ExportReport(target, len(items), objects)
 
 
+@collector_paused
 def import_(
     source: Path,
     ontology: Ontology,

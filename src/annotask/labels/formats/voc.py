@@ -33,6 +33,7 @@ from annotask.labels.formats._common import (
     stems_to_titles,
 )
 from annotask.labels.formats._files import copy_image, replace_folder
+from annotask.labels.formats._pause import collector_paused
 from annotask.labels.formats._xml import parse_xml, to_bytes
 from annotask.labels.label_row import LabelRow
 from annotask.labels.ontology import Ontology
@@ -43,6 +44,7 @@ __all__ = ["export", "import_"]
 _SUB = etree.SubElement
 
 
+@collector_paused
 def export(items: Sequence[ExportItem], ontology: Ontology, target: Path) -> ExportReport:
     """Write ``items`` as a Pascal VOC folder at ``target`` (replaced whole if it exists)."""
     known = {o.feature_hash for o in ontology.objects}
@@ -128,6 +130,7 @@ def _geometry(element: Any, coordinates: object, width: int, height: int) -> Non
     _SUB(box, "ymax").text = str(clean(max(ys) * height))
 
 
+@collector_paused
 def import_(
     source: Path,
     ontology: Ontology,
