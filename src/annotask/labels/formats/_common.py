@@ -237,9 +237,14 @@ class RegionImporter:
         self.unknown: dict[str, None] = {}
         self.named: dict[str, LabelRow] = {}
         self.skipped = 0
+        self._classes: dict[str, ObjectClass | None] = {}
+        self._matched: dict[str, tuple[LabelRow, int]] = {}
 
     def match(self, file_name: str) -> tuple[LabelRow, int] | None:
         """The row (and frame) a file name refers to, recording it as named by the file."""
+        known = self._matched.get(file_name)
+        if known is not None:
+            return known
         row = self.rows.get(file_name)
         frame = 0
         if row is None:
@@ -253,6 +258,7 @@ class RegionImporter:
             self.problems.add(f"image {file_name!r}: its label row is not initialised")
             return None
         self.named.setdefault(row.label_hash, row)
+        self._matched[file_name] = (row, frame)
         return row, frame
 
     def run(self, regions: Iterable[Region], mode: ImportMode) -> ImportReport:
@@ -289,8 +295,15 @@ class RegionImporter:
                 f"ontology ({known}); pass skip_unknown=True (--skip-unknown) to skip them"
             )
 
+    def _class(self, name: str) -> ObjectClass | None:
+        try:
+            return self._classes[name]
+        except KeyError:
+            found = self._classes[name] = object_named(self.ontology, name)
+            return found
+
     def _region(self, region: Region, groups: dict[tuple[str, str], _Group]) -> None:
-        ontology_object = object_named(self.ontology, region.class_name)
+        ontology_object = self._class(region.class_name)
         matched = self.match(region.file_name)
         if ontology_object is None:
             self.unknown.setdefault(region.class_name)
@@ -303,7 +316,7 @@ class RegionImporter:
         frame += region.frame
         key = (row.label_hash, region.key if region.key is not None else f"#{len(groups)}")
         group = groups.setdefault(key, _Group(row, ontology_object, region.key))
-        if group.ontology_object != ontology_object:
+        if group.ontology_object is not ontology_object:
             self.problems.add(f"{region.where}: object {region.key!r} is given two classes")
         elif frame in group.frames:
             self.problems.add(f"{region.where}: object {region.key!r} is on frame {frame} twice")
