@@ -106,14 +106,30 @@ def _text(
             f'"{frame}": {{"coordinates": {_coordinates(coordinates)}, '
             f'"confidence": {confidence!r}, "manual_annotation": {"true" if manual else "false"}}}'
         )
-    object_hash = object_hash or new_hash()
+    if object_hash is None:
+        object_hash = new_hash()
+        quoted = f'"{object_hash}"'  # hex digits
+    else:
+        quoted = json.dumps(object_hash)
     text = (
-        f'{{"object_hash": {json.dumps(object_hash)}, '
-        f'"feature_hash": {json.dumps(object_class.feature_hash)}, '
-        f'"name": {json.dumps(object_class.name)}, "frames": {{{", ".join(frames)}}}, '
-        '"answers": {}}'
+        f'{{"object_hash": {quoted}, {_class_part(object_class)}, '
+        f'"frames": {{{", ".join(frames)}}}, "answers": {{}}}}'
     )
     return object_hash, text
+
+
+_CLASS_PARTS: dict[tuple[str, str], str] = {}
+
+
+def _class_part(object_class: ObjectClass) -> str:
+    """``"feature_hash": .., "name": ..`` of an entry, written once per class."""
+    key = (object_class.feature_hash, object_class.name)
+    part = _CLASS_PARTS.get(key)
+    if part is None:
+        part = _CLASS_PARTS[key] = (
+            f'"feature_hash": {json.dumps(key[0])}, "name": {json.dumps(key[1])}'
+        )
+    return part
 
 
 def _coordinates(coordinates: Coordinates) -> str:
