@@ -17,6 +17,7 @@ the object.
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -78,9 +79,10 @@ def export(items: Sequence[ExportItem], ontology: Ontology, target: Path) -> Exp
     _meta(root, items, ontology, video)
     skipped: dict[str, int] = {}
     count = 0
+    track_ids = itertools.count()
     for index, item in enumerate(items):
         if video:
-            count += _tracks(root, item, index, len(items) > 1, skipped)
+            count += _tracks(root, item, (index, len(items) > 1), track_ids, skipped)
         else:
             count += _image(root, item, index, skipped)
     write_bytes(target, to_bytes(root))
@@ -155,7 +157,15 @@ def _image(root: Any, item: ExportItem, index: int, skipped: dict[str, int]) -> 
     return count
 
 
-def _tracks(root: Any, item: ExportItem, index: int, project: bool, skipped: dict[str, int]) -> int:
+def _tracks(
+    root: Any,
+    item: ExportItem,
+    task: tuple[int, bool],
+    track_ids: Iterator[int],
+    skipped: dict[str, int],
+) -> int:
+    """Write the tracks of one video; ``task``: its index, and whether tasks are named."""
+    index, project = task
     row = item.row
     count = 0
     for instance in row.get_object_instances():
@@ -164,7 +174,7 @@ def _tracks(root: Any, item: ExportItem, index: int, project: bool, skipped: dic
         if not shapes or len(shapes) != len(annotations):
             _skip(instance, skipped)
             continue
-        attrs = {"id": str(len(root.findall("track"))), "label": instance.object_name}
+        attrs = {"id": str(next(track_ids)), "label": instance.object_name}
         attrs["source"] = "manual" if annotations[0].manual_annotation else "auto"
         if project:
             attrs["task_id"] = str(index)
