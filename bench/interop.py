@@ -11,11 +11,20 @@ Prints one figure per line::
 
     baseline_dumps: N us/image           json.dumps + write of the plain data
     baseline_loads: N us/image           read + json.loads of it
+    baseline_dumps_files: N us/image     the same, one file per image (as YOLO and VOC write)
+    baseline_loads_files: N us/image     read + json.loads of each of those files
     coco_export: N us/image
     coco_export_vs_json_dumps: 1.2x      ours over the baseline (target: at most 3x)
     coco_import: N us/image
     coco_import_vs_json_loads: 2.5x
     ... the same for yolo, voc, cvat, labelstudio, json
+    yolo_export_vs_json_dumps_files: 1.1x   folder formats (yolo, voc) also against the
+    yolo_import_vs_json_loads_files: 1.3x   one-file-per-image baseline
+
+One file per image is inherent to YOLO and Pascal VOC, and creating, writing and removing a
+thousand small files costs several times one ``json.dumps`` of all the data: the ``_files``
+baseline writes the same plain data one file per image into a fresh folder, replacing the
+previous one, as the folder exports do (the plain ratios are printed too).
 
 Run: ``PYTHONPATH=src python bench/interop.py [--quick] [--formats coco,yolo]``.
 """
@@ -42,6 +51,8 @@ from annotask.labels.formats import FORMAT_NAMES, ExportItem, ImportMode, get_fo
 
 WIDTH, HEIGHT = 640, 480
 BOXES = 20
+FOLDER_FORMATS = ("yolo", "voc")
+"""Formats written as one file per image."""
 ONTOLOGY = Ontology.from_dict(
     {"objects": [{"name": "car", "shape": "bounding_box"}, {"name": "bus", "shape": "polygon"}]}
 )
@@ -80,6 +91,20 @@ def _plain(rows: dict[str, LabelRow]) -> list[dict[str, Any]]:
     return plain
 
 
+def _dump_files(plain: list[dict[str, Any]], target: Path) -> None:
+    """One JSON file per image in a fresh folder that replaces ``target`` (as folder exports do)."""
+    fresh = Path(tempfile.mkdtemp(dir=target.parent))
+    for image in plain:
+        (fresh / f"{Path(image['file_name']).stem}.json").write_text(json.dumps(image))
+    if target.exists():
+        shutil.rmtree(target)
+    fresh.rename(target)
+
+
+def _load_files(source: Path) -> list[Any]:
+    return [json.loads(path.read_text()) for path in sorted(source.glob("*.json"))]
+
+
 def _best(
     runs: int, action: Callable[[], object], before: Callable[[], object] | None = None
 ) -> float:
@@ -107,18 +132,36 @@ def main() -> None:
         baseline_file = folder / "plain.json"
         dumps = _best(runs, lambda: baseline_file.write_text(json.dumps(plain)))
         loads = _best(runs, lambda: json.loads(baseline_file.read_text()))
+        files = folder / "plain-files"
+        dumps_files = _best(runs, lambda: _dump_files(plain, files))
+        loads_files = _best(runs, lambda: _load_files(files))
         per = 1e6 / count
         print(f"images: {count} x {BOXES} boxes")
         print(f"baseline_dumps: {dumps * per:.1f} us/image")
         print(f"baseline_loads: {loads * per:.1f} us/image")
+        print(f"baseline_dumps_files: {dumps_files * per:.1f} us/image")
+        print(f"baseline_loads_files: {loads_files * per:.1f} us/image")
         for name in args.formats.split(","):
-            _format(name, items, folder, runs=runs, baseline=(dumps, loads))
+            _format(
+                name,
+                items,
+                folder,
+                runs=runs,
+                baseline=(dumps, loads),
+                files=(dumps_files, loads_files) if name in FOLDER_FORMATS else None,
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _format(
-    name: str, items: list[ExportItem], folder: Path, *, runs: int, baseline: tuple[float, float]
+    name: str,
+    items: list[ExportItem],
+    folder: Path,
+    *,
+    runs: int,
+    baseline: tuple[float, float],
+    files: tuple[float, float] | None,
 ) -> None:
     module = get_format(name)
     count = len(items)
@@ -140,6 +183,9 @@ def _format(
     print(f"{name}_export_vs_json_dumps: {exported / baseline[0]:.2f}x")
     print(f"{name}_import: {imported * per:.1f} us/image")
     print(f"{name}_import_vs_json_loads: {imported / baseline[1]:.2f}x")
+    if files is not None:
+        print(f"{name}_export_vs_json_dumps_files: {exported / files[0]:.2f}x")
+        print(f"{name}_import_vs_json_loads_files: {imported / files[1]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from annotask.labels import (
     PolygonCoordinates,
 )
 from annotask.labels.formats import ExportItem, ImportMode, get_format
+from annotask.labels.formats import voc as voc_module
+from annotask.labels.formats._xml import to_bytes
 
 W, H = 64, 48
 voc = get_format("voc")
@@ -127,3 +129,18 @@ def test_bad_files_are_refused_and_nothing_changes(
     with pytest.raises(LabelError, match=message):
         voc.import_(target, ontology, copies)
     assert all(not r.get_object_instances() and not r.has_unsaved_changes for r in copies.values())
+
+
+@pytest.mark.parametrize(
+    ("file_name", "class_name"),
+    [("img0.png", "car"), ("a&<b>.png", "x]]>y & <z>"), ("ü \u2028.png", "é'\"")],
+)
+def test_annotation_files_are_what_lxml_writes_byte_for_byte(
+    file_name: str, class_name: str
+) -> None:
+    objects: list[tuple[str, object]] = [
+        (class_name, BoundingBoxCoordinates(0.1, 0.2, 0.3, 0.4)),
+        (class_name, PolygonCoordinates([(0.1, 0.1), (0.9, 0.2), (0.5, 0.9)])),
+    ]
+    written = voc_module._annotation_bytes(file_name, 640, 480, objects)
+    assert written == to_bytes(voc_module._annotation(file_name, 640, 480, objects))

@@ -424,6 +424,12 @@ class LabelRow:
         instance._owner = self
         self._touch()
 
+    def _adopt(self, entry: PendingObject) -> None:
+        """Add an object entry an import checked against this row (its hash not taken here);
+        it is built when something reads it."""
+        self._objects[entry.object_hash] = entry
+        self._dirty = True
+
     def remove_object_instance(self, instance: ObjectInstance) -> None:
         """Remove ``instance`` from the row."""
         self._require_labels()

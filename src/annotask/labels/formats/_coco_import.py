@@ -22,6 +22,7 @@ from annotask.labels.coordinates import (
     PolygonCoordinates,
     SkeletonCoordinates,
 )
+from annotask.labels.formats._build import Built, checked_entry
 from annotask.labels.formats._coco_schema import check_coco_shape
 from annotask.labels.formats._common import (
     ImportMode,
@@ -31,7 +32,6 @@ from annotask.labels.formats._common import (
     names,
 )
 from annotask.labels.label_row import LabelRow
-from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
 from annotask.labels.ontology_model import ObjectClass, Shape
 
@@ -295,28 +295,28 @@ class _Reader:
         score = raw.get("score", 1.0)
         group.frames[image.frame] = (coordinates, score, "score" not in raw)
 
-    def build(self, groups: list[_Group]) -> list[tuple[LabelRow, ObjectInstance]]:
-        built: list[tuple[LabelRow, ObjectInstance]] = []
+    def build(self, groups: list[_Group]) -> list[Built]:
+        built: list[Built] = []
         existing: dict[str, set[str]] = {}
         for group in groups:
             row = group.row
             hashes = existing.get(row.label_hash)
             if hashes is None:
-                hashes = {i.object_hash for i in row.get_object_instances()}
+                hashes = set(row._objects)  # hashes only: stored objects stay unbuilt
                 existing[row.label_hash] = hashes
             taken = group.object_hash is None or group.object_hash in hashes
-            instance = ObjectInstance(group.ontology_object, None if taken else group.object_hash)
+            parts = [
+                (frame, coordinates, score, manual)
+                for frame, (coordinates, score, manual) in group.frames.items()
+            ]
             try:
-                for frame, (coordinates, score, manual) in sorted(group.frames.items()):
-                    instance.set_for_frames(
-                        coordinates, frame, confidence=score, manual_annotation=manual
-                    )
-                row._check_object_class(instance)
-                instance._check_against(row)
+                made = checked_entry(
+                    group.ontology_object, None if taken else group.object_hash, parts, row
+                )
             except LabelError as exc:
                 self.problems.append(str(exc))
                 continue
-            built.append((row, instance))
+            built.append(made)
         return built
 
 

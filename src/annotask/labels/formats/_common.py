@@ -17,8 +17,8 @@ from pathlib import Path
 from annotask.errors import LabelError, NotFoundError
 from annotask.labels._numbers import clean
 from annotask.labels.coordinates import BoundingBoxCoordinates, Coordinates
+from annotask.labels.formats._build import Built, add_checked, checked_entry
 from annotask.labels.label_row import LabelRow
-from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
 from annotask.labels.ontology_model import ObjectClass
 
@@ -237,9 +237,14 @@ class RegionImporter:
         self.unknown: dict[str, None] = {}
         self.named: dict[str, LabelRow] = {}
         self.skipped = 0
+        self._classes: dict[str, ObjectClass | None] = {}
+        self._matched: dict[str, tuple[LabelRow, int]] = {}
 
     def match(self, file_name: str) -> tuple[LabelRow, int] | None:
         """The row (and frame) a file name refers to, recording it as named by the file."""
+        known = self._matched.get(file_name)
+        if known is not None:
+            return known
         row = self.rows.get(file_name)
         frame = 0
         if row is None:
@@ -253,6 +258,7 @@ class RegionImporter:
             self.problems.add(f"image {file_name!r}: its label row is not initialised")
             return None
         self.named.setdefault(row.label_hash, row)
+        self._matched[file_name] = (row, frame)
         return row, frame
 
     def run(self, regions: Iterable[Region], mode: ImportMode) -> ImportReport:
@@ -289,8 +295,15 @@ class RegionImporter:
                 f"ontology ({known}); pass skip_unknown=True (--skip-unknown) to skip them"
             )
 
+    def _class(self, name: str) -> ObjectClass | None:
+        try:
+            return self._classes[name]
+        except KeyError:
+            found = self._classes[name] = object_named(self.ontology, name)
+            return found
+
     def _region(self, region: Region, groups: dict[tuple[str, str], _Group]) -> None:
-        ontology_object = object_named(self.ontology, region.class_name)
+        ontology_object = self._class(region.class_name)
         matched = self.match(region.file_name)
         if ontology_object is None:
             self.unknown.setdefault(region.class_name)
@@ -303,39 +316,34 @@ class RegionImporter:
         frame += region.frame
         key = (row.label_hash, region.key if region.key is not None else f"#{len(groups)}")
         group = groups.setdefault(key, _Group(row, ontology_object, region.key))
-        if group.ontology_object != ontology_object:
+        if group.ontology_object is not ontology_object:
             self.problems.add(f"{region.where}: object {region.key!r} is given two classes")
         elif frame in group.frames:
             self.problems.add(f"{region.where}: object {region.key!r} is on frame {frame} twice")
         else:
             group.frames[frame] = region
 
-    def _build(self, groups: Iterable[_Group]) -> list[tuple[LabelRow, ObjectInstance]]:
-        built: list[tuple[LabelRow, ObjectInstance]] = []
+    def _build(self, groups: Iterable[_Group]) -> list[Built]:
+        built: list[Built] = []
         hashes: dict[str, set[str]] = {}
         for group in groups:
             row = group.row
             taken = hashes.get(row.label_hash)
             if taken is None:
-                taken = {i.object_hash for i in row.get_object_instances()}
+                taken = set(row._objects)  # hashes only: stored objects stay unbuilt
                 hashes[row.label_hash] = taken
             keep = bool(group.key and _HASH.match(group.key) and group.key not in taken)
-            instance = ObjectInstance(group.ontology_object, group.key if keep else None)
-            taken.add(instance.object_hash)
+            parts = [
+                (frame, r.coordinates, r.confidence, r.manual) for frame, r in group.frames.items()
+            ]
             try:
-                for frame, region in sorted(group.frames.items()):
-                    instance.set_for_frames(
-                        region.coordinates,
-                        frame,
-                        confidence=region.confidence,
-                        manual_annotation=region.manual,
-                    )
-                instance._check_against(row)
+                made = checked_entry(group.ontology_object, group.key if keep else None, parts, row)
             except LabelError as exc:
                 first = next(iter(group.frames.values()))
                 self.problems.add(f"{first.where}: {exc}")
                 continue
-            built.append((row, instance))
+            taken.add(made.entry.object_hash)
+            built.append(made)
         return built
 
 
@@ -350,19 +358,15 @@ class Applied:
     skipped: tuple[str, ...]
 
 
-def apply_mode(
-    named: Sequence[LabelRow],
-    built: Sequence[tuple[LabelRow, ObjectInstance]],
-    mode: ImportMode,
-) -> Applied:
-    """Add checked instances to their rows as ``mode`` says.
+def apply_mode(named: Sequence[LabelRow], built: Sequence[Built], mode: ImportMode) -> Applied:
+    """Add checked objects to their rows as ``mode`` says.
 
     ``named`` are the rows the input mentions (``replace`` clears each of them first,
     ``skip-existing`` leaves those holding objects alone).
     """
     skipped: dict[str, None] = {}
     if mode is ImportMode.SKIP_EXISTING:
-        skipped = {r.label_hash: None for r in named if r.get_object_instances()}
+        skipped = {r.label_hash: None for r in named if r._objects}
     removed = 0
     changed: dict[str, None] = {}
     if mode is ImportMode.REPLACE:
@@ -372,13 +376,14 @@ def apply_mode(
                 removed += 1
                 changed.setdefault(row.label_hash)
     added = annotations = 0
-    for row, instance in built:
-        if row.label_hash in skipped:
+    for made in built:
+        label_hash = made.row.label_hash
+        if label_hash in skipped:
             continue
-        row.add_object_instance(instance, force=False)
+        add_checked(made)
         added += 1
-        annotations += len(instance.get_annotation_frames())
-        changed.setdefault(row.label_hash)
+        annotations += made.frames
+        changed.setdefault(label_hash)
     return Applied(added, annotations, tuple(changed), removed, tuple(skipped))
 
 

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from annotask.errors import LabelError, ValidationError
 
 __all__ = ["copy_image", "read_json", "replace_folder", "write_bytes", "write_json"]
@@ -51,9 +53,9 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_json(path: Path, document: Any) -> None:
-    """``document`` as compact UTF-8 JSON in ``path``, whole or not at all."""
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-    write_bytes(path, text.encode("utf-8"))
+    """``document`` as compact UTF-8 JSON in ``path``, whole or not at all (msgspec writes
+    it, several times faster than :func:`json.dumps`)."""
+    write_bytes(path, msgspec.json.encode(document))
 
 
 @contextmanager

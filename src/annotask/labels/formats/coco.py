@@ -16,12 +16,14 @@ from annotask.labels.formats._coco_import import import_checked_coco
 from annotask.labels.formats._coco_schema import load_coco_json
 from annotask.labels.formats._common import ExportItem, ExportReport, ImportMode, ImportReport
 from annotask.labels.formats._files import write_json
+from annotask.labels.formats._pause import collector_paused
 from annotask.labels.label_row import LabelRow
 from annotask.labels.ontology import Ontology
 
 __all__ = ["export", "import_"]
 
 
+@collector_paused
 def export(
     items: Sequence[ExportItem], ontology: Ontology, target: Path, *, compress_rle: bool = False
 ) -> ExportReport:
@@ -36,6 +38,7 @@ def export(
     )
 
 
+@collector_paused
 def import_(
     source: Path,
     ontology: Ontology,

@@ -17,6 +17,7 @@ the object.
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from annotask.labels.formats._common import (
     pixels,
 )
 from annotask.labels.formats._files import write_bytes
+from annotask.labels.formats._pause import collector_paused
 from annotask.labels.formats._xml import parse_xml, to_bytes
 from annotask.labels.label_row import LabelRow
 from annotask.labels.object_instance import ObjectInstance
@@ -65,6 +67,7 @@ _TAGS = {"box", "polygon", "polyline", "points"}
 # -- export --------------------------------------------------------------------------------
 
 
+@collector_paused
 def export(items: Sequence[ExportItem], ontology: Ontology, target: Path) -> ExportReport:
     """Write ``items`` as one CVAT XML file (for images, or for video when any has frames)."""
     for item in items:
@@ -76,9 +79,10 @@ def export(items: Sequence[ExportItem], ontology: Ontology, target: Path) -> Exp
     _meta(root, items, ontology, video)
     skipped: dict[str, int] = {}
     count = 0
+    track_ids = itertools.count()
     for index, item in enumerate(items):
         if video:
-            count += _tracks(root, item, index, len(items) > 1, skipped)
+            count += _tracks(root, item, (index, len(items) > 1), track_ids, skipped)
         else:
             count += _image(root, item, index, skipped)
     write_bytes(target, to_bytes(root))
@@ -153,7 +157,15 @@ def _image(root: Any, item: ExportItem, index: int, skipped: dict[str, int]) -> 
     return count
 
 
-def _tracks(root: Any, item: ExportItem, index: int, project: bool, skipped: dict[str, int]) -> int:
+def _tracks(
+    root: Any,
+    item: ExportItem,
+    task: tuple[int, bool],
+    track_ids: Iterator[int],
+    skipped: dict[str, int],
+) -> int:
+    """Write the tracks of one video; ``task``: its index, and whether tasks are named."""
+    index, project = task
     row = item.row
     count = 0
     for instance in row.get_object_instances():
@@ -162,7 +174,7 @@ def _tracks(root: Any, item: ExportItem, index: int, project: bool, skipped: dic
         if not shapes or len(shapes) != len(annotations):
             _skip(instance, skipped)
             continue
-        attrs = {"id": str(len(root.findall("track"))), "label": instance.object_name}
+        attrs = {"id": str(next(track_ids)), "label": instance.object_name}
         attrs["source"] = "manual" if annotations[0].manual_annotation else "auto"
         if project:
             attrs["task_id"] = str(index)
@@ -211,6 +223,7 @@ def _points(points: Sequence[PointCoordinate], w: float, h: float) -> str:
 # -- import --------------------------------------------------------------------------------
 
 
+@collector_paused
 def import_(
     source: Path,
     ontology: Ontology,

@@ -21,6 +21,7 @@ from typing import Any
 
 from annotask.errors import AnnotaskError, LabelError
 from annotask.labels.classification_instance import ClassificationInstance
+from annotask.labels.formats._build import Built
 from annotask.labels.formats._common import (
     ExportItem,
     ExportReport,
@@ -31,9 +32,9 @@ from annotask.labels.formats._common import (
     names,
 )
 from annotask.labels.formats._files import read_json, write_json
+from annotask.labels.formats._pause import collector_paused
 from annotask.labels.label_row import LabelRow
 from annotask.labels.memory_backend import MemoryLabelBackend
-from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
 
 __all__ = ["EXPORT_SCHEMA", "EXPORT_SCHEMA_VERSION", "export", "import_", "to_document"]
@@ -62,6 +63,7 @@ def to_document(
     return document
 
 
+@collector_paused
 def export(
     items: Sequence[ExportItem],
     ontology: Ontology,
@@ -71,10 +73,11 @@ def export(
 ) -> ExportReport:
     """Write ``items`` as one annotask JSON file at ``target``."""
     write_json(target, to_document(items, project))
-    objects = sum(len(item.row.get_object_instances()) for item in items)
+    objects = sum(len(item.row._objects) for item in items)  # counted, not built
     return ExportReport(target, len(items), objects)
 
 
+@collector_paused
 def import_(
     source: Path,
     ontology: Ontology,
@@ -147,8 +150,8 @@ def _scratch(row: LabelRow, labels: object, ontology: Ontology) -> LabelRow:
 def _apply(
     read: list[tuple[LabelRow, LabelRow]], mode: ImportMode, unmatched: list[str]
 ) -> ImportReport:
-    built: list[tuple[LabelRow, ObjectInstance]] = [
-        (row, instance.copy())
+    built = [
+        Built(row, instance.copy(), len(instance.get_annotation_frames()))
         for row, scratch in read
         for instance in scratch.get_object_instances()
     ]

@@ -41,6 +41,7 @@ from annotask.labels.formats._common import (
     unit,
 )
 from annotask.labels.formats._files import read_json, write_json
+from annotask.labels.formats._pause import collector_paused
 from annotask.labels.label_row import LabelRow
 from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
@@ -54,6 +55,7 @@ _MAX_ERRORS = 25
 # -- export --------------------------------------------------------------------------------
 
 
+@collector_paused
 def export(items: Sequence[ExportItem], ontology: Ontology, target: Path) -> ExportReport:
     """Write ``items`` as one Label Studio JSON file (a list of tasks)."""
     skipped: dict[str, int] = {}
@@ -271,6 +273,7 @@ def _errors(exc: PydanticError, prefix: str) -> list[str]:
 # -- import --------------------------------------------------------------------------------
 
 
+@collector_paused
 def import_(
     source: Path,
     ontology: Ontology,

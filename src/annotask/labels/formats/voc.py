@@ -9,9 +9,11 @@ classes are carried; other shapes are left out and counted. A frame of a video i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -33,6 +35,7 @@ from annotask.labels.formats._common import (
     stems_to_titles,
 )
 from annotask.labels.formats._files import copy_image, replace_folder
+from annotask.labels.formats._pause import collector_paused
 from annotask.labels.formats._xml import parse_xml, to_bytes
 from annotask.labels.label_row import LabelRow
 from annotask.labels.ontology import Ontology
@@ -41,8 +44,11 @@ from annotask.labels.ontology_model import Shape
 __all__ = ["export", "import_"]
 
 _SUB = etree.SubElement
+_XML_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot carry."""
 
 
+@collector_paused
 def export(items: Sequence[ExportItem], ontology: Ontology, target: Path) -> ExportReport:
     """Write ``items`` as a Pascal VOC folder at ``target`` (replaced whole if it exists)."""
     known = {o.feature_hash for o in ontology.objects}
@@ -57,9 +63,9 @@ def export(items: Sequence[ExportItem], ontology: Ontology, target: Path) -> Exp
                 raise LabelError(f"{row.data_title}: Pascal VOC needs the image size")
             for frame, objs in _frames(row, known, skipped):
                 name = item.file_name if frame is None else frame_file_name(item.file_name, frame)
-                root = _annotation(name, row.width, row.height, objs)
+                data = _annotation_bytes(name, row.width, row.height, objs)
                 stem = file_stem(item.file_name, frame)
-                (folder / "Annotations" / f"{stem}.xml").write_bytes(to_bytes(root))
+                (folder / "Annotations" / f"{stem}.xml").write_bytes(data)
                 images += 1
                 objects += len(objs)
             if row.number_of_frames == 1:
@@ -87,6 +93,57 @@ def _frames(
         return
     for frame in sorted(frames):
         yield frame, frames[frame]
+
+
+def _annotation_bytes(name: str, width: int, height: int, objs: list[tuple[str, object]]) -> bytes:
+    """The XML file of one image: written as text (what lxml writes, byte for byte, without
+    a tree of elements per object); names XML cannot carry go through lxml, which refuses them.
+    """
+    if _XML_UNSAFE.search(name) or any(_XML_UNSAFE.search(c) for c, _ in objs):
+        return to_bytes(_annotation(name, width, height, objs))
+    parts = [
+        "<?xml version='1.0' encoding='utf-8'?>\n<annotation>\n"
+        f"  <folder>JPEGImages</folder>\n  <filename>{escape(name)}</filename>\n"
+        f"  <size>\n    <width>{width}</width>\n    <height>{height}</height>\n"
+        "    <depth>3</depth>\n  </size>\n  <segmented>0</segmented>\n"
+    ]
+    for class_name, coordinates in objs:
+        parts.append(
+            f"  <object>\n    <name>{escape(class_name)}</name>\n"
+            "    <pose>Unspecified</pose>\n    <truncated>0</truncated>\n"
+            "    <difficult>0</difficult>\n"
+        )
+        parts.append(_geometry_text(coordinates, width, height))
+        parts.append("  </object>\n")
+    parts.append("</annotation>\n")
+    return "".join(parts).encode("utf-8")
+
+
+def _geometry_text(coordinates: object, width: int, height: int) -> str:
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    if isinstance(coordinates, BoundingBoxCoordinates):
+        left, top = coordinates.top_left_x, coordinates.top_left_y
+        xs = (left, left + coordinates.width)
+        ys = (top, top + coordinates.height)
+        polygon = ""
+    elif isinstance(coordinates, PolygonCoordinates):
+        xs = tuple(p.x for p in coordinates.points)
+        ys = tuple(p.y for p in coordinates.points)
+        corners = "".join(
+            f"      <x{i}>{clean(x * width + 1)}</x{i}>\n"
+            f"      <y{i}>{clean(y * height + 1)}</y{i}>\n"
+            for i, (x, y) in enumerate(zip(xs, ys, strict=True), start=1)
+        )
+        polygon = f"    <polygon>\n{corners}    </polygon>\n"
+    else:  # pragma: no cover - _frames passes boxes and polygons only
+        return ""
+    return (
+        f"{polygon}    <bndbox>\n      <xmin>{clean(min(xs) * width + 1)}</xmin>\n"
+        f"      <ymin>{clean(min(ys) * height + 1)}</ymin>\n"
+        f"      <xmax>{clean(max(xs) * width)}</xmax>\n"
+        f"      <ymax>{clean(max(ys) * height)}</ymax>\n    </bndbox>\n"
+    )
 
 
 def _annotation(name: str, width: int, height: int, objs: list[tuple[str, object]]) -> Any:
@@ -128,6 +185,7 @@ def _geometry(element: Any, coordinates: object, width: int, height: int) -> Non
     _SUB(box, "ymax").text = str(clean(max(ys) * height))
 
 
+@collector_paused
 def import_(
     source: Path,
     ontology: Ontology,

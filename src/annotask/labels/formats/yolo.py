@@ -34,6 +34,7 @@ from annotask.labels.formats._common import (
     unit,
 )
 from annotask.labels.formats._files import copy_image, replace_folder
+from annotask.labels.formats._pause import collector_paused
 from annotask.labels.label_row import LabelRow
 from annotask.labels.ontology import Ontology
 
@@ -44,6 +45,7 @@ _MAX_YAML = 1 << 20
 _IMAGE_SUFFIXES = {".bmp", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"}
 
 
+@collector_paused
 def export(items: Sequence[ExportItem], ontology: Ontology, target: Path) -> ExportReport:
     """Write ``items`` as a YOLO folder at ``target`` (replaced whole if it exists)."""
     ids = {o.feature_hash: i for i, o in enumerate(ontology.objects)}
@@ -124,6 +126,7 @@ def _line(class_id: int, coordinates: object) -> str | None:
     return " ".join([str(class_id), *(str(clean(v, _DIGITS)) for v in values)]) + "\n"
 
 
+@collector_paused
 def import_(
     source: Path,
     ontology: Ontology,
