@@ -54,7 +54,9 @@ def test_cli_drives_a_project_from_creation_through_every_stage_to_complete(
 
     cli("tasks", "approve", t0)
     cli("tasks", "approve", t1)
-    assert "Review → Annotate (reject)" in cli("tasks", "reject", t2).stdout
+    rejected = cli("tasks", "reject", t2, "--comment", "the box misses the mirror").stdout
+    assert "Review → Annotate (reject)" in rejected
+    assert "the box misses the mirror" in cli("events", "demo", "--task", t2).stdout
     assert task_uuids(cli("tasks", "list", "demo", "--stage", "Annotate")) == [t2]
     cli("tasks", "submit", t2)
     cli("tasks", "approve", t2)

@@ -154,3 +154,21 @@ def test_keyboard_only_review_of_three_tasks(site: Site, browser: Any, tmp_path:
         agent_box(index).top_left_x + 0.02
     )
     assert car.get_annotation(0).manual_annotation is True
+
+
+def test_a_reviewer_rejects_with_a_comment_the_annotator_reads_on_the_event(
+    site: Site, browser: Any, tmp_path: Path
+) -> None:
+    project = make_project(site, "review-reject", write_images(tmp_path / "img", 1))
+    assert prelabel(project, site.client) == 1
+    page = log_in(browser, site, "carol")
+    _open_review(page, site, project.project_hash)
+    page.fill("#reject-comment", "the car's box cuts its bumper")
+    page.keyboard.press("Escape")  # leave the field: keys act on the task again
+    page.keyboard.press("r")
+    page.wait_for_selector("text=queue is empty")
+    screenshot(page, tmp_path, "review-rejected")
+    [task] = project.list_tasks()
+    assert task.stage.name == "Annotate"
+    rejected = [e for e in project.events() if e.action == "reject"]
+    assert [(e.actor, e.detail) for e in rejected] == [("carol", "the car's box cuts its bumper")]

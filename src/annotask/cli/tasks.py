@@ -151,7 +151,9 @@ def submit(ctx: typer.Context, task: TaskArg, project: ProjectOption = None) -> 
     _report_move(session, found, came_from, "submit")
 
 
-def _review(ctx: typer.Context, task: str, project: str | None, verdict: str) -> None:
+def _review(
+    ctx: typer.Context, task: str, project: str | None, verdict: str, comment: str | None = None
+) -> None:
     from annotask.workflow import ReviewTask  # noqa: PLC0415
 
     session = get_session(ctx)
@@ -162,7 +164,7 @@ def _review(ctx: typer.Context, task: str, project: str | None, verdict: str) ->
     if verdict == "approve":
         found.approve()
     else:
-        found.reject()
+        found.reject(comment=comment)
     _report_move(session, found, came_from, verdict)
 
 
@@ -173,9 +175,17 @@ def approve(ctx: typer.Context, task: TaskArg, project: ProjectOption = None) ->
 
 
 @app.command("reject")
-def reject(ctx: typer.Context, task: TaskArg, project: ProjectOption = None) -> None:
+def reject(
+    ctx: typer.Context,
+    task: TaskArg,
+    project: ProjectOption = None,
+    comment: Annotated[
+        str | None,
+        typer.Option("--comment", "-m", help="Why: recorded on the task's event."),
+    ] = None,
+) -> None:
     """Reject a review task: it moves along the 'reject' pathway."""
-    _review(ctx, task, project, "reject")
+    _review(ctx, task, project, "reject", comment)
 
 
 def _pathway(stage: WorkflowStage, key: str) -> Pathway:

@@ -191,6 +191,12 @@ class ActionBody(_In):
     stage: str = Field(min_length=1, max_length=500)
 
 
+class RejectBody(ActionBody):
+    """Reject a review task; ``comment`` says why (shown with the task's events)."""
+
+    comment: str | None = Field(default=None, max_length=10_000)
+
+
 class AssignBody(ActionBody):
     """Assign a task to a project member."""
 

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from annotask.errors import ConflictError, ValidationError
 from annotask.labels.bundle import Bundle
+from annotask.limits import check_text
 from annotask.store import access
 from annotask.store import tasks as task_store
 from annotask.store.records import TaskRecord
@@ -86,12 +87,17 @@ class WorkflowTask(BaseModel):
         self._transition(target, None, Action.ADMIN, "move")
 
     def _transition(
-        self, target: WorkflowStage, pathway: Pathway | None, action: Action, verb: str
+        self,
+        target: WorkflowStage,
+        pathway: Pathway | None,
+        action: Action,
+        verb: str,
+        detail: str | None = None,
     ) -> None:
-        _transition_all([(self, target, pathway)], action, verb)
+        _transition_all([(self, target, pathway)], action, verb, detail)
 
     def _move_for(
-        self, target: WorkflowStage, pathway: Pathway | None, verb: str
+        self, target: WorkflowStage, pathway: Pathway | None, verb: str, detail: str | None = None
     ) -> task_store.Move:
         ctx = self.stage.workflow.ctx
         status = TaskStatus.COMPLETED if target.stage_type is StageType.COMPLETE else TaskStatus.NEW
@@ -105,6 +111,7 @@ class WorkflowTask(BaseModel):
             action=verb,
             pathway_uuid=None if pathway is None else str(pathway.uuid),
             pathway_name=None if pathway is None else pathway.name,
+            detail=detail,
         )
 
     def _moved(self, target: WorkflowStage) -> None:
@@ -210,14 +217,17 @@ class ReviewTask(WorkflowTask):
         """Approve: the task moves along the 'approve' pathway."""
         self._follow("approve")
 
-    def reject(self) -> None:
-        """Reject: the task moves along the 'reject' pathway."""
-        self._follow("reject")
+    def reject(self, comment: str | None = None) -> None:
+        """Reject: the task moves along the 'reject' pathway; ``comment`` (why, for the
+        annotator) is recorded on the event."""
+        if comment is not None:
+            comment = check_text(comment, "a reject comment").strip() or None
+        self._follow("reject", comment)
 
-    def _follow(self, name: str) -> None:
+    def _follow(self, name: str, detail: str | None = None) -> None:
         pathway = self.stage.get_pathway(name=name)
         target = self.stage.workflow.stage_by_uuid(str(pathway.destination_uuid))
-        self._transition(target, pathway, Action.REVIEW, name)
+        self._transition(target, pathway, Action.REVIEW, name, detail)
 
 
 class CompleteTask(WorkflowTask):
@@ -227,11 +237,13 @@ class CompleteTask(WorkflowTask):
 _Step = tuple[WorkflowTask, WorkflowStage, Pathway | None]
 
 
-def _transition_all(steps: list[_Step], action: Action, verb: str) -> None:
+def _transition_all(
+    steps: list[_Step], action: Action, verb: str, detail: str | None = None
+) -> None:
     """Move tasks in one transaction; if any moved meanwhile, none moves (ConflictError)."""
     workflow = steps[0][0].stage.workflow
     ctx = workflow.ctx
-    moves = [task._move_for(target, pathway, verb) for task, target, pathway in steps]
+    moves = [task._move_for(target, pathway, verb, detail) for task, target, pathway in steps]
     with ctx.store.write() as conn:
         for project_hash in sorted({str(task.project_hash) for task, _, _ in steps}):
             ctx.require(conn, project_hash, action, workflow.what)

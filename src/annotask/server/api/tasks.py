@@ -26,6 +26,7 @@ from annotask.server.schemas import (
     LeaseOut,
     MoveBody,
     ProceedBody,
+    RejectBody,
     TaskDetailOut,
     TaskOut,
     TaskPageOut,
@@ -200,9 +201,15 @@ def approve(project_hash: str, task_uuid: UUID, body: ActionBody, client: Caller
 
 
 @router.post("/{task_uuid}/reject", response_model=TaskOut)
-def reject(project_hash: str, task_uuid: UUID, body: ActionBody, client: CallerClient) -> TaskOut:
-    """Reject a review task."""
-    return _act(client, project_hash, task_uuid, body.stage, lambda p, t: _method(t, "reject")())
+def reject(project_hash: str, task_uuid: UUID, body: RejectBody, client: CallerClient) -> TaskOut:
+    """Reject a review task, with an optional comment recorded on its event."""
+    return _act(
+        client,
+        project_hash,
+        task_uuid,
+        body.stage,
+        lambda p, t: _method(t, "reject")(comment=body.comment),
+    )
 
 
 def _proceed(task: WorkflowTask, pathway: str) -> None:

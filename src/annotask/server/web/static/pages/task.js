@@ -170,6 +170,7 @@ export async function render(page, project, taskUuid) {
     if (['submit', 'approve', 'reject'].includes(name) && !(await save())) return;
     const body = { stage: task.stage };
     if (name === 'assign') body.user = session.user;
+    if (name === 'reject' && rejectComment.value.trim()) body.comment = rejectComment.value.trim();
     try {
       const moved = await get(urls.task(project, task.uuid));
       if (moved.stage !== task.stage) throw new Error(`the task is now in ${moved.stage}`);
@@ -186,11 +187,15 @@ export async function render(page, project, taskUuid) {
   }
 
   const actions = h('span', { id: 'actions' });
+  // why a task is rejected, recorded on its event for the annotator (Esc leaves the field)
+  const rejectComment = h('input', { id: 'reject-comment', type: 'text', placeholder: 'reject comment (optional)', size: 24,
+    onkeydown: (e) => { if (e.key === 'Escape' || e.key === 'Enter') e.target.blur(); } });
   const allowed = [];
   for (const [name, text, key, needs] of ACTIONS[task.stage_type] || []) {
     if (!can(detail.role, needs)) continue;
     allowed.push([name, key]);
     actions.append(h('button', { id: `action-${name}`, class: name === 'approve' || name === 'submit' ? 'primary' : name === 'reject' ? 'danger' : '', onclick: () => act(name) }, text, ' ', h('kbd', {}, key)));
+    if (name === 'reject') actions.append(rejectComment);
   }
   const tools = canEdit ? [
     h('button', { id: 'tool-box', onclick: () => { editor.tool = 'box'; } }, 'Box ', h('kbd', {}, 'b')),
