@@ -6,6 +6,9 @@ Pure Python: no SQL and no media. A :class:`LabelRow` is loaded and saved throug
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from annotask._lazy import lazy_attributes
 from annotask.labels.backend import (
     LabelRowBackend,
     LabelRowMeta,
@@ -13,7 +16,6 @@ from annotask.labels.backend import (
     LabelVersion,
 )
 from annotask.labels.bundle import Bundle
-from annotask.labels.coco import CocoImportReport, export_coco, import_coco
 from annotask.labels.coordinates import (
     BitmaskCoordinates,
     BoundingBoxCoordinates,
@@ -89,3 +91,14 @@ __all__ = [
     "export_coco",
     "import_coco",
 ]
+
+if TYPE_CHECKING:
+    from annotask.labels.coco import CocoImportReport, export_coco, import_coco
+
+# The COCO reader and writer (and the label formats behind them) load on first use, so that
+# code that only touches label rows (the command line's task commands) starts faster.
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    globals(),
+    dict.fromkeys(["CocoImportReport", "export_coco", "import_coco"], "annotask.labels.coco"),
+)
