@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from annotask._lazy import lazy_attributes
+from annotask._lazy import lazy_attributes as _lazy_attributes
 from annotask.labels.backend import (
     LabelRowBackend,
     LabelRowMeta,
@@ -97,7 +97,7 @@ if TYPE_CHECKING:
 
 # The COCO reader and writer (and the label formats behind them) load on first use, so that
 # code that only touches label rows (the command line's task commands) starts faster.
-__getattr__, __dir__ = lazy_attributes(
+__getattr__, __dir__ = _lazy_attributes(
     __name__,
     globals(),
     dict.fromkeys(["CocoImportReport", "export_coco", "import_coco"], "annotask.labels.coco"),
