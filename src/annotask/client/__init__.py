@@ -2,6 +2,7 @@
 
 from annotask.client.client import Client
 from annotask.client.datasets import Dataset
+from annotask.client.item_pages import StorageItems
 from annotask.client.ontologies import OntologyInfo
 from annotask.client.projects import Project, TaskEvent
 from annotask.client.storage import ItemUpdateSink, StorageItem
@@ -13,5 +14,6 @@ __all__ = [
     "OntologyInfo",
     "Project",
     "StorageItem",
+    "StorageItems",
     "TaskEvent",
 ]

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import uuid as uuidlib
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
 
 from annotask.client._resource import MemberResource
+from annotask.client.item_pages import StorageItems
 from annotask.client.registration import (
+    Failures,
     ItemRef,
+    ItemSource,
+    check_sources,
     describe_sources,
-    new_data_hashes,
-    normalise_sources,
+    source_chunks,
+    unknown_kinds_error,
 )
 from annotask.client.storage import StorageItem
-from annotask.errors import ValidationError
+from annotask.errors import NotFoundError, ValidationError
 from annotask.store import catalog, removal
 from annotask.store import projects as project_store
 from annotask.store import tasks as task_store
 from annotask.store.records import DatasetRecord
 from annotask.workflow.context import Action
+
+if TYPE_CHECKING:
+    from annotask.client.probing import ProbePlan
 
 __all__ = ["Dataset", "ProjectUse"]
 
@@ -51,7 +61,7 @@ class Dataset(MemberResource[DatasetRecord]):
         probe: bool = True,
         probe_remote: bool = True,
         storage_options: Mapping[str, Any] | None = None,
-    ) -> list[StorageItem]:
+    ) -> StorageItems:
         """Register files, folders or lists of images (image sequences) or URIs, all or none.
 
         ``items`` is a list of paths/URIs (``client_metadata`` applies to each) or a mapping
@@ -75,23 +85,34 @@ class Dataset(MemberResource[DatasetRecord]):
         a media name, a video without a video stream — (MediaError naming each and why),
         and kinds annotask does not handle. Projects covering this dataset get a task and
         a label row for each new item.
+
+        Items are probed, described and inserted :data:`~annotask.client.registration.CHUNK`
+        at a time inside one write transaction, so memory stays flat however many are
+        given; any refusal rolls the whole transaction back. Returns a
+        :class:`StorageItems`: a list-like view that holds the new items' UUIDs and reads
+        the items from the store a page at a time when indexed or iterated.
         """
         from annotask.client.probing import (  # noqa: PLC0415 - loads the media decoders
             ProbePlan,
-            probe_sources,
         )
 
-        sources = normalise_sources(items, client_metadata)
+        if not isinstance(items, Collection):
+            items = list(items)  # read twice: checked first, then registered
+        check_sources(items, client_metadata)
         self._check(Action.EDIT_ITEMS)  # refuse before fetching anything
-        data_hashes = new_data_hashes(len(sources))
         plan = ProbePlan(probe, probe_remote, storage_options)
-        infos = probe_sources(sources, data_hashes, plan)
-        rows = describe_sources(sources, data_hashes, infos, self.dataset_hash)
         with self._writing(Action.EDIT_ITEMS) as conn:
-            catalog.insert_storage_items(conn, rows)
-            for project in project_store.projects_of_dataset(conn, self.dataset_hash):
-                task_store.insert_tasks(conn, project.uuid, project.start_stage_uuid, data_hashes)
+            uuids = _Registration(conn, self.dataset_hash, plan).run(
+                source_chunks(items, client_metadata)
+            )
+        return StorageItems(uuids, self._load_items)
+
+    def _load_items(self, data_hashes: list[str]) -> list[StorageItem]:
+        with self._reading() as conn:
             records = catalog.get_storage_items(conn, data_hashes)
+        gone = [h for h in data_hashes if h not in records]
+        if gone:
+            raise NotFoundError(f"storage item(s) {', '.join(gone[:5])} were deleted since")
         return [StorageItem(self._ctx, records[h]) for h in data_hashes]
 
     def list_items(self, name_contains: str | None = None) -> list[StorageItem]:
@@ -139,3 +160,52 @@ class Dataset(MemberResource[DatasetRecord]):
 
     def __repr__(self) -> str:
         return f"Dataset(title={self.title!r}, dataset_hash={self.dataset_hash!r})"
+
+
+class _Registration:
+    """Registering sources chunk by chunk inside one write transaction.
+
+    Each chunk is probed, described and inserted (with a task and label row per project
+    over the dataset); after the first refusal the rest are still checked, so that the one
+    error names the failures of the whole lot, but nothing more is inserted — the caller's
+    transaction rolls back when :meth:`run` raises.
+    """
+
+    def __init__(self, conn: Connection, dataset_uuid: str, plan: ProbePlan) -> None:
+        self._conn = conn
+        self._dataset_uuid = dataset_uuid
+        self._plan = plan
+        self._projects = project_store.projects_of_dataset(conn, dataset_uuid)
+        self._unreadable = Failures()
+        self._unknown = Failures()
+
+    def run(self, chunks: Iterator[list[ItemSource]]) -> bytes:
+        """Register every chunk; the new items' UUIDs, 16 bytes each, in order."""
+        from annotask.client.probing import (  # noqa: PLC0415 - loads the media decoders
+            probe_sources,
+            unreadable_error,
+        )
+
+        uuids = bytearray()
+        for sources in chunks:
+            ids = [uuidlib.uuid4() for _ in sources]
+            hashes = [str(u) for u in ids]
+            infos = probe_sources(sources, hashes, self._plan, self._unreadable)
+            rows = describe_sources(sources, hashes, infos, self._dataset_uuid, self._unknown)
+            if self._unreadable.count or self._unknown.count:
+                continue
+            self._insert(rows, hashes)
+            for u in ids:
+                uuids += u.bytes
+        if self._unreadable.count:
+            raise unreadable_error(self._unreadable)
+        if self._unknown.count:
+            raise unknown_kinds_error(self._unknown)
+        for project in self._projects:
+            task_store.settle_tasks(self._conn, project.start_stage_uuid, len(uuids) // 16)
+        return bytes(uuids)
+
+    def _insert(self, rows: list[dict[str, Any]], hashes: list[str]) -> None:
+        catalog.insert_storage_items(self._conn, rows)
+        for project in self._projects:
+            task_store.insert_task_rows(self._conn, project.uuid, project.start_stage_uuid, hashes)

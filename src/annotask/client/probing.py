@@ -15,19 +15,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from annotask.client.registration import ItemSource, type_from_name
+from annotask.client.registration import Failures, ItemSource, type_from_name
 from annotask.datatypes import DataType
 from annotask.errors import MediaError
 from annotask.media import MediaInfo, local_asset, probe
 
-__all__ = ["REMOTE_WORKERS", "ProbePlan", "probe_sources"]
+__all__ = ["REMOTE_WORKERS", "ProbePlan", "probe_sources", "unreadable_error"]
 
 logger = logging.getLogger(__name__)
 
 REMOTE_WORKERS = 4
 """How many remote assets are fetched and probed at once."""
 
-_LISTED_FAILURES = 20
 _BINARY_TYPES = frozenset(
     {DataType.IMAGE, DataType.VIDEO, DataType.AUDIO, DataType.DICOM, DataType.PDF}
 )
@@ -47,12 +46,13 @@ class ProbePlan:
 
 
 def probe_sources(
-    sources: Sequence[ItemSource], data_hashes: Sequence[str], plan: ProbePlan
+    sources: Sequence[ItemSource],
+    data_hashes: Sequence[str],
+    plan: ProbePlan,
+    failures: Failures,
 ) -> dict[int, MediaInfo]:
-    """MediaInfo by position for every source the plan probes.
-
-    Raises one :class:`MediaError` naming every source that cannot be read and why.
-    """
+    """MediaInfo by position for every source the plan probes; each source that cannot be
+    read is counted in ``failures`` (why, naming it) instead."""
     found: dict[int, MediaInfo | MediaError] = {}
     remote: list[int] = []
     for index, source in enumerate(sources):
@@ -64,10 +64,22 @@ def probe_sources(
             found[index] = _probe_local(source)
     if remote:
         found.update(_probe_remote_all(sources, data_hashes, remote, plan.storage_options))
-    failures = [str(value) for value in found.values() if isinstance(value, MediaError)]
-    if failures:
-        raise MediaError(_failure_message(failures))
-    return {index: value for index, value in found.items() if isinstance(value, MediaInfo)}
+    infos = {}
+    for index, value in found.items():
+        if isinstance(value, MediaError):
+            failures.add(str(value))
+        else:
+            infos[index] = value
+    return infos
+
+
+def unreadable_error(failures: Failures) -> MediaError:
+    """The error refusing a registration with items that cannot be read as media."""
+    return MediaError(
+        f"{failures.count} item(s) cannot be read as media, nothing was added "
+        "(fix or leave out each, or register them unread: --no-probe on the command line, "
+        "probe=False in Python):\n  - " + failures.listed("\n  - ")
+    )
 
 
 def _probe_local(source: ItemSource) -> MediaInfo | MediaError:
@@ -127,17 +139,3 @@ def _checked(uri: str, info: MediaInfo) -> MediaInfo:
     if named is not None and named is not info.data_type:
         logger.debug("%s: named as %s, holds %s", uri, named, info.data_type)
     return info
-
-
-def _failure_message(failures: list[str]) -> str:
-    shown = failures[:_LISTED_FAILURES]
-    more = len(failures) - len(shown)
-    lines = [
-        f"{len(failures)} item(s) cannot be read as media, nothing was added "
-        "(fix or leave out each, or register them unread: --no-probe on the command line, "
-        "probe=False in Python):",
-        *(f"  - {failure}" for failure in shown),
-    ]
-    if more:
-        lines.append(f"  - … and {more} more")
-    return "\n".join(lines)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import mimetypes
 import stat
-import uuid as uuidlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -19,12 +19,16 @@ if TYPE_CHECKING:  # media loads PyAV, NumPy and pydicom: only when items are pr
     from annotask.media import MediaInfo
 
 __all__ = [
+    "CHUNK",
+    "Failures",
     "ItemRef",
     "ItemSource",
+    "check_sources",
     "describe_sources",
-    "new_data_hashes",
-    "normalise_sources",
+    "iter_sources",
+    "source_chunks",
     "type_from_name",
+    "unknown_kinds_error",
 ]
 
 _REMOTE_SCHEMES = frozenset({"s3", "gs", "gcs", "az", "abfs", "http", "https", "memory"})
@@ -57,37 +61,85 @@ class ItemSource:
         return [] if self.local_path is None else [self.local_path]
 
 
-def normalise_sources(
+CHUNK = 2_000
+"""How many items registration probes, describes and inserts at a time."""
+
+_LISTED = 20  # failures named in one message; the rest are counted
+
+
+class Failures:
+    """Failures of one kind over many items: the first few named, all counted."""
+
+    __slots__ = ("count", "shown")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.shown: list[str] = []
+
+    def add(self, failure: str) -> None:
+        """Count ``failure``; remember it while fewer than the shown limit are."""
+        self.count += 1
+        if len(self.shown) < _LISTED:
+            self.shown.append(failure)
+
+    def listed(self, separator: str = ", ") -> str:
+        """The named failures, and how many more there are."""
+        more = self.count - len(self.shown)
+        return separator.join(self.shown) + (f"{separator}… and {more} more" if more else "")
+
+
+def iter_sources(
     items: Iterable[ItemRef] | Mapping[ItemRef, Mapping[str, Any]],
     client_metadata: Mapping[str, Any] | None,
-) -> list[ItemSource]:
-    """Resolve paths/URIs and attach metadata; refuse the whole lot if any local path is missing."""
+) -> Iterator[ItemSource]:
+    """Each item resolved to a source with its checked metadata, one at a time."""
     if isinstance(items, Mapping):
         if client_metadata is not None:
             raise ValidationError(
                 "give per-item metadata as a mapping of path → metadata, or one client_metadata "
                 "for all items, not both"
             )
-        pairs = [
-            (item, check_metadata(meta, f"the client_metadata of {shown(str(item))}"))
-            for item, meta in items.items()
-        ]
+        for item, meta in items.items():
+            yield _source(item, check_metadata(meta, f"the client_metadata of {shown(str(item))}"))
     else:
         shared = check_metadata({} if client_metadata is None else client_metadata)
-        pairs = [(item, dict(shared)) for item in items]
-    sources = [_source(item, meta) for item, meta in pairs]
-    missing = [str(path) for s in sources for path in s.paths() if not path.exists()]
-    if missing:
+        for item in items:
+            yield _source(item, dict(shared))
+
+
+def check_sources(
+    items: Iterable[ItemRef] | Mapping[ItemRef, Mapping[str, Any]],
+    client_metadata: Mapping[str, Any] | None,
+) -> None:
+    """Refuse the whole lot (ValidationError) if any metadata is bad or any local path is
+    missing or neither a file nor a folder; holds nothing per item but the failures."""
+    missing, odd = Failures(), Failures()
+    for source in iter_sources(items, client_metadata):
+        for path in source.paths():
+            if not path.exists():
+                missing.add(str(path))
+            elif not missing.count and _odd(path):
+                odd.add(f"{path} ({_file_kind(path)})")
+    if missing.count:
         raise ValidationError(
-            f"{len(missing)} path(s) do not exist, nothing was added: " + ", ".join(missing)
+            f"{missing.count} path(s) do not exist, nothing was added: " + missing.listed()
         )
-    odd = [f"{path} ({_file_kind(path)})" for s in sources for path in s.paths() if _odd(path)]
-    if odd:
+    if odd.count:
         raise ValidationError(
-            f"{len(odd)} path(s) are neither regular files nor folders, nothing was added "
-            "(register files, or folders of images): " + ", ".join(odd)
+            f"{odd.count} path(s) are neither regular files nor folders, nothing was added "
+            "(register files, or folders of images): " + odd.listed()
         )
-    return sources
+
+
+def source_chunks(
+    items: Iterable[ItemRef] | Mapping[ItemRef, Mapping[str, Any]],
+    client_metadata: Mapping[str, Any] | None,
+    size: int = CHUNK,
+) -> Iterator[list[ItemSource]]:
+    """The items' sources, ``size`` at a time."""
+    sources = iter_sources(items, client_metadata)
+    while chunk := list(islice(sources, size)):
+        yield chunk
 
 
 def _odd(path: Path) -> bool:
@@ -135,35 +187,36 @@ def _single_source(item: str | Path, meta: dict[str, Any]) -> ItemSource:
     return ItemSource(str(path), path, meta)
 
 
-def new_data_hashes(count: int) -> list[str]:
-    """Fresh UUIDs for new storage items (the data hashes of their tasks and label rows)."""
-    return [str(uuidlib.uuid4()) for _ in range(count)]
-
-
 def describe_sources(
-    sources: list[ItemSource],
-    data_hashes: list[str],
+    sources: Sequence[ItemSource],
+    data_hashes: Sequence[str],
     infos: Mapping[int, MediaInfo],
     dataset_uuid: str,
+    unknown: Failures,
 ) -> list[dict[str, Any]]:
-    """Storage-item rows for the sources, all or none.
+    """Storage-item rows for the sources; each of a kind annotask does not handle is counted
+    in ``unknown`` (and has no row).
 
     A source with a probe result in ``infos`` (by position) takes its type, MIME type, size
     and properties from its content; the others take type and MIME type from their name and
-    have no properties. Refuses the whole lot, naming each, if any source is of a kind
-    annotask does not handle.
+    have no properties.
     """
-    rows = [
-        _describe(source, data_hash, dataset_uuid, infos.get(index))
-        for index, (source, data_hash) in enumerate(zip(sources, data_hashes, strict=True))
-    ]
-    unknown = [row["uri"] for row in rows if row["data_type"] is None]
-    if unknown:
-        raise ValidationError(
-            f"{len(unknown)} item(s) are not a kind of media annotask handles (image, video, "
-            "audio, DICOM, PDF, text, image folder), nothing was added: " + ", ".join(unknown)
-        )
+    rows = []
+    for index, (source, data_hash) in enumerate(zip(sources, data_hashes, strict=True)):
+        row = _describe(source, data_hash, dataset_uuid, infos.get(index))
+        if row["data_type"] is None:
+            unknown.add(row["uri"])
+        else:
+            rows.append(row)
     return rows
+
+
+def unknown_kinds_error(unknown: Failures) -> ValidationError:
+    """The error refusing a registration with items of kinds annotask does not handle."""
+    return ValidationError(
+        f"{unknown.count} item(s) are not a kind of media annotask handles (image, video, "
+        "audio, DICOM, PDF, text, image folder), nothing was added: " + unknown.listed()
+    )
 
 
 def _describe(

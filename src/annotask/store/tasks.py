@@ -47,6 +47,7 @@ __all__ = [
     "extend_leases",
     "find_task_project",
     "held_by",
+    "insert_task_rows",
     "insert_tasks",
     "list_events",
     "list_tasks",
@@ -56,6 +57,7 @@ __all__ = [
     "set_assignee",
     "set_label_priorities",
     "set_priorities",
+    "settle_tasks",
     "task_uuids_by_prefix",
 ]
 
@@ -126,21 +128,36 @@ def insert_tasks(
     ``data_hashes`` is consumed in chunks (one executemany per table each), so that a
     project over millions of items never holds all their rows at once.
     """
+    made = insert_task_rows(conn, project_uuid, stage_uuid, data_hashes)
+    settle_tasks(conn, stage_uuid, made)
+    return made
+
+
+def insert_task_rows(
+    conn: Connection, project_uuid: str, stage_uuid: str, data_hashes: Iterable[str]
+) -> int:
+    """:func:`insert_tasks` without :func:`settle_tasks`: for callers inserting in several
+    steps of one transaction, who settle once at the end."""
     now = utcnow()
     made = 0
     hashes = iter(data_hashes)
     while chunk := list(islice(hashes, _INSERT_CHUNK)):
         _insert_task_chunk(conn, project_uuid, stage_uuid, chunk, now)
         made += len(chunk)
+    return made
+
+
+def settle_tasks(conn: Connection, stage_uuid: str, made: int) -> None:
+    """After ``made`` new tasks in a stage: refresh PostgreSQL's statistics after a bulk
+    load, and wake the stage's runners."""
     if not made:
-        return 0
+        return
     if conn.dialect.name == "postgresql" and made >= _ANALYZE_AFTER:
         # A bulk load leaves the planner's statistics stale until autovacuum catches up,
         # and claims planned on them scan the whole stage; refresh them now.
         conn.execute(text("ANALYZE tasks"))
         conn.execute(text("ANALYZE label_rows"))
     notify_stages(conn, [stage_uuid])
-    return made
 
 
 def _insert_task_chunk(
