@@ -28,36 +28,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
+from agent_project import prepare
 from model_stub import model_stub
 
 import annotask
 from annotask.labels import BoundingBoxCoordinates, LabelRow, ObjectInstance
 from annotask.tasks import Depends, Runner, TaskAgentReturnStruct
 
-WORKFLOW = {
-    "stages": [
-        {"name": "Agent", "type": "agent", "pathways": {"done": "Complete"}},
-        {"name": "Complete", "type": "complete"},
-    ]
-}
-ONTOLOGY = {"objects": [{"name": "car", "shape": "bounding_box"}]}
 DELAY_S = 0.1
-
-
-def _prepare(folder: Path, count: int) -> Path:
-    items = folder / "items"
-    items.mkdir()
-    paths = []
-    for i in range(count):
-        path = items / f"item{i:06d}.txt"
-        path.write_bytes(b"x")
-        paths.append(path)
-    db = folder / "template.db"
-    with annotask.Client(f"sqlite:///{db}", user="bench") as client:
-        dataset = client.create_dataset("bench")
-        dataset.add_items(paths)
-        client.create_project("bench", datasets=[dataset], ontology=ONTOLOGY, workflow=WORKFLOW)
-    return db
 
 
 class _Slots:
@@ -168,7 +146,7 @@ def main() -> None:
                 if tasks not in templates:
                     sub = folder / f"t{tasks}"
                     sub.mkdir()
-                    templates[tasks] = _prepare(sub, tasks)
+                    templates[tasks] = prepare(sub, tasks)
                 db = folder / f"c{concurrency}-{kind}.db"
                 shutil.copy(templates[tasks], db)
                 seconds, committed = _run(db, url, concurrency, kind)

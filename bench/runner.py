@@ -21,35 +21,13 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from agent_project import prepare
+
 import annotask
 from annotask.labels import BoundingBoxCoordinates, LabelRow, ObjectInstance
 from annotask.tasks import Runner, TaskAgentReturnStruct
 
-WORKFLOW = {
-    "stages": [
-        {"name": "Agent", "type": "agent", "pathways": {"done": "Complete"}},
-        {"name": "Complete", "type": "complete"},
-    ]
-}
-ONTOLOGY = {"objects": [{"name": "car", "shape": "bounding_box"}]}
 BATCH = 300
-
-
-def _prepare(folder: Path, count: int) -> Path:
-    """A store with a project of ``count`` items waiting in the agent stage."""
-    items = folder / "items"
-    items.mkdir()
-    paths = []
-    for i in range(count):
-        path = items / f"item{i:06d}.txt"
-        path.write_bytes(b"x")
-        paths.append(path)
-    db = folder / "template.db"
-    with annotask.Client(f"sqlite:///{db}", user="bench") as client:
-        dataset = client.create_dataset("bench")
-        dataset.add_items(paths)
-        client.create_project("bench", datasets=[dataset], ontology=ONTOLOGY, workflow=WORKFLOW)
-    return db
 
 
 def _ours(db: Path, label: bool) -> float:
@@ -164,7 +142,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="annotask-bench-") as tmp:
         folder = Path(tmp)
-        template = _prepare(folder, count)
+        template = prepare(folder, count)
         print(f"tasks: {count} count")
         for name, label in (("noop", False), ("label", True)):
             ours_db, base_db = folder / f"{name}-ours.db", folder / f"{name}-base.db"
