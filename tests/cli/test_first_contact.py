@@ -377,3 +377,57 @@ def test_on_postgresql_read_only_commands_need_an_initialised_schema(postgres_ur
     assert listed.exit_code == 0, listed.output
     with annotask.Client(postgres_url, user="alice") as client:  # up to date: no migration
         assert client.list_projects() == []
+
+
+def test_run_on_a_store_that_is_not_there_is_an_error_and_creates_nothing(tmp_path: Path) -> None:
+    agent = tmp_path / "agent.py"
+    agent.write_text(
+        "from annotask.tasks import Runner\n"
+        "runner = Runner()\n"
+        "@runner.stage('Pre-label')\n"
+        "def label() -> str:\n"
+        "    return 'done'\n"
+        "if __name__ == '__main__':\n"
+        "    runner.run()\n"
+    )
+    for argv in ([str(ANNOTASK), "run", "agent.py"], [sys.executable, "agent.py"]):
+        done = _run(*argv, "--project-hash", "shapes", cwd=tmp_path)
+        assert done.returncode == 1, done.stderr
+        assert "error: no annotask store at sqlite:///annotask.db" in done.stderr
+        assert "annotask init" in done.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["agent.py"]
+
+
+def test_piped_task_list_is_whole_aligned_and_has_no_trailing_blanks(
+    cli: Invoke, demo_project: str, db_url: str
+) -> None:
+    first, *_ = task_uuids(cli("tasks", "list", demo_project))
+    _fail(db_url, demo_project, first)
+    lines = cli("tasks", "list", demo_project).stdout.splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("task "))
+    rows = [line for line in lines if task_uuids_in(line)]
+    assert len(rows) == 4 and all(line == line.rstrip() for line in lines)
+    assert ERROR.strip() in row_of(cli("tasks", "list", demo_project), first)  # whole
+    for column in ("data", "stage", "status"):
+        start = header.index(column)
+        assert {row[start - 1] for row in rows} == {" "} and all(row[start] != " " for row in rows)
+    priority_end = header.index("priority") + len("priority")
+    assert all(row[priority_end - 4 : priority_end] == "0.50" for row in rows)  # right-aligned
+
+
+def task_uuids_in(line: str) -> bool:
+    return bool(re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", line))
+
+
+def test_listing_tasks_loads_no_numpy_media_or_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with annotask.Client(url, user="alice"):
+        pass
+    run_list = (
+        "from annotask.cli import main\n"
+        f"sys.argv = ['annotask', '--db', {url!r}, '--user', 'alice', 'project', 'list']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
+    )
+    loaded = _modules_after(run_list, tmp_path)
+    assert "annotask.client" in loaded
+    assert loaded & {"numpy", "av", "PIL", "alembic", "celery", "pydicom"} == set()

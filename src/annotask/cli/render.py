@@ -30,6 +30,7 @@ __all__ = [
     "label_history_table",
     "labels_view",
     "one_line",
+    "plain_table",
     "project_view",
     "projects_table",
     "task_view",
@@ -175,6 +176,44 @@ def _lease(task: WorkflowTask, now: float) -> str:
     return f"{task.lease_owner} until {until:%Y-%m-%d %H:%M:%S}"
 
 
+def tasks_text(title: str, tasks: Sequence[WorkflowTask]) -> str:
+    """Tasks as plain text for a pipe or a file: :func:`tasks_table`'s columns, whole."""
+    headers, rows = _task_rows(tasks, short=False)
+    return plain_table(title, headers, rows, right={"priority", "attempts"})
+
+
+def plain_table(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: set[str]
+) -> str:
+    """A table as text, laid out as the Rich tables in a terminal but without styles or
+    wrapping: each row on one line, trailing blanks dropped. Cells must be one line each.
+
+    Rich spends about a millisecond a row on layout this never needs (every column is as
+    wide as its widest cell), which is most of a piped ``tasks list`` of a big project.
+    """
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = (
+            c.rjust(w) if h in right else c.ljust(w)
+            for h, c, w in zip(headers, cells, widths, strict=True)
+        )
+        return (" " + "   ".join(parts)).rstrip()
+
+    rule = " " + "─" * (sum(widths) + 3 * (len(widths) - 1))
+    return "\n".join([title.center(len(rule)).rstrip(), "", line(headers), rule, *map(line, rows)])
+
+
+def _task_rows(tasks: Sequence[WorkflowTask], *, short: bool) -> tuple[list[str], list[list[str]]]:
+    """Headers and cells of a tasks table; a lease column appears when any task is leased."""
+    leased = any(t.lease_owner is not None for t in tasks)
+    now = time.time()
+    rows = [_task_cells(task, now, leased, short=short) for task in tasks]
+    headers = ["task", "data", "stage", "status", "assignee", "priority", "attempts"]
+    headers += ["last error", "lease"] if leased else ["last error"]
+    return headers, rows
+
+
 def tasks_table(title: str, tasks: Sequence[WorkflowTask], *, width: int | None = None) -> Table:
     """Tasks, one row each; a lease column appears when any task is leased.
 
@@ -183,11 +222,7 @@ def tasks_table(title: str, tasks: Sequence[WorkflowTask], *, width: int | None 
     fixed columns leave and are cut with an ellipsis. Without one (a pipe or a file)
     everything is written whole.
     """
-    leased = any(t.lease_owner is not None for t in tasks)
-    now = time.time()
-    rows = [_task_cells(task, now, leased, short=width is not None) for task in tasks]
-    headers = ["task", "data", "stage", "status", "assignee", "priority", "attempts"]
-    headers += ["last error", "lease"] if leased else ["last error"]
+    headers, rows = _task_rows(tasks, short=width is not None)
     limits = _flexible_widths(headers, rows, width) if width is not None else {}
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for header in headers:

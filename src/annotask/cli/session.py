@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from annotask.console_output import console_handler, make_console
-from annotask.errors import StoreError
 
 if TYPE_CHECKING:
     from annotask.client import Client
@@ -45,15 +43,12 @@ class Session:
         """
         if self._client is None:
             from annotask.client import Client  # noqa: PLC0415 - keeps `annotask --help` fast
-            from annotask.store import default_url, store_exists  # noqa: PLC0415
+            from annotask.store import default_url, missing_store, store_exists  # noqa: PLC0415
 
             url = self.url or default_url()
             existed = store_exists(url)
             if not existed and not create:
-                raise StoreError(
-                    f"no annotask store at {where(url)}; create one there with `annotask init`, "
-                    "or point --db (or $ANNOTASK_DATABASE_URL) at an existing one"
-                )
+                raise missing_store(url)
             self._client = Client(url, user=self.user)
             if not existed:
                 self.note(f"created a new annotask store at {where(url)}")
@@ -76,14 +71,9 @@ class Session:
 
 def where(url: str) -> str:
     """A store URL for messages: password hidden, an SQLite file's absolute path spelled out."""
-    from annotask.store import describe_url  # noqa: PLC0415 - keeps `annotask --help` fast
+    from annotask.store import locate_url  # noqa: PLC0415 - keeps `annotask --help` fast
 
-    shown = describe_url(url)
-    prefix = "sqlite:///"
-    path = url.removeprefix(prefix) if url.startswith(prefix) else ""
-    if path and path != ":memory:":
-        return f"{shown} (file {Path(path).expanduser().resolve()})"
-    return shown
+    return locate_url(url)
 
 
 def get_session(ctx: typer.Context) -> Session:

@@ -9,7 +9,7 @@ from uuid import UUID
 import typer
 
 from annotask.cli.args import ProjectArg
-from annotask.cli.render import task_view, tasks_table
+from annotask.cli.render import task_view, tasks_table, tasks_text
 from annotask.cli.session import Session, get_session
 from annotask.errors import ValidationError
 from annotask.workflow.vocabulary import TaskStatus
@@ -104,8 +104,11 @@ def list_(
     if not tasks:
         session.say(f"no tasks of {found.what} match")
         return
-    width = session.out.width if session.out.is_terminal else None
-    session.out.print(tasks_table(f"{found.title}: {len(tasks)} task(s)", tasks, width=width))
+    title = f"{found.title}: {len(tasks)} task(s)"
+    if session.out.is_terminal:
+        session.out.print(tasks_table(title, tasks, width=session.out.width))
+    else:
+        session.say(tasks_text(title, tasks))
 
 
 @app.command("show")

@@ -11,14 +11,14 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
-from typing import Any
-
-import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from typing import TYPE_CHECKING, Any
 
 from annotask.errors import LabelError
-from annotask.labels import _rle
 from annotask.labels.ontology_model import Shape
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "READERS",
@@ -236,6 +236,10 @@ class BitmaskCoordinates:
     @classmethod
     def from_array(cls, mask: ArrayLike) -> BitmaskCoordinates:
         """Encode a 2-D boolean (or 0/1) array."""
+        import numpy as np  # noqa: PLC0415 - NumPy only where masks are encoded
+
+        from annotask.labels import _rle  # noqa: PLC0415
+
         array = np.asarray(mask)
         if array.ndim != 2:
             raise LabelError(f"a bitmask needs a 2-D array, got shape {array.shape}")
@@ -244,6 +248,8 @@ class BitmaskCoordinates:
 
     def to_array(self) -> NDArray[np.bool_]:
         """The mask as a ``(height, width)`` boolean array."""
+        from annotask.labels import _rle  # noqa: PLC0415 - NumPy only where masks are decoded
+
         return _rle.decode(self.counts, self.height, self.width)
 
     @property

@@ -11,6 +11,8 @@ from annotask.store.engine import (
     default_url,
     describe_url,
     is_connection_error,
+    locate_url,
+    missing_store,
 )
 from annotask.store.transient import Transient, is_transient, transient_kind
 from annotask.store.versioning import head_revision, migrate, open_store, store_exists
@@ -24,7 +26,9 @@ __all__ = [
     "head_revision",
     "is_connection_error",
     "is_transient",
+    "locate_url",
     "migrate",
+    "missing_store",
     "open_store",
     "store_exists",
     "transient_kind",

@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -31,6 +32,8 @@ __all__ = [
     "describe_url",
     "is_connection_error",
     "is_data_error",
+    "locate_url",
+    "missing_store",
 ]
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,25 @@ def describe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return url
+
+
+def locate_url(url: str) -> str:
+    """A store URL for messages: password hidden, an SQLite file's absolute path spelled out."""
+    shown = describe_url(url)
+    prefix = "sqlite:///"
+    path = url.removeprefix(prefix) if url.startswith(prefix) else ""
+    if path and path != ":memory:":
+        return f"{shown} (file {Path(path).expanduser().resolve()})"
+    return shown
+
+
+def missing_store(url: str) -> StoreError:
+    """The error for a command that reads a store that is not there: where it looked, and
+    how to make one or point elsewhere."""
+    return StoreError(
+        f"no annotask store at {locate_url(url)}; create one there with `annotask init`, "
+        "or point --db (or $ANNOTASK_DATABASE_URL) at an existing one"
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -22,6 +22,7 @@ from annotask import help_format
 from annotask.client import Client
 from annotask.console_output import console_handler, is_console_handler, make_console
 from annotask.errors import AnnotaskError
+from annotask.store import default_url, missing_store, store_exists
 from annotask.tasks.report import RunReport
 
 if TYPE_CHECKING:
@@ -30,6 +31,15 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_INTERRUPTED", "run_command", "runner_command"]
 
 EXIT_INTERRUPTED = 130
+
+
+def _existing_store_client(url: str | None, user: str | None) -> Client:
+    """A client on ``url`` (else the default store) as ``user``; a store that is not there is
+    an error rather than a new empty one, since agents have no project to work on there."""
+    url = url or default_url()
+    if not store_exists(url):
+        raise missing_store(url)
+    return Client(url, user=user)
 
 
 def runner_command(
@@ -105,8 +115,8 @@ def runner_command(
         out = make_console(stderr=False)
         _configure_logging(err, verbose)
         try:
-            if db_url is not None or as_user is not None:
-                runner.use_client(Client(db_url, user=as_user))
+            if db_url is not None or as_user is not None or not runner.has_client:
+                runner.use_client(_existing_store_client(db_url, as_user))
             if metrics_port is not None:
                 from annotask.tasks.metrics import serve_metrics  # noqa: PLC0415 - on demand
 

@@ -167,6 +167,11 @@ class RunnerBase:
             self._client = Client()
         return self._client
 
+    @property
+    def has_client(self) -> bool:
+        """Whether a client is open or was given (else :attr:`client` opens the default)."""
+        return self._client is not None
+
     def use_client(self, client: Client) -> None:
         """Run on another store or as another user (``--db``); forgets cached projects."""
         self._client = client
