@@ -73,6 +73,52 @@ def test_an_async_agent_runs_max_concurrency_tasks_at_once_and_each_moves_once(
     assert len(project.events()) == 40
 
 
+def test_the_next_batch_starts_while_the_last_tasks_of_a_batch_are_in_flight(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    """Slots do not empty out at a batch boundary: with batches of 8 and 16 slots, the
+    first batch's tasks wait for a task of the second batch to start (a runner that
+    claimed only after a whole batch finished would leave them waiting until timed out)."""
+    project = make_project(24)
+    started: list[str] = []
+    second_batch_started = asyncio.Event()
+    seen: Counter[str] = Counter()
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    async def pre_label(task: AgentTask) -> str:
+        seen[str(task.uuid)] += 1
+        started.append(str(task.uuid))
+        if len(started) > 8:
+            second_batch_started.set()
+        try:
+            await asyncio.wait_for(second_batch_started.wait(), timeout=5)
+        except TimeoutError:
+            return "empty"
+        return "has objects"
+
+    report = runner(task_batch_size=8, max_concurrency=16)
+    assert report.moved == 24 and set(seen.values()) == {1} and len(seen) == 24
+    assert _stages(project) == Counter({"Review": 24})
+    assert len(project.events()) == 24
+
+
+def test_a_task_cap_holds_when_batches_are_claimed_early(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(30)
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    async def pre_label() -> str:
+        await asyncio.sleep(0.05)
+        return "has objects"
+
+    report = runner(task_batch_size=4, max_concurrency=8, max_tasks_per_stage=10)
+    assert report.moved == 10
+    assert _stages(project) == Counter({"Review": 10, "Pre-label": 20})
+
+
 def test_async_and_async_generator_dependencies_are_awaited_and_cleaned_up(
     tmp_path: Path, make_sqlite_project: MakeSqliteProject
 ) -> None:

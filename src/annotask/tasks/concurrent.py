@@ -70,6 +70,17 @@ class _Spacing:
 
 
 @dataclass(eq=False)
+class _Stream:
+    """The tasks of one :meth:`Concurrent.outcomes` call: their outcomes as they arrive,
+    how many are still to come, the drivers running them and the slots they share."""
+
+    slots: asyncio.Semaphore
+    arrived: queue.SimpleQueue[TaskOutcome] = field(default_factory=queue.SimpleQueue)
+    remaining: int = 0
+    drivers: list[concurrent.futures.Future[None]] = field(default_factory=list)
+
+
+@dataclass(eq=False)
 class _Prepared:
     """One task of a batch with its attempt, its resolved arguments and their cleanup."""
 
@@ -111,6 +122,7 @@ class Concurrent:
             target=self._loop.run_forever, name=f"annotask-loop-{binding.name}", daemon=True
         )
         self._thread.start()
+        self._stream: _Stream | None = None
 
     def _new_pool(self) -> concurrent.futures.ThreadPoolExecutor:
         return concurrent.futures.ThreadPoolExecutor(
@@ -118,29 +130,51 @@ class Concurrent:
         )
 
     # the runner's side ----------------------------------------------------------------------
+    @property
+    def refill_below(self) -> int:
+        """Hand more tasks to :meth:`feed` once fewer than this many are unfinished: twice
+        the concurrency, so that slots never wait on the next claim. Batch stages take no
+        more (each claimed batch runs as its own sequence of model batches)."""
+        return 0 if self._binding.options.batch_size else 2 * self._concurrency
+
     def outcomes(self, loaded: Sequence[TaskResources]) -> Outcomes:
-        """Start every task on the loop; hand back outcomes as they arrive."""
+        """Start every task on the loop; hand back outcomes as they arrive (and those of
+        tasks :meth:`feed` adds meanwhile)."""
         if not loaded:
             return
-        arrived: queue.SimpleQueue[TaskOutcome] = queue.SimpleQueue()
-        drive = self._drive_batches if self._binding.options.batch_size else self._drive_tasks
-        future = asyncio.run_coroutine_threadsafe(drive(list(loaded), arrived.put), self._loop)
-        remaining = len(loaded)
+        stream = self._stream = _Stream(asyncio.Semaphore(self._concurrency))
+        self.feed(loaded)
         try:
-            while remaining:
+            while stream.remaining:
                 try:
-                    outcome = arrived.get(timeout=TICK_S)
+                    outcome = stream.arrived.get(timeout=TICK_S)
                 except queue.Empty:
-                    if future.done() and arrived.empty():
-                        future.result()  # an error of the driver itself
-                        raise RuntimeError(f"{remaining} task(s) got no outcome") from None
+                    broken = next((f for f in stream.drivers if f.done() and f.exception()), None)
+                    if broken is not None and stream.arrived.empty():
+                        broken.result()  # an error of a driver itself
+                    if all(f.done() for f in stream.drivers) and stream.arrived.empty():
+                        raise RuntimeError(f"{stream.remaining} task(s) got no outcome") from None
                     yield None
                     continue
-                remaining -= 1
+                stream.remaining -= 1
                 yield outcome
         finally:
-            if not future.done():
-                future.cancel()
+            self._stream = None
+            for driver in stream.drivers:
+                if not driver.done():
+                    driver.cancel()
+
+    def feed(self, loaded: Sequence[TaskResources]) -> None:
+        """Run more tasks in the current :meth:`outcomes` stream, behind those started."""
+        stream = self._stream
+        if stream is None or not loaded:
+            raise RuntimeError("feed() needs a running outcomes() stream and tasks")
+        stream.remaining += len(loaded)
+        if self._binding.options.batch_size:
+            drive = self._drive_batches(list(loaded), stream.arrived.put)
+        else:
+            drive = self._drive_tasks(list(loaded), stream.arrived.put, stream.slots)
+        stream.drivers.append(asyncio.run_coroutine_threadsafe(drive, self._loop))
 
     def close(self) -> None:
         """Cancel what still runs (its dependencies clean up), stop the loop, and let idle
@@ -158,9 +192,11 @@ class Concurrent:
 
     # one task at a time per slot ------------------------------------------------------------
     async def _drive_tasks(
-        self, loaded: list[TaskResources], put: Callable[[TaskOutcome], None]
+        self,
+        loaded: list[TaskResources],
+        put: Callable[[TaskOutcome], None],
+        slots: asyncio.Semaphore,
     ) -> None:
-        slots = asyncio.Semaphore(self._concurrency)
         stage = self._binding.stage.name
 
         async def one(resources: TaskResources) -> None:

@@ -2,7 +2,9 @@
 
 A runner hands a mode the loaded tasks of a batch and reads their outcomes as they finish
 (``None`` now and then while nothing finished, so that it can commit and extend leases on
-time). The commit path does not know which mode ran the agent:
+time). A mode that runs many tasks at once takes more while a stream runs, so that its
+slots do not empty out at every batch boundary. The commit path does not know which mode
+ran the agent:
 
 - :class:`Inline`: one task after another in the caller's thread (plain ``def`` agents).
 - :class:`Concurrent`: an event loop on a background thread running up to
@@ -32,6 +34,16 @@ class Execution(Protocol):
 
         Closing the iterator early cancels what is still running.
         """
+        ...
+
+    @property
+    def refill_below(self) -> int:
+        """While an ``outcomes()`` stream runs, the runner claims more tasks and hands them
+        to :meth:`feed` once fewer than this many are unfinished (0: never)."""
+        ...
+
+    def feed(self, loaded: Sequence[TaskResources]) -> None:
+        """Add tasks to the running ``outcomes()`` stream."""
         ...
 
     def close(self) -> None:
@@ -85,6 +97,13 @@ class Inline:
                 yield run_task(self._env, self._binding, resources, self._num_retries, self._hooks)
             finally:
                 self._hooks.task_finished(stage)
+
+    refill_below = 0
+    """One task at a time: a claimed batch runs to its end before the next is claimed."""
+
+    def feed(self, loaded: Sequence[TaskResources]) -> None:
+        """Not used: :attr:`refill_below` is 0."""
+        raise RuntimeError("the inline mode runs one claimed batch at a time")
 
     def close(self) -> None:
         """Nothing to free."""

@@ -316,30 +316,40 @@ class _StagePass:
     def run(self, batch_size: int, cap: int | None) -> None:
         """Claim, run and commit batches until nothing claimable is left.
 
-        Each batch's final commit claims the next batch in the same transaction.
+        Each batch's final commit claims the next batch in the same transaction; a mode that
+        runs many tasks at once is handed the next batch earlier, by the commit that finds
+        few of its tasks unfinished, so that its slots stay full across batches.
         """
         attempted = 0
 
-        def next_limit() -> int:
-            return batch_size if cap is None else min(batch_size, cap - attempted)
+        def next_limit(claimed: int = 0) -> int:
+            nonlocal attempted
+            attempted += claimed
+            return batch_size if cap is None else max(0, min(batch_size, cap - attempted))
 
         what = f"stage {self.binding.stage.name!r}: claiming tasks"
         leases, loaded = self.runner.with_reconnect(
             what, lambda: self.runner.claim_and_load(self.env, self.binding, next_limit())
         )
         while leases:
-            attempted += len(loaded)
-            leases, loaded = self._batch(leases, loaded, next_limit())
+            next_limit(len(loaded))
+            leases, loaded = self._batch(leases, loaded, next_limit)
             self._tick()
 
     def _batch(
-        self, leases: dict[str, task_store.Lease], loaded: list[TaskResources], then_claim: int
+        self,
+        leases: dict[str, task_store.Lease],
+        loaded: list[TaskResources],
+        next_limit: Callable[[int], int],
     ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
         runner = self.runner
+        leases = dict(leases)
         pending = dict(leases)
         finished: list[TaskOutcome] = []
         last_commit = time.monotonic()
         extend_every = runner.lease_seconds / 3
+        refill_below = self.execution.refill_below
+        more = refill_below > 0
         try:
             with closing(self.execution.outcomes(loaded)) as outcomes:
                 for outcome in outcomes:
@@ -347,16 +357,28 @@ class _StagePass:
                         finished.append(outcome)
                         del pending[outcome.task_uuid]
                     since = time.monotonic() - last_commit
+                    refill = more and len(pending) < refill_below and next_limit(0) > 0
                     if pending and (
-                        (finished and since >= runner.flush_every_s) or since >= extend_every
+                        refill
+                        or (finished and since >= runner.flush_every_s)
+                        or since >= extend_every
                     ):  # commit what finished; extend the leases of tasks still in flight
-                        self._commit(finished, leases, pending)
+                        claimed, more_loaded = self._commit(
+                            finished, leases, pending, next_limit(0) if refill else 0
+                        )
                         finished = []
                         last_commit = time.monotonic()
+                        if refill and not claimed:
+                            more = False  # the stage is empty for now
+                        elif claimed:
+                            next_limit(len(more_loaded))
+                            leases.update(claimed)
+                            pending.update(claimed)
+                            self.execution.feed(more_loaded)
                         self._tick()
-            claimed = self._commit(finished, leases, {}, then_claim)
+            following = self._commit(finished, leases, {}, next_limit(0))
             finished = []
-            return claimed
+            return following
         finally:
             if finished or pending:
                 self._settle_interrupted(finished, leases, pending)
