@@ -37,6 +37,11 @@ Outcomes = Generator[TaskOutcome | None, None, None]
 TICK_S = 0.25
 """How often a waiting runner gets ``None`` from ``outcomes()``."""
 
+GATHER_S = 0.005
+"""How long the runner's thread lets outcomes gather before it looks again: waking it for
+each outcome would take the interpreter lock from the event loop a few hundred times a
+second."""
+
 
 class _Spacing:
     """Calls start at least ``1 / rate`` seconds apart (no bursts), across threads: a call
@@ -158,6 +163,8 @@ class Concurrent:
                     continue
                 stream.remaining -= 1
                 yield outcome
+                if stream.remaining and stream.arrived.empty():
+                    time.sleep(GATHER_S)
         finally:
             self._stream = None
             for driver in stream.drivers:
