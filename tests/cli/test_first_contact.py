@@ -431,3 +431,13 @@ def test_listing_tasks_loads_no_numpy_media_or_alembic(tmp_path: Path) -> None:
     loaded = _modules_after(run_list, tmp_path)
     assert "annotask.client" in loaded
     assert loaded & {"numpy", "av", "PIL", "alembic", "celery", "pydicom"} == set()
+    assert "annotask.cli.projects" in loaded
+    assert loaded & {"annotask.cli.demo", "annotask.cli.serve", "annotask.cli.tasks"} == set()
+
+
+def test_help_still_lists_every_command_and_a_typo_gets_a_suggestion(tmp_path: Path) -> None:
+    listing = _run(str(ANNOTASK), "--help", cwd=tmp_path).stdout
+    for command in ("init", "dataset", "project", "tasks", "run", "labels", "export", "serve"):
+        assert re.search(rf"│ {command}\s", listing), command
+    typo = _run(str(ANNOTASK), "--db", "sqlite:///x.db", "taks", "list", cwd=tmp_path)
+    assert typo.returncode == 2 and "Did you mean 'tasks'?" in typo.stderr
