@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -105,27 +105,49 @@ def test_only_unreachable_databases_count_as_connection_errors(tmp_path: Path) -
     assert is_connection_error(info.value)
 
 
-def test_a_project_is_created_from_its_items_a_page_at_a_time(
-    client: annotask.Client, images: list[Path], monkeypatch: pytest.MonkeyPatch
+def test_a_project_is_created_in_statements_that_do_not_grow_with_its_items(
+    client: annotask.Client, images: list[Path]
 ) -> None:
-    from annotask.store import catalog  # noqa: PLC0415
-    from annotask.store import tasks as task_store  # noqa: PLC0415
+    """Tasks and label rows are made inside the database (INSERT ... SELECT), so no item's
+    row passes through Python (no executemany) and the statement count is the same for 3
+    items as for 300."""
+    from sqlalchemy import event  # noqa: PLC0415
 
-    read: list[int] = []
-    paged = catalog.iter_storage_item_uuids
-
-    def small_pages(conn: Any, dataset_uuids: Any, page: int = 10_000) -> Iterator[str]:
-        for count, uuid in enumerate(paged(conn, dataset_uuids, page=2), start=1):
-            read.append(count)
-            yield uuid
-
-    monkeypatch.setattr(catalog, "iter_storage_item_uuids", small_pages)
-    monkeypatch.setattr(task_store, "_INSERT_CHUNK", 2)
-    dataset = client.create_dataset("paged")
-    dataset.add_items(images)
     workflow = {"stages": [{"name": "Done", "type": "complete"}]}
-    project = client.create_project("paged", datasets=[dataset], ontology={}, workflow=workflow)
-    assert len(read) == len(images) > 2
-    titles = sorted(t.data_title for t in project.list_tasks())
-    assert titles == sorted(p.name for p in images)
-    assert len({r.data_hash for r in project.list_label_rows()}) == len(images)
+    counts: list[int] = []
+    for size in (len(images), 100 * len(images)):
+        dataset = client.create_dataset(f"items-{size}")
+        dataset.add_items([str(images[i % len(images)]) for i in range(size)], probe=False)
+        statements: list[tuple[str, bool]] = []
+
+        def count(*args: Any, statements: list[tuple[str, bool]] = statements) -> None:
+            statements.append((args[2], args[5]))  # the SQL, and whether it is executemany
+
+        engine = client.store.engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            project = client.create_project(
+                f"p-{size}", datasets=[dataset], ontology={}, workflow=workflow
+            )
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        counts.append(len(statements))
+        assert not any(many for _, many in statements)  # no rows sent from Python
+        tasks = project.list_tasks()
+        rows = {r.label_hash: str(r.data_hash) for r in project.list_label_rows()}
+        assert len(tasks) == len(rows) == size
+        assert {str(t.data_hash) for t in tasks} == set(rows.values())
+        assert len({t.uuid for t in tasks}) == size
+        assert all(t.uuid.version == 4 for t in tasks)
+        assert all(uuid.UUID(str(h)).version == 4 for h in rows)
+        with client.store.read() as conn:
+            linked = conn.execute(
+                text(
+                    "SELECT count(*) FROM tasks JOIN label_rows ON label_rows.uuid = "
+                    "tasks.label_hash AND label_rows.data_hash = tasks.data_hash "
+                    "WHERE tasks.project_uuid = :p"
+                ),
+                {"p": str(project.project_hash)},
+            ).scalar_one()
+        assert linked == size
+    assert counts[0] == counts[1]

@@ -129,4 +129,3 @@ def main() -> None:
     """Entry point of the ``annotask`` console script and ``python -m annotask``: builds only
     the command invoked (all of them for ``--help``, a typo or no command)."""
     build_app(only=invoked_command(sys.argv[1:]))(prog_name="annotask")
-

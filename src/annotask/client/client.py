@@ -21,7 +21,7 @@ from annotask.client.short_ids import looks_like_prefix, one_match
 from annotask.client.storage import StorageItem
 from annotask.errors import NotFoundError, ValidationError
 from annotask.limits import check_name, check_text
-from annotask.store import Store, access, catalog, default_url, open_store
+from annotask.store import Store, access, bulk_tasks, catalog, default_url, open_store
 from annotask.store import projects as project_store
 from annotask.store import tasks as task_store
 from annotask.store.records import PathwayRecord, StageRecord
@@ -221,9 +221,7 @@ class Client:
             )
             project_store.link_datasets(conn, project_uuid, dataset_uuids)
             access.add_member(conn, project_uuid, "project", self.user, Role.OWNER.value)
-            made = task_store.insert_tasks(
-                conn, project_uuid, start, catalog.iter_storage_item_uuids(conn, dataset_uuids)
-            )
+            made = bulk_tasks.insert_tasks_for_datasets(conn, project_uuid, start, dataset_uuids)
         log.info("created project %r with %d tasks", title, made)
         return Project(self.ctx, record)
 

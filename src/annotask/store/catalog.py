@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
@@ -20,7 +20,6 @@ __all__ = [
     "insert_dataset",
     "insert_ontology",
     "insert_storage_items",
-    "iter_storage_item_uuids",
     "list_storage_items",
     "storage_item_uuids",
     "update_storage_items",
@@ -113,29 +112,6 @@ def storage_item_uuids(conn: Connection, dataset_uuids: Sequence[str]) -> list[s
         .order_by(storage_items.c.created_at, storage_items.c.name)
     )
     return [str(r.uuid) for r in conn.execute(query)]
-
-
-def iter_storage_item_uuids(
-    conn: Connection, dataset_uuids: Sequence[str], page: int = 10_000
-) -> Iterator[str]:
-    """Uuids of the items of some datasets, read a page at a time (in uuid order), so that
-    millions of them are never held at once; other statements may run between pages."""
-    last = ""
-    while True:
-        query = (
-            select(storage_items.c.uuid)
-            .where(
-                storage_items.c.dataset_uuid.in_(list(dataset_uuids)),
-                storage_items.c.uuid > last,
-            )
-            .order_by(storage_items.c.uuid)
-            .limit(page)
-        )
-        uuids = [str(u) for u in conn.execute(query).scalars()]
-        yield from uuids
-        if len(uuids) < page:
-            return
-        last = uuids[-1]
 
 
 def update_storage_items(conn: Connection, changes: Mapping[str, Mapping[str, Any]]) -> None:
