@@ -620,8 +620,9 @@ def test_polling_picks_up_tasks_added_later(
 def test_tasks_left_in_place_keep_their_lease_through_a_long_pass(
     client: annotask.Client, make_project: MakeProject
 ) -> None:
-    project = make_project(3)
-    runner = Runner(project.project_hash, client=client, lease_seconds=0.3)
+    # four claims 0.2 s apart outlast the 0.45 s lease; each commit leaves 0.25 s of margin
+    project = make_project(4)
+    runner = Runner(project.project_hash, client=client, lease_seconds=0.45)
     calls: Counter[str] = Counter()
 
     @runner.stage("Pre-label")
