@@ -1,7 +1,9 @@
 """Scale-out benchmark: a no-op agent over 20,000 tasks on PostgreSQL, run by one and by two
 runner processes side by side in the same run; the ratio is two's throughput over one's.
 
-Prints one figure per line (``name: value unit``; ratios as ``name: 1.62x``). Each runner
+Prints one figure per line (``name: value unit``; ratios as ``name: 1.62x``), then the cores
+each run kept busy (the runner processes, and the PostgreSQL server machine-wide: other clients
+of the same server count too) and the ratio those allow on this machine's cores. Each runner
 process is started and connected first and then released at once (a start file), so the
 figures time the work, not Python's start-up. ``--celery`` adds the Celery figures of
 ``bench/scale_celery.py`` when that module and a Redis server are there.
@@ -50,8 +52,10 @@ Path(os.environ["BENCH_READY"]).touch()
 go = Path(os.environ["BENCH_GO"])
 while not go.exists():
     time.sleep(0.005)
+cpu = time.process_time()
 report = runner(task_batch_size=int(os.environ["BENCH_BATCH"]))
 assert report.attempted > 0
+Path(os.environ["BENCH_CPU"]).write_text(str(time.process_time() - cpu))
 """
 
 
@@ -72,8 +76,27 @@ def _project(client: annotask.Client, dataset: annotask.Dataset, title: str) -> 
     return project.project_hash
 
 
-def _run(url: str, project_hash: str, processes: int, batch: int, folder: Path) -> float:
-    """Seconds from releasing ``processes`` ready runners until the last one finishes."""
+def _postgres_cpu_s() -> float:
+    """CPU seconds used so far by every PostgreSQL server process of this machine (its
+    backends, WAL writer, checkpointer …; other clients' work included)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+        except OSError:  # the process ended meanwhile
+            continue
+        if fields[0].endswith("(postgres"):
+            parts = fields[1].split()
+            total += int(parts[11]) + int(parts[12])  # utime, stime
+    return total / tick
+
+
+def _run(
+    url: str, project_hash: str, processes: int, batch: int, folder: Path
+) -> tuple[float, float, float]:
+    """Seconds from releasing ``processes`` ready runners until the last one finishes, the
+    CPU seconds the runner processes used meanwhile, and those the PostgreSQL server used."""
     go = folder / f"go-{project_hash}"
     script = folder / "runner.py"
     script.write_text(RUNNER)
@@ -87,16 +110,41 @@ def _run(url: str, project_hash: str, processes: int, batch: int, folder: Path) 
             "BENCH_READY": str(ready),
             "BENCH_GO": str(go),
             "BENCH_BATCH": str(batch),
+            "BENCH_CPU": str(folder / f"cpu-{project_hash}-{i}"),
         }
         started.append((subprocess.Popen([sys.executable, str(script)], env=env), ready))
     while not all(ready.exists() for _, ready in started):
         time.sleep(0.01)
+    server_cpu = _postgres_cpu_s()
     start = time.perf_counter()
     go.touch()
     for process, _ in started:
         if process.wait() != 0:
             raise SystemExit(f"a runner process failed with exit status {process.returncode}")
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    server_cpu = _postgres_cpu_s() - server_cpu
+    runner_cpu = sum(float(p.read_text()) for p in folder.glob(f"cpu-{project_hash}-*"))
+    return seconds, runner_cpu, server_cpu
+
+
+def _print_cpu(  # noqa: PLR0917 - the two runs' figures, in order
+    seconds_one: float,
+    runner_one: float,
+    server_one: float,
+    seconds_two: float,
+    runner_two: float,
+    server_two: float,
+) -> None:
+    """Where the cores went: a run that keeps every core of the machine busy cannot go
+    faster with more runners, whatever they do."""
+    cores = os.cpu_count() or 1
+    busy_one = (runner_one + server_one) / seconds_one
+    print(f"one_runner_process_cpu: {runner_one / seconds_one:.2f} cores")
+    print(f"one_runner_postgres_cpu: {server_one / seconds_one:.2f} cores")
+    print(f"two_runners_process_cpu: {runner_two / seconds_two:.2f} cores")
+    print(f"two_runners_postgres_cpu: {server_two / seconds_two:.2f} cores")
+    # what two runners could reach were they bound by CPU alone, on this machine's cores
+    print(f"two_vs_one_cpu_ceiling: {min(2.0, cores / busy_one):.2f}x")
 
 
 def main() -> None:
@@ -124,11 +172,12 @@ def main() -> None:
                 one = _project(client, dataset, "one runner")
                 two = _project(client, dataset, "two runners")
             print(f"tasks: {count} count")
-            seconds_one = _run(url, one, 1, args.batch, folder)
-            seconds_two = _run(url, two, 2, args.batch, folder)
+            seconds_one, runner_one, server_one = _run(url, one, 1, args.batch, folder)
+            seconds_two, runner_two, server_two = _run(url, two, 2, args.batch, folder)
             print(f"one_runner: {count / seconds_one:.0f} tasks/s")
             print(f"two_runners: {count / seconds_two:.0f} tasks/s")
             print(f"two_vs_one_runner: {seconds_one / seconds_two:.2f}x")
+            _print_cpu(seconds_one, runner_one, server_one, seconds_two, runner_two, server_two)
     finally:
         _drop(args.db, schema)
     if args.celery:
