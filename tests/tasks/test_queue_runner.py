@@ -358,3 +358,23 @@ def test_a_queue_move_into_an_agent_stage_wakes_that_stages_runners(
         second.close()
         complete.close()
     assert Counter(t.stage.name for t in project.list_tasks()) == {"Second": 1, "Complete": 1}
+
+
+def test_a_call_of_many_specs_is_claimed_in_one_statement_and_moved_in_another(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(600)
+    runner = QueueRunner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        return "empty"
+
+    with recording(client.store) as rec:
+        result = TaskCompletionResult.model_validate_json(route(_specs(runner)))
+    assert result.results is not None and all(r.success for r in result.results)
+    assert Counter(t.stage.name for t in project.list_tasks()) == {"Annotate": 600}
+    assert len(project.events()) == 600
+    if client.store.dialect == "postgresql":
+        claimed, moved = rec.statements[-2:]
+        assert claimed.startswith("WITH claimed AS") and moved.startswith("WITH allowed AS")

@@ -41,10 +41,9 @@ from annotask.store.notifications import CHANNEL, notify_stages
 from annotask.store.schema import members, task_events, tasks
 from annotask.store.tasks import Lease, Move, held_by, move_tasks
 
-__all__ = ["MAX_MOVES", "move_fenced", "move_fenced_if_allowed"]
+__all__ = ["move_fenced", "move_fenced_if_allowed"]
 
-MAX_MOVES = 500
-"""Moves per statement on PostgreSQL."""
+_CHUNK = 500
 
 # the columns of the moves given to a statement, and their types
 _GIVEN = (
@@ -98,8 +97,8 @@ def move_fenced(
         return set()
     if conn.dialect.name == "postgresql":
         moved: set[str] = set()
-        for start in range(0, len(moves), MAX_MOVES):
-            moved |= _move_and_record(conn, moves[start : start + MAX_MOVES], leases)
+        for start in range(0, len(moves), _CHUNK):
+            moved |= _move_and_record(conn, moves[start : start + _CHUNK], leases)
     else:
         moved = _fence_then_move(conn, moves, leases, fenced)
     entered = {m.to_stage for m in moves if m.task_uuid in moved}
@@ -121,8 +120,8 @@ def move_fenced_if_allowed(
     ``roles``; return that role (None: not a member) and the tasks that moved (none when the
     role is not one of ``roles``).
 
-    On PostgreSQL the permission check, the fenced move, its events and the notices are one
-    statement (at most :data:`MAX_MOVES` moves), so that in autocommit it is one round trip
+    On PostgreSQL the permission check, the fenced moves, their events and the notices are
+    one statement however many moves there are, so that in autocommit it is one round trip
     and its own transaction. On SQLite: the check, then :func:`move_fenced`, in the caller's
     transaction.
     """
@@ -131,8 +130,6 @@ def move_fenced_if_allowed(
         if role not in roles or not moves:
             return role, set()
         return role, move_fenced(conn, moves, leases, notify=notify)
-    if len(moves) > MAX_MOVES:
-        raise ValueError(f"at most {MAX_MOVES} moves in one statement, got {len(moves)}")
     params = _given_params(moves, leases)
     params.update(
         _resource=member_of,
