@@ -5,7 +5,8 @@ Prints one figure per line (``name: value unit``; ratios as ``name: 1.62x``), th
 cores went in each run: the runner processes, their PostgreSQL backends, and the whole machine
 (other work on it included); and the ratio that the cores one runner keeps busy allow on this
 machine. Each runner process is started and connected first and then released at once (a
-start file), so the figures time the work, not Python's start-up. ``--celery`` adds the Celery
+start file), and says when its run returned, so the figures time the work from the release to
+the end of the last run, not Python's start-up or exit. ``--celery`` adds the Celery
 figures of ``bench/scale_celery.py`` when that module and a Redis server are there.
 
 Needs a PostgreSQL server: ``--db`` (default $ANNOTASK_BENCH_POSTGRES_URL, else
@@ -65,6 +66,11 @@ def server_cpu() -> float:
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 
+def machine_cpu() -> float:
+    # CPU seconds every core of this machine has spent busy since boot
+    fields = [int(f) for f in Path("/proc/stat").read_text().split(chr(10), 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
 runner.bind_all(runner.get_project())
 Path(os.environ["BENCH_READY"]).touch()
 go = Path(os.environ["BENCH_GO"])
@@ -72,9 +78,10 @@ while not go.exists():
     time.sleep(0.005)
 cpu, server = time.process_time(), server_cpu()
 report = runner(task_batch_size=int(os.environ["BENCH_BATCH"]))
+end, machine = time.time(), machine_cpu()
 assert report.attempted > 0
 cpu, server = time.process_time() - cpu, server_cpu() - server
-Path(os.environ["BENCH_CPU"]).write_text(f"{cpu} {server}")
+Path(os.environ["BENCH_CPU"]).write_text(f"{end} {machine} {cpu} {server}")
 """
 
 
@@ -140,15 +147,20 @@ def _run(url: str, project_hash: str, processes: int, batch: int, folder: Path) 
     while not all(ready.exists() for _, ready in started):
         time.sleep(0.01)
     machine = _machine_cpu_s()
-    start = time.perf_counter()
+    start = time.time()
     go.touch()
     for process, _ in started:
         if process.wait() != 0:
             raise SystemExit(f"a runner process failed with exit status {process.returncode}")
-    seconds = time.perf_counter() - start
-    machine = _machine_cpu_s() - machine
-    used = [p.read_text().split() for p in folder.glob(f"cpu-{project_hash}-*")]
-    return Run(seconds, sum(float(u[0]) for u in used), sum(float(u[1]) for u in used), machine)
+    # until the last runner returned from its run (not until its process had exited)
+    used = [[float(f) for f in p.read_text().split()] for p in folder.glob(f"cpu-{project_hash}-*")]
+    end, machine_end = max((u[0], u[1]) for u in used)
+    return Run(
+        end - start,
+        sum(u[2] for u in used),
+        sum(u[3] for u in used),
+        machine_end - machine,
+    )
 
 
 def _print_cpu(one: Run, two: Run) -> None:
