@@ -84,9 +84,31 @@ def make_runner(app: Celery, store_url: str, project_hash: str) -> QueueRunner:
     return runner
 
 
+def profile_pool_processes(folder: str) -> None:
+    """Profile each pool process of the worker with cProfile, from its start to its end;
+    write ``worker-<pid>.prof`` into ``folder``."""
+    import cProfile  # noqa: PLC0415 - only with --profile
+
+    from celery.signals import worker_process_init, worker_process_shutdown  # noqa: PLC0415
+
+    profiler = cProfile.Profile()
+
+    def start(**_: Any) -> None:
+        profiler.enable()
+
+    def stop(**_: Any) -> None:
+        profiler.disable()
+        profiler.dump_stats(os.path.join(folder, f"worker-{os.getpid()}.prof"))
+
+    worker_process_init.connect(start, weak=False)
+    worker_process_shutdown.connect(stop, weak=False)
+
+
 if ENV + "PREFIX" in os.environ:  # imported by `celery -A scale_celery worker`
     app = make_app(os.environ[ENV + "PREFIX"], os.environ[ENV + "BROKER"])
     runner = make_runner(app, os.environ[ENV + "STORE"], os.environ[ENV + "PROJECT"])
+    if ENV + "PROFILE" in os.environ:
+        profile_pool_processes(os.environ[ENV + "PROFILE"])
 
 
 def _postgres_schema() -> tuple[str, str] | None:
@@ -190,8 +212,10 @@ def celery_figures(
     concurrency: int = 2,
     db_url: str | None = None,
     broker_url: str = REDIS_URL,
+    profile: Path | None = None,
 ) -> list[tuple[str, float, str]]:
-    """Measure; return ``(name, value, unit)`` per figure (unit ``x`` for ratios)."""
+    """Measure; return ``(name, value, unit)`` per figure (unit ``x`` for ratios). With
+    ``profile``, the worker's pool processes write their cProfile stats into that folder."""
     prefix = f"annotask-bench-{uuid.uuid4().hex[:10]}"
     figures: list[tuple[str, float, str]] = []
     with _store(db_url) as (store_url, kind), tempfile.TemporaryDirectory() as tmp:
@@ -204,6 +228,9 @@ def celery_figures(
             ENV + "STORE": store_url,
             ENV + "PROJECT": project_hash,
         }
+        if profile is not None:
+            profile.mkdir(parents=True, exist_ok=True)
+            env[ENV + "PROFILE"] = str(profile.resolve())
         plain, ours = app.tasks["bench.noop"], app.tasks[task_name(runner, "Agent")]
         specs = claimable_specs(runner, runner.bind_all(runner.get_project())[0].stage)
         warm, single, chunked = (
@@ -261,12 +288,16 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=100, help="specs per chunked message")
     parser.add_argument("--concurrency", type=int, default=2, help="worker pool processes")
     parser.add_argument("--db", help="store URL (default: a PostgreSQL schema, else SQLite)")
+    parser.add_argument(
+        "--profile", type=Path, help="folder for cProfile stats of each worker pool process"
+    )
     args = parser.parse_args()
     figures = celery_figures(
         tasks=args.tasks or (500 if args.quick else 2_000),
         chunk_size=args.chunk_size,
         concurrency=args.concurrency,
         db_url=args.db,
+        profile=args.profile,
     )
     for figure in figures:
         print(format_figure(*figure))

@@ -151,3 +151,78 @@ def test_a_project_is_created_in_statements_that_do_not_grow_with_its_items(
             ).scalar_one()
         assert linked == size
     assert counts[0] == counts[1]
+
+
+def _pings(store: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the pings the store's pool sends before handing out a connection."""
+    pings: list[int] = []
+    dialect = store.engine.dialect
+    real = dialect.do_ping
+
+    def counting(dbapi_connection: Any) -> bool:
+        pings.append(1)
+        return bool(real(dbapi_connection))
+
+    monkeypatch.setattr(dialect, "do_ping", counting)
+    return pings
+
+
+def test_a_postgresql_connection_in_steady_use_is_not_pinged_an_idle_one_is(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotask.store import engine  # noqa: PLC0415 - the module, to shorten its idle limit
+
+    store = annotask.store.Store(postgres_url)
+    pings = _pings(store, monkeypatch)
+    try:
+        for _ in range(5):
+            with store.read() as conn:
+                conn.execute(text("SELECT 1"))
+        assert pings == []  # each checkout follows the last use within the idle limit
+        monkeypatch.setattr(engine, "_PING_IDLE_S", 0.0)
+        with store.read() as conn:
+            conn.execute(text("SELECT 1"))
+        assert pings == [1]
+    finally:
+        store.close()
+
+
+def test_a_pooled_postgresql_connection_that_died_while_idle_is_replaced_unseen(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotask.store import engine  # noqa: PLC0415 - the module, to shorten its idle limit
+
+    monkeypatch.setattr(engine, "_PING_IDLE_S", 0.0)
+    store, admin = annotask.store.Store(postgres_url), annotask.store.Store(postgres_url)
+    try:
+        with store.read() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with admin.read() as conn:  # the server ends the pooled connection meanwhile
+            conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        with store.read() as conn:
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+    finally:
+        store.close()
+        admin.close()
+
+
+def test_a_single_statement_write_commits_without_a_transaction_around_it(
+    store_url: str,
+) -> None:
+    store = annotask.store.Store(store_url)
+    try:
+        with store.write() as conn:
+            conn.execute(text("CREATE TABLE singles (n int PRIMARY KEY)"))
+        with store.single_statement() as conn:
+            conn.execute(text("INSERT INTO singles VALUES (1), (2)"))
+            if store.dialect == "postgresql":  # already committed: another session sees it
+                assert conn.connection.driver_connection.autocommit  # type: ignore[union-attr]
+                with store.read() as other:
+                    assert other.execute(text("SELECT count(*) FROM singles")).scalar() == 2
+        failing = store.single_statement()  # a failing statement changes nothing
+        with pytest.raises(Exception, match=r"(?i)unique|duplicate"), failing as conn:
+            conn.execute(text("INSERT INTO singles VALUES (3), (1)"))
+        with store.read() as conn:
+            assert conn.execute(text("SELECT n FROM singles ORDER BY n")).scalars().all() == [1, 2]
+    finally:
+        store.close()

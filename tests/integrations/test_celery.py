@@ -435,6 +435,24 @@ def test_stage_tasks_are_named_by_project_and_stage_and_ack_late(
     assert app.tasks[task.name].name == task.name
 
 
+def test_each_pool_process_holds_leases_under_its_own_name(
+    eager: tuple[Any, QueueRunner, list[str]],
+) -> None:
+    from celery.signals import worker_process_init  # noqa: PLC0415 - with the celery extra
+
+    app, runner, specs = eager
+
+    @runner.stage("Pre-label")
+    def route() -> str:
+        return "empty"
+
+    register(app, runner)
+    inherited = runner.owner
+    worker_process_init.send(sender=None)  # what a forked pool process receives first
+    assert runner.owner != inherited and f":{os.getpid()}:" in runner.owner
+    assert TaskCompletionResult.model_validate_json(route(specs[0])).success
+
+
 def test_the_celery_example_runs_as_its_docstring_says(
     shared_store_url: str, tmp_path: Path
 ) -> None:

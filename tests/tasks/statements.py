@@ -18,6 +18,8 @@ class Transaction:
 
     write: bool
     statements: list[str] = field(default_factory=list)
+    autocommit: bool = False
+    """Run in autocommit: each statement its own transaction, no BEGIN or COMMIT sent."""
 
     def has(self, fragment: str) -> bool:
         return any(fragment in s for s in self.statements)
@@ -52,8 +54,11 @@ def recording(store: Store) -> Iterator[Recorder]:
     open_tx: dict[int, Transaction] = {}
 
     def on_begin(conn: Any) -> None:
-        write = bool(conn.get_execution_options().get("annotask_write"))
-        open_tx[id(conn)] = Transaction(write)
+        options = conn.get_execution_options()
+        write = bool(options.get("annotask_write"))
+        open_tx[id(conn)] = Transaction(
+            write, autocommit=options.get("isolation_level") == "AUTOCOMMIT"
+        )
 
     def on_execute(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         text = " ".join(statement.split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 
@@ -11,6 +12,7 @@ from sqlalchemy import text
 import annotask
 from annotask import AgentTask, ReviewTask
 from annotask.labels import ClassificationInstance, LabelRow
+from annotask.store.notifications import TaskListener
 from annotask.tasks import QueueRunner, TaskAgentReturnStruct, TaskCompletionResult
 from tests.tasks.conftest import MakeProject
 from tests.tasks.statements import recording
@@ -218,7 +220,7 @@ def test_a_user_who_may_not_run_agents_is_refused_before_any_task(
     assert project.events() == [] and project.list_tasks()[0].lease_owner is None
 
 
-def test_one_spec_is_claimed_then_fenced_moved_and_recorded_in_one_statement(
+def test_one_spec_is_claimed_in_one_statement_then_checked_fenced_moved_and_recorded_in_one(
     client: annotask.Client, make_project: MakeProject
 ) -> None:
     project = make_project(2)
@@ -229,24 +231,29 @@ def test_one_spec_is_claimed_then_fenced_moved_and_recorded_in_one_statement(
         return "has objects"
 
     first, second = _specs(runner)
-    route(first)  # the project, workflow and permission are read once per runner
+    route(first)  # the project and workflow are read once per runner
     with recording(client.store) as rec:
         result = TaskCompletionResult.model_validate_json(route(second))
     assert result.success and result.pathway_name == "has objects"
     claim, commit = rec.transactions
-    assert claim.write and len(claim.statements) == 2  # the claim, and the task's record
-    assert commit.write
-    if client.store.dialect == "postgresql":  # fence, move and event: one statement
-        (statement,) = commit.work
-        assert statement.startswith("WITH moved AS (UPDATE tasks")
-        assert "lease_token = given.token" in statement
-        assert "INSERT INTO task_events" in statement
-    else:  # SQLite has no data-modifying CTE: the fence, the move, the event
-        assert len(commit.work) == 3
-    # with the permission check that opens every commit (a demoted user's runner stops)
-    assert sum(len(t.statements) for t in rec.transactions) == (
-        4 if client.store.dialect == "postgresql" else 6
-    )
+    assert claim.write and commit.write
+    if client.store.dialect == "postgresql":
+        # each a statement on its own, in autocommit: no BEGIN or COMMIT round trips
+        assert claim.autocommit and commit.autocommit
+        (claimed,) = claim.statements
+        assert claimed.startswith("WITH claimed AS (UPDATE tasks")
+        assert "JOIN storage_items" in claimed  # the task's record comes back with the claim
+        (moved,) = commit.statements
+        # the permission check that every commit makes (a demoted user's worker stops),
+        # the fence, the move and its event
+        assert moved.startswith("WITH allowed AS (SELECT members.role")
+        assert "lease_token = given.token" in moved
+        assert "EXISTS (SELECT * FROM allowed" in moved
+        assert "INSERT INTO task_events" in moved
+        assert rec.statements == [claimed, moved]
+    else:  # SQLite has no data-modifying CTE: the claim, the record; the fence, move, event
+        assert len(claim.statements) == 2
+        assert len(commit.work) == 3  # after the permission check that opens every commit
     assert Counter(e.to_stage for e in project.events()) == {"Review": 2}
 
 
@@ -274,3 +281,100 @@ def test_a_spec_whose_lease_was_lost_moves_nothing_and_records_no_event(
     assert project.events() == []
     (task,) = project.list_tasks(stage="Pre-label")
     assert task.lease_owner == "other"
+
+
+def test_a_user_demoted_while_the_agent_runs_moves_nothing_and_the_task_is_released(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(2)
+    project.add_member("bot", "worker")
+    runner = QueueRunner(project.project_hash, client=client.as_user("bot"))
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        if task.data_title == "item-0001.txt":
+            project.add_member("bot", "annotator")  # an owner demotes the worker meanwhile
+        return "has objects"
+
+    first, second = sorted(_specs(runner), key=lambda s: '"item-0000.txt"' not in s)
+    assert TaskCompletionResult.model_validate_json(route(first)).success
+    # the check before claiming is cached for a minute; the one inside the commit is not
+    with pytest.raises(annotask.AuthorizationError, match=r"annotator .* does not allow agent"):
+        route(second)
+    assert len(project.events()) == 1
+    (moved,) = project.list_tasks(stage="Review")
+    (left,) = project.list_tasks(stage="Pre-label")
+    assert moved.data_title == "item-0000.txt"
+    assert left.data_title == "item-0001.txt" and left.lease_owner is None
+
+
+def test_queue_moves_record_the_agent_and_its_version(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(2)
+    runner = QueueRunner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label", version="router-3")
+    def route(task: AgentTask) -> str:
+        return "empty"
+
+    route(_specs(runner))
+    events = project.events()
+    assert len(events) == 2
+    assert {(e.agent, e.agent_version) for e in events} == {
+        (route.__wrapped__.__qualname__, "router-3")
+    }
+
+
+def test_a_queue_move_into_an_agent_stage_wakes_that_stages_runners(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    if client.store.dialect != "postgresql":
+        pytest.skip("notifications are PostgreSQL's (SQLite runners poll)")
+    workflow = {
+        "stages": [
+            {"name": "First", "type": "agent", "pathways": {"on": "Second", "done": "Complete"}},
+            {"name": "Second", "type": "agent", "pathways": {"done": "Complete"}},
+            {"name": "Complete", "type": "complete"},
+        ]
+    }
+    project = make_project(2, workflow=workflow)
+    runner = QueueRunner(project.project_hash, client=client)
+
+    @runner.stage("First")
+    def first(task: AgentTask) -> str:
+        return "on" if task.data_title == "item-0000.txt" else "done"
+
+    stages = {s.name: str(s.uuid) for s in project.workflow.stages}
+    stop = threading.Event()
+    second, complete = (
+        TaskListener(client.store, [stages[name]], stop) for name in ("Second", "Complete")
+    )
+    try:
+        first(_specs(runner))
+        assert second.wait(5)  # the task that entered Second woke its listener
+        assert not complete.wait(0.5)  # Complete is not an agent stage: nobody is told
+    finally:
+        second.close()
+        complete.close()
+    assert Counter(t.stage.name for t in project.list_tasks()) == {"Second": 1, "Complete": 1}
+
+
+def test_a_call_of_many_specs_is_claimed_in_one_statement_and_moved_in_another(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(600)
+    runner = QueueRunner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route(task: AgentTask) -> str:
+        return "empty"
+
+    with recording(client.store) as rec:
+        result = TaskCompletionResult.model_validate_json(route(_specs(runner)))
+    assert result.results is not None and all(r.success for r in result.results)
+    assert Counter(t.stage.name for t in project.list_tasks()) == {"Annotate": 600}
+    assert len(project.events()) == 600
+    if client.store.dialect == "postgresql":
+        claimed, moved = rec.statements[-2:]
+        assert claimed.startswith("WITH claimed AS") and moved.startswith("WITH allowed AS")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy.exc import (
     ArgumentError,
     DataError,
     DBAPIError,
+    DisconnectionError,
     IntegrityError,
     NoSuchModuleError,
     OperationalError,
@@ -41,6 +43,10 @@ log = logging.getLogger(__name__)
 DATABASE_URL_ENV = "ANNOTASK_DATABASE_URL"
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE = "annotask_write"
+_PING_IDLE_S = 2.0
+"""A pooled PostgreSQL connection idle longer than this is pinged before use. One used more
+recently is not: a lost server shows up as a disconnect error on the next statement, which
+SQLAlchemy turns into invalidating the whole pool (and callers retry transient errors)."""
 
 
 def default_url() -> str:
@@ -97,6 +103,23 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["annotask_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("annotask_idle_since")
+        if idle_since is None or time.monotonic() - idle_since < _PING_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # the pool replaces the connection and tries again (SQLAlchemy's own protocol)
+            raise DisconnectionError(f"pooled connection lost: {exc}") from exc
+
+
 class Store:
     """An open database: an engine plus write and read transactions.
 
@@ -116,7 +139,7 @@ class Store:
             ) from exc
         kwargs: dict[str, Any] = {}
         if sa_url.get_backend_name() == "postgresql":
-            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
+            kwargs.update(pool_size=5, max_overflow=5)
         try:
             self.engine = create_engine(sa_url, **kwargs)
         except (NoSuchModuleError, ImportError) as exc:
@@ -129,6 +152,8 @@ class Store:
         self.dialect = self.engine.dialect.name
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
+        elif self.dialect == "postgresql":
+            _configure_postgresql(self.engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -145,6 +170,26 @@ class Store:
         try:
             with self._connect({_WRITE: True}) as conn, conn.begin():
                 yield conn
+        except OperationalError as exc:
+            fault = self._fault(exc)
+            if fault is None:
+                raise
+            raise fault from exc
+
+    @contextmanager
+    def single_statement(self) -> Iterator[Connection]:
+        """A connection for a write whose PostgreSQL form is one statement: there it runs
+        in autocommit (a statement is its own transaction; no BEGIN and COMMIT round trips),
+        so a caller must issue exactly one statement on PostgreSQL. On SQLite it is
+        :meth:`write`, where the same unit may take several statements."""
+        if self.dialect != "postgresql":
+            with self.write() as conn:
+                yield conn
+            return
+        try:
+            with self._connect({_WRITE: True, "isolation_level": "AUTOCOMMIT"}) as conn:
+                yield conn
+                conn.commit()
         except OperationalError as exc:
             fault = self._fault(exc)
             if fault is None:

@@ -1,7 +1,7 @@
 """Moving leased tasks: the fencing check, the move and its event, in as few statements as
 the database allows.
 
-On PostgreSQL one statement does it all: an ``UPDATE … FROM (VALUES …)`` whose ``WHERE``
+On PostgreSQL one statement does it all: an ``UPDATE … FROM unnest(…)`` whose ``WHERE``
 holds the fence (same stage, same lease owner and token) and whose ``RETURNING`` feeds the
 ``INSERT`` of the events in the same statement (a data-modifying CTE), so a task whose lease
 was lost neither moves nor gets an event. SQLite has no such CTE: there the fence is one
@@ -11,21 +11,42 @@ was lost neither moves nor gets an event. SQLite has no such CTE: there the fenc
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, Text, column, insert, literal, select, update
-from sqlalchemy import values as values_clause
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Connection,
+    Insert,
+    Integer,
+    Select,
+    String,
+    TableValuedAlias,
+    Text,
+    any_,
+    bindparam,
+    column,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
+from annotask.store.access import role_of
 from annotask.store.clock import utcnow
-from annotask.store.notifications import notify_stages
-from annotask.store.schema import task_events, tasks
+from annotask.store.notifications import CHANNEL, notify_stages
+from annotask.store.schema import members, task_events, tasks
 from annotask.store.tasks import Lease, Move, held_by, move_tasks
 
-__all__ = ["move_fenced"]
+__all__ = ["move_fenced", "move_fenced_if_allowed"]
 
 _CHUNK = 500
 
-_COLUMNS = (
+# the columns of the moves given to a statement, and their types
+_GIVEN = (
     ("uuid", String),
     ("owner", String),
     ("token", Integer),
@@ -39,7 +60,22 @@ _COLUMNS = (
     ("pathway_name", String),
     ("detail", Text),
     ("project_uuid", String),
+    ("agent_name", String),
+    ("agent_version", String),
 )
+_EVENT_COLUMNS = {
+    "task_uuid": "uuid",
+    "project_uuid": "project_uuid",
+    "action": "action",
+    "from_stage_uuid": "from_stage",
+    "to_stage_uuid": "to_stage",
+    "pathway_uuid": "pathway_uuid",
+    "pathway_name": "pathway_name",
+    "actor": "actor",
+    "detail": "detail",
+    "agent_name": "agent_name",
+    "agent_version": "agent_version",
+}
 
 
 def move_fenced(
@@ -70,21 +106,64 @@ def move_fenced(
     return moved
 
 
-def _move_and_record(
-    conn: Connection, moves: Sequence[Move], leases: Mapping[str, Lease]
-) -> set[str]:
-    """One statement: the fenced UPDATE, and the INSERT of events for the rows it moved."""
-    now = utcnow()
-    given = values_clause(*(column(name, kind) for name, kind in _COLUMNS), name="given").data(
-        [_row(m, leases[m.task_uuid]) for m in moves]
+def move_fenced_if_allowed(
+    conn: Connection,
+    moves: Sequence[Move],
+    leases: Mapping[str, Lease],
+    *,
+    member_of: str,
+    user: str,
+    roles: Collection[str],
+    notify: Collection[str],
+) -> tuple[str | None, set[str]]:
+    """:func:`move_fenced`, on the condition that ``user``'s role on ``member_of`` is one of
+    ``roles``; return that role (None: not a member) and the tasks that moved (none when the
+    role is not one of ``roles``).
+
+    On PostgreSQL the permission check, the fenced moves, their events and the notices are
+    one statement however many moves there are, so that in autocommit it is one round trip
+    and its own transaction. On SQLite: the check, then :func:`move_fenced`, in the caller's
+    transaction.
+    """
+    if conn.dialect.name != "postgresql":
+        role = role_of(conn, member_of, user)
+        if role not in roles or not moves:
+            return role, set()
+        return role, move_fenced(conn, moves, leases, notify=notify)
+    params = _given_params(moves, leases)
+    params.update(
+        _resource=member_of,
+        _user=user,
+        _roles=sorted(roles),
+        _notify=sorted(notify),
+        _channel=CHANNEL,
     )
-    moved = (
+    row = conn.execute(_allowed_move_statement(), params).one()
+    return row.role, {str(u) for u in row.moved or ()}
+
+
+def _given() -> TableValuedAlias:
+    """The moves, bound as one array per column: the statement's text is the same for any
+    number of moves (compiled once by SQLAlchemy, prepared once per connection by the
+    server)."""
+    return (
+        func.unnest(*(bindparam(f"_{name}", type_=ARRAY(kind)) for name, kind in _GIVEN))
+        .table_valued(*(column(name, kind) for name, kind in _GIVEN))
+        .render_derived(name="given")
+    )
+
+
+def _moved(*conditions: ColumnElement[bool]) -> CTE:
+    """``UPDATE tasks … FROM given WHERE <fence> AND <conditions> RETURNING given.*``."""
+    given = _given()
+    return (
         update(tasks)
         .where(
             tasks.c.uuid == given.c.uuid,
             tasks.c.stage_uuid == given.c.from_stage,
             tasks.c.lease_owner == given.c.owner,
             tasks.c.lease_token == given.c.token,
+            *conditions,
         )
         .values(
             stage_uuid=given.c.to_stage,
@@ -95,44 +174,81 @@ def _move_and_record(
             attempts=0,
             last_error=None,
             retry_after=None,
-            updated_at=now,
+            updated_at=bindparam("_now", type_=tasks.c.updated_at.type),
             last_actioned_by=given.c.actor,
         )
-        .returning(*(given.c[name] for name, _ in _COLUMNS))
+        .returning(*(given.c[name] for name, _ in _GIVEN))
         .cte("moved")
     )
-    record = (
+
+
+def _record(moved: CTE) -> Insert:
+    """``INSERT INTO task_events SELECT … FROM moved RETURNING task_uuid``."""
+    return (
         insert(task_events)
         .from_select(
-            [
-                "task_uuid",
-                "project_uuid",
-                "action",
-                "from_stage_uuid",
-                "to_stage_uuid",
-                "pathway_uuid",
-                "pathway_name",
-                "actor",
-                "at",
-                "detail",
-            ],
+            [*_EVENT_COLUMNS, "at"],
             select(
-                moved.c.uuid,
-                moved.c.project_uuid,
-                moved.c.action,
-                moved.c.from_stage,
-                moved.c.to_stage,
-                moved.c.pathway_uuid,
-                moved.c.pathway_name,
-                moved.c.actor,
-                literal(now, task_events.c.at.type),
-                moved.c.detail,
+                *(moved.c[name] for name in _EVENT_COLUMNS.values()),
+                bindparam("_at", type_=task_events.c.at.type),
             ),
         )
-        .add_cte(moved)
         .returning(task_events.c.task_uuid)
     )
-    return {str(r[0]) for r in conn.execute(record)}
+
+
+@cache
+def _move_and_record_statement() -> Insert:
+    """``WITH moved AS (UPDATE … WHERE <fence> RETURNING …) INSERT INTO task_events …``."""
+    moved = _moved()
+    return _record(moved).add_cte(moved)
+
+
+@cache
+def _allowed_move_statement() -> Select[Any]:
+    """``WITH allowed AS (the user's role), moved AS (UPDATE … WHERE <fence> AND <the role
+    allows>), recorded AS (INSERT INTO task_events …), notified AS (pg_notify per stage
+    entered) SELECT role, moved tasks``."""
+    allowed = (
+        select(members.c.role)
+        .where(
+            members.c.resource_uuid == bindparam("_resource"),
+            members.c.user_name == bindparam("_user"),
+        )
+        .cte("allowed")
+    )
+    may = exists().where(allowed.c.role == any_(bindparam("_roles", type_=ARRAY(String))))
+    moved = _moved(may)
+    recorded = _record(moved).cte("recorded")
+    entered = (
+        select(moved.c.to_stage)
+        .where(moved.c.to_stage == any_(bindparam("_notify", type_=ARRAY(String))))
+        .distinct()
+        .subquery("entered")
+    )
+    notified = select(func.pg_notify(bindparam("_channel"), entered.c.to_stage)).cte("notified")
+    return select(
+        select(allowed.c.role).scalar_subquery().label("role"),
+        select(func.array_agg(recorded.c.task_uuid)).scalar_subquery().label("moved"),
+        select(func.count()).select_from(notified).scalar_subquery().label("notices"),
+    )
+
+
+def _move_and_record(
+    conn: Connection, moves: Sequence[Move], leases: Mapping[str, Lease]
+) -> set[str]:
+    """One statement: the fenced UPDATE, and the INSERT of events for the rows it moved."""
+    params = _given_params(moves, leases)
+    return {str(r[0]) for r in conn.execute(_move_and_record_statement(), params)}
+
+
+def _given_params(moves: Sequence[Move], leases: Mapping[str, Lease]) -> dict[str, Any]:
+    params: dict[str, Any] = {f"_{name}": [] for name, _ in _GIVEN}
+    for move in moves:
+        for (name, _), value in zip(_GIVEN, _row(move, leases[move.task_uuid]), strict=True):
+            params[f"_{name}"].append(value)
+    params["_now"] = params["_at"] = utcnow()
+    return params
 
 
 def _row(move: Move, lease: Lease) -> tuple[Any, ...]:
@@ -150,6 +266,8 @@ def _row(move: Move, lease: Lease) -> tuple[Any, ...]:
         move.pathway_name,
         move.detail,
         move.project_uuid,
+        move.agent_name,
+        move.agent_version,
     )
 
 

@@ -19,12 +19,12 @@ from annotask.errors import AuthorizationError, StoreError
 from annotask.store import catalog
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
-from annotask.store.fenced_moves import move_fenced
+from annotask.store.fenced_moves import move_fenced, move_fenced_if_allowed
 from annotask.tasks.outcome import CommitStatus, OutcomeKind, TaskOutcome
 from annotask.workflow import StageType, TaskStatus
-from annotask.workflow.context import Action, Context
+from annotask.workflow.context import Action, Context, roles_allowing
 
-__all__ = ["mark_committed", "write_outcomes"]
+__all__ = ["mark_committed", "only_bare_moves", "write_bare_moves", "write_outcomes"]
 
 logger = logging.getLogger(__name__)
 
@@ -197,26 +197,9 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
             items.setdefault(item_uuid, {}).update(changes)
     catalog.update_storage_items(conn, items)
     moves = [
-        task_store.Move(
-            task_uuid=o.task_uuid,
-            project_uuid=project_uuid,
-            from_stage=stage_uuid,
-            to_stage=str(o.pathway.destination_uuid),
-            status=(
-                TaskStatus.COMPLETED
-                if destination_types[str(o.pathway.destination_uuid)] is StageType.COMPLETE
-                else TaskStatus.NEW
-            ).value,
-            actor=ctx.user,
-            action=o.action,
-            pathway_uuid=str(o.pathway.uuid),
-            pathway_name=o.pathway.name,
-            detail=o.error if o.action == "on_failure" else None,
-            agent_name=o.agent,
-            agent_version=o.agent_version,
-        )
+        m
         for o in live
-        if o.kind is OutcomeKind.MOVE and o.pathway is not None
+        if (m := _move_of(o, ctx, project_uuid, stage_uuid, destination_types)) is not None
     ]
     agent_stages = [u for u, kind in destination_types.items() if kind is StageType.AGENT]
     fenced_before = {o.task_uuid for o in live if not _bare_move(o)}
@@ -231,3 +214,78 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
     if recovered:  # the latest attempt succeeded: the task is no longer a failed one
         task_store.clear_failures(conn, project_uuid, recovered)
     return lost
+
+
+def _move_of(
+    outcome: TaskOutcome,
+    ctx: Context,
+    project_uuid: str,
+    stage_uuid: str,
+    destination_types: Mapping[str, StageType],
+) -> task_store.Move | None:
+    """The move an outcome makes (None: it makes none)."""
+    pathway = outcome.pathway
+    if outcome.kind is not OutcomeKind.MOVE or pathway is None:
+        return None
+    destination = str(pathway.destination_uuid)
+    done = destination_types[destination] is StageType.COMPLETE
+    return task_store.Move(
+        task_uuid=outcome.task_uuid,
+        project_uuid=project_uuid,
+        from_stage=stage_uuid,
+        to_stage=destination,
+        status=(TaskStatus.COMPLETED if done else TaskStatus.NEW).value,
+        actor=ctx.user,
+        action=outcome.action,
+        pathway_uuid=str(pathway.uuid),
+        pathway_name=pathway.name,
+        detail=outcome.error if outcome.action == "on_failure" else None,
+        agent_name=outcome.agent,
+        agent_version=outcome.agent_version,
+    )
+
+
+def only_bare_moves(outcomes: Sequence[TaskOutcome]) -> bool:
+    """Whether every outcome only moves its task (no labels, priority or item changes), so
+    that :func:`write_bare_moves` can commit them."""
+    return bool(outcomes) and all(_bare_move(o) for o in outcomes)
+
+
+def write_bare_moves(  # noqa: PLR0917 - write_outcomes' arguments, in its order
+    conn: Connection,
+    ctx: Context,
+    project_uuid: str,
+    stage_uuid: str,
+    outcomes: Sequence[TaskOutcome],
+    leases: Mapping[str, task_store.Lease],
+    *,
+    destination_types: Mapping[str, StageType],
+    what: str,
+) -> list[TaskOutcome]:
+    """:func:`write_outcomes` for outcomes that are all bare moves (:func:`only_bare_moves`):
+    the check that the user may still run agents on the project (``what`` names it), the
+    fenced moves, their events and the notices to the agent stages entered, in one statement
+    on PostgreSQL. Raises :class:`AuthorizationError` (nothing moved) when the user may not.
+    """
+    moves = [
+        m
+        for o in outcomes
+        if (m := _move_of(o, ctx, project_uuid, stage_uuid, destination_types)) is not None
+    ]
+    role, moved = move_fenced_if_allowed(
+        conn,
+        moves,
+        leases,
+        member_of=project_uuid,
+        user=ctx.user,
+        roles=roles_allowing(Action.AGENT),
+        notify=[u for u, kind in destination_types.items() if kind is StageType.AGENT],
+    )
+    ctx.check_role(role, Action.AGENT, what)
+    live = []
+    for outcome in outcomes:
+        if outcome.task_uuid in moved:
+            live.append(outcome)
+        else:
+            _lost(outcome)
+    return live

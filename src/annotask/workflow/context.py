@@ -11,7 +11,7 @@ from annotask.errors import AuthorizationError
 from annotask.store import Store, access
 from annotask.workflow.vocabulary import Role
 
-__all__ = ["Action", "Context", "Role"]
+__all__ = ["Action", "Context", "Role", "roles_allowing"]
 
 
 class Action(StrEnum):
@@ -47,7 +47,11 @@ class Context:
 
     def require(self, conn: Connection, resource_uuid: str, action: Action, what: str) -> Role:
         """The user's role on the resource; AuthorizationError unless it allows ``action``."""
-        role_name = access.role_of(conn, resource_uuid, self.user)
+        return self.check_role(access.role_of(conn, resource_uuid, self.user), action, what)
+
+    def check_role(self, role_name: str | None, action: Action, what: str) -> Role:
+        """:meth:`require` for a role already read (None: not a member) in the transaction
+        that needs it (a statement that checks and writes at once)."""
         if role_name is None:
             kind = what.split(" ", 1)[0]  # "project" or "dataset"
             raise AuthorizationError(
@@ -61,3 +65,8 @@ class Context:
                 f"{action.value}; ask an owner or admin for a role that does"
             )
         return role
+
+
+def roles_allowing(action: Action) -> frozenset[str]:
+    """The roles whose members may do ``action``."""
+    return frozenset(role.value for role, allowed in _ALLOWED.items() if action in allowed)

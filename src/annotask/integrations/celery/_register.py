@@ -4,8 +4,11 @@ infrastructure errors, agent errors reported in the result)."""
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -83,7 +86,7 @@ def register(
             f"{max_retries!r}, {retry_backoff!r}, {retry_backoff_max!r}"
         )
     _check_visibility_timeout(app, runner)
-    _reset_store_after_fork(runner)
+    _reset_after_fork(runner)
     options = {
         "bind": True,
         "shared": False,
@@ -206,12 +209,15 @@ def _check_visibility_timeout(app: celery.Celery, runner: QueueRunner) -> None:
         )
 
 
-def _reset_store_after_fork(runner: QueueRunner) -> None:
-    """Worker processes forked from the main one must not share its pooled connections."""
+def _reset_after_fork(runner: QueueRunner) -> None:
+    """Worker processes forked from the main one must not share its pooled connections; and
+    each holds its leases under a name of its own (its pid, not the main process's), so that
+    a task's lease says which process works on it."""
 
     def reset(**_: Any) -> None:
         client = runner._client
         if client is not None:
             client.store.engine.dispose(close=False)
+        runner.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     worker_process_init.connect(reset, weak=False)

@@ -19,10 +19,13 @@ from pydantic import ValidationError as PydanticValidationError
 
 from annotask.client import Client, Project
 from annotask.client.label_rows import MAIN_BRANCH, check_branch_name
-from annotask.errors import ValidationError
+from annotask.errors import AuthorizationError, ValidationError
 from annotask.store import tasks as task_store
+from annotask.store.claimed_records import claim_records
+from annotask.store.engine import is_data_error
 from annotask.store.records import TaskRecord
-from annotask.tasks.execution import AgentBinding, Backoff, RunEnv
+from annotask.tasks.commit import mark_committed, only_bare_moves, write_bare_moves
+from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources
 from annotask.tasks.models import (
     LabelRowInitialiseLabelsArgs,
     LabelRowMetadataIncludeArgs,
@@ -178,7 +181,7 @@ class QueueRunner(RunnerBase):
     def _run(
         self, env: RunEnv, binding: AgentBinding, uuids: list[str]
     ) -> dict[str, TaskCompletionResult]:
-        leases, loaded = self.claim_and_load(env, binding, uuids)
+        leases, loaded = self._claim(env, binding, uuids)
         results = self._unclaimed(env, binding, [u for u in uuids if u not in leases])
         outcomes: list[TaskOutcome] = []
         execution = self.execution(env, binding, num_retries=0)
@@ -186,7 +189,7 @@ class QueueRunner(RunnerBase):
             with closing(execution.outcomes(loaded)) as arriving:
                 outcomes = [o for o in arriving if o is not None]
             if outcomes:
-                self.commit(env, binding, outcomes, leases)
+                self._commit(env, binding, outcomes, leases)
         except BaseException:
             done = {o.task_uuid for o in outcomes if o.status is not None}
             self.release({u: lease for u, lease in leases.items() if u not in done})
@@ -195,6 +198,71 @@ class QueueRunner(RunnerBase):
             execution.close()
         results.update({o.task_uuid: _result(binding, o) for o in outcomes})
         return results
+
+    def _claim(
+        self, env: RunEnv, binding: AgentBinding, uuids: list[str]
+    ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
+        """Lease the tasks the specs name and load them; an agent that needs only the tasks
+        (no label rows, no storage items) has them claimed and read in one statement,
+        outside any BEGIN … COMMIT on PostgreSQL (:func:`claim_records`)."""
+        if binding.needs_label_rows or binding.needs_storage_items:
+            return self.claim_and_load(env, binding, uuids)
+        now = time.time()
+        with self.client.store.single_statement() as conn:
+            leases, records = claim_records(
+                conn,
+                env.project.project_hash,
+                str(binding.stage.uuid),
+                uuids,
+                owner=self.owner,
+                expires_at=now + self.lease_seconds,
+                now=now,
+            )
+        if leases:
+            self.hooks.tasks_claimed(binding.stage.name, len(leases))
+        return leases, [TaskResources(r, None, None) for r in records]
+
+    def _commit(
+        self,
+        env: RunEnv,
+        binding: AgentBinding,
+        outcomes: list[TaskOutcome],
+        leases: dict[str, task_store.Lease],
+    ) -> None:
+        """Commit the outcomes; when each only moves its task, the permission check, the
+        fenced moves and their events are one statement on PostgreSQL
+        (:func:`write_bare_moves`), else :meth:`commit` does it all in one transaction."""
+        if not only_bare_moves(outcomes):
+            self.commit(env, binding, outcomes, leases)
+            return
+        project = env.project
+        started = time.perf_counter()
+        try:
+            with self.client.store.single_statement() as conn:
+                live = write_bare_moves(
+                    conn,
+                    self.client.ctx,
+                    project.project_hash,
+                    str(binding.stage.uuid),
+                    outcomes,
+                    leases,
+                    destination_types={
+                        str(s.uuid): s.stage_type for s in binding.stage.workflow.stages
+                    },
+                    what=project.what,
+                )
+        except AuthorizationError:
+            self._give_up(binding, outcomes, leases, None)
+            raise
+        except Exception as exc:
+            if not is_data_error(exc):
+                raise
+            # the general commit finds the outcome(s) the store refuses, records them as
+            # failures and lands the others
+            self.commit(env, binding, outcomes, leases)
+            return
+        mark_committed(live)
+        self.hooks.batch_committed(binding.stage.name, outcomes, time.perf_counter() - started)
 
     def _unclaimed(
         self, env: RunEnv, binding: AgentBinding, uuids: list[str]
