@@ -748,7 +748,7 @@ def test_a_batch_of_300_takes_the_same_few_statements_as_a_batch_of_one(
     assert report.moved == 300
     claim, commit = rec.writes()
     assert claim.statements[0].startswith("UPDATE tasks SET lease_owner")
-    assert len(claim.statements) == 2  # the claim, the tasks' records
+    assert len(claim.statements) == 1  # the claim, which reads the tasks it leases
     # the moves (fenced by their own UPDATE; events by the same statement on PostgreSQL),
     # then the claim of the next batch; SQLite fences with one SELECT and inserts the events
     assert len(commit.work) == (2 if postgres else 4)
@@ -768,7 +768,7 @@ def test_a_batch_of_300_takes_the_same_few_statements_as_a_batch_of_one(
         report = label(task_batch_size=300)
     assert report.moved == 300
     claim, commit = rec.writes()
-    assert len(claim.statements) == 3  # the claim, the tasks, their label rows
+    assert len(claim.statements) == 2  # the claim (with the tasks), their label rows
     # fence, label versions, rows, versions, moves (+ events), next claim
     assert len(commit.work) == (6 if postgres else 7)
     assert len(labelled.list_label_rows()[0].history()) == 1

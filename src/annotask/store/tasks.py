@@ -16,12 +16,14 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
     Select,
     and_,
     bindparam,
     func,
     insert,
+    literal_column,
     or_,
     select,
     text,
@@ -32,6 +34,7 @@ from annotask.store.clock import utcnow
 from annotask.store.notifications import notify_stages
 from annotask.store.records import EventRecord, TaskRecord
 from annotask.store.schema import label_rows, storage_items, task_events, tasks
+from annotask.store.unindexed import unindexed
 
 __all__ = [
     "Failure",
@@ -263,7 +266,7 @@ def _claimed_tasks() -> Select[Any]:
         _task_select()
         .where(
             tasks.c.project_uuid == bindparam("_project"),
-            tasks.c.stage_uuid == bindparam("_stage"),
+            unindexed(tasks.c.stage_uuid) == bindparam("_stage"),
             tasks.c.uuid.in_(bindparam("_uuids", expanding=True)),
         )
         .order_by(tasks.c.priority.desc(), tasks.c.created_at, tasks.c.uuid)
@@ -302,7 +305,7 @@ _CLAIM = (
     update(tasks)
     .where(
         tasks.c.uuid.in_(bindparam("_uuids", expanding=True)),
-        tasks.c.stage_uuid == bindparam("_stage"),
+        unindexed(tasks.c.stage_uuid) == bindparam("_stage"),
         or_(tasks.c.lease_expires_at.is_(None), tasks.c.lease_expires_at < bindparam("_now")),
         or_(tasks.c.retry_after.is_(None), tasks.c.retry_after <= bindparam("_now")),
     )
@@ -317,14 +320,14 @@ _HELD = select(
     tasks.c.uuid, tasks.c.lease_owner, tasks.c.lease_token, tasks.c.lease_expires_at
 ).where(
     tasks.c.uuid.in_(bindparam("_uuids", expanding=True)),
-    tasks.c.stage_uuid == bindparam("_stage"),
+    unindexed(tasks.c.stage_uuid) == bindparam("_stage"),
 )
 _HELD_LOCKED = _HELD.with_for_update()
 _MOVE = (
     update(tasks)
     .where(
         tasks.c.uuid.in_(bindparam("_uuids", expanding=True)),
-        tasks.c.stage_uuid == bindparam("_from"),
+        unindexed(tasks.c.stage_uuid) == bindparam("_from"),
     )
     .values(
         stage_uuid=bindparam("_to"),
@@ -399,32 +402,67 @@ def claim_next(
     owner: str,
     expires_at: float,
     now: float,
-) -> dict[str, Lease]:
-    """Lease up to ``limit`` claimable tasks of a stage, highest priority first, in one
-    statement; return their leases.
+) -> list[TaskRecord]:
+    """Lease up to ``limit`` claimable tasks of a stage and read them, in one statement;
+    return them highest priority first, as claimed (their ``lease_*`` fields are the lease).
 
     On PostgreSQL rows that another transaction is claiming are skipped (``SKIP LOCKED``),
     so runners sharing a stage take disjoint batches without waiting for each other.
     """
+    result = conn.execute(
+        _claim_next(conn.dialect.name == "postgresql"),
+        {
+            "_stage": stage_uuid,
+            "_now": now,
+            "_limit": limit,
+            "_owner": owner,
+            "_expires": expires_at,
+        },
+    )
+    return sorted((TaskRecord(*r) for r in result), key=_claim_order)
+
+
+def _claim_order(record: TaskRecord) -> tuple[float, Any, str]:
+    return (-record.priority, record.created_at, record.uuid)
+
+
+@cache
+def _claim_next(skip_locked: bool) -> Any:
+    now: BindParameter[float] = bindparam("_now")
     chosen = (
         select(tasks.c.uuid)
-        .where(_claimable(stage_uuid, now))
+        .where(
+            tasks.c.stage_uuid == bindparam("_stage"),
+            or_(tasks.c.lease_expires_at.is_(None), tasks.c.lease_expires_at < now),
+            or_(tasks.c.retry_after.is_(None), tasks.c.retry_after <= now),
+        )
         .order_by(tasks.c.priority.desc(), tasks.c.created_at, tasks.c.uuid)
-        .limit(limit)
+        .limit(bindparam("_limit"))
     )
-    if conn.dialect.name == "postgresql":
+    if skip_locked:
         chosen = chosen.with_for_update(skip_locked=True)
-    result = conn.execute(
+    # spelled out: SQLite's RETURNING drops table names, which would leave the correlation
+    # to name resolution
+    title = literal_column(
+        "(SELECT storage_items.name FROM storage_items WHERE storage_items.uuid = tasks.data_hash)",
+        storage_items.c.name.type,
+    ).label("data_title")
+    # RETURNING the whole record (columns in TaskRecord's order) saves reading it again
+    return (
         update(tasks)
         .where(tasks.c.uuid.in_(chosen.scalar_subquery()))
         .values(
-            lease_owner=owner,
+            lease_owner=bindparam("_owner"),
             lease_token=tasks.c.lease_token + 1,
-            lease_expires_at=expires_at,
+            lease_expires_at=bindparam("_expires"),
         )
-        .returning(tasks.c.uuid, tasks.c.lease_token)
+        .returning(
+            *(
+                title if name == "data_title" else tasks.c[name]
+                for name in TaskRecord.__dataclass_fields__
+            )
+        )
     )
-    return {str(r.uuid): Lease(owner, int(r.lease_token), expires_at) for r in result}
 
 
 def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now: float) -> set[str]:
