@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Connection,
     Dialect,
-    RowMapping,
     Text,
     bindparam,
     cast,
@@ -82,7 +81,7 @@ def get_label_rows(
             query = query.where(label_rows.c.branch_name == branch_name)
         if chunk is not None and column is not None:
             query = query.where(column.in_(chunk))
-        records.extend(_record(row._mapping, with_labels) for row in conn.execute(query))
+        records.extend(_record(row, with_labels) for row in conn.execute(query))
     return records
 
 
@@ -101,7 +100,14 @@ def _filter(
     return None, None
 
 
+_ITEM_COLUMNS = [storage_items.c[name] for name in StorageItemRecord.__dataclass_fields__]
+_ITEM_AT = 7
+"""Where the storage item's columns start in a row of :func:`_label_row_select`."""
+_ITEM_END = _ITEM_AT + len(_ITEM_COLUMNS)
+
+
 def _label_row_select(with_labels: bool) -> Any:
+    # positional: rows build their records by index, without a mapping per row
     columns = [
         label_rows.c.uuid.label("label_hash"),
         label_rows.c.project_uuid,
@@ -110,7 +116,7 @@ def _label_row_select(with_labels: bool) -> Any:
         label_rows.c.branch_name,
         tasks.c.priority,
         tasks.c.stage_uuid,
-        *[c.label(f"item_{c.name}") for c in storage_items.c],
+        *[c.label(f"item_{c.name}") for c in _ITEM_COLUMNS],
     ]
     if with_labels:
         columns.append(cast(label_rows.c.labels, Text).label("labels_json"))
@@ -126,18 +132,17 @@ def _label_row_select(with_labels: bool) -> Any:
     )
 
 
-def _record(row: RowMapping, with_labels: bool) -> LabelRowRecord:
-    item = StorageItemRecord(**{c.name: row[f"item_{c.name}"] for c in storage_items.c})
+def _record(row: Sequence[Any], with_labels: bool) -> LabelRowRecord:
     return LabelRowRecord(
-        label_hash=row["label_hash"],
-        project_uuid=row["project_uuid"],
-        data_hash=row["data_hash"],
-        version=row["version"],
-        labels_json=row["labels_json"] if with_labels else None,
-        priority=row["priority"],
-        stage_uuid=row["stage_uuid"],
-        item=item,
-        branch_name=row["branch_name"],
+        label_hash=row[0],
+        project_uuid=row[1],
+        data_hash=row[2],
+        version=row[3],
+        labels_json=row[_ITEM_END] if with_labels else None,
+        priority=row[5],
+        stage_uuid=row[6],
+        item=StorageItemRecord(*row[_ITEM_AT:_ITEM_END]),
+        branch_name=row[4],
     )
 
 

@@ -8,6 +8,7 @@ twice.
 
 from __future__ import annotations
 
+import json
 import uuid as uuidlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -560,27 +561,69 @@ def move_tasks(
 
 
 def insert_events(conn: Connection, moves: Iterable[Move], at: Any = None) -> None:
-    """Record task events (one per move)."""
+    """Record task events (one per move).
+
+    On SQLite, moves that differ only in their task share one ``INSERT … SELECT`` over a
+    JSON array of their task uuids (events in the order given), so that the values they
+    share are bound once rather than once per task.
+    """
     at = at or utcnow()
+    if conn.dialect.name == "sqlite":
+        groups: dict[tuple[str | None, ...], list[str]] = {}
+        for m in moves:
+            groups.setdefault(_event_key(m), []).append(m.task_uuid)
+        for key, uuids in groups.items():
+            params = dict(zip(_EVENT_SHARED, key, strict=True))
+            conn.execute(_events_of_uuids(), {**params, "_at": at, "_uuids": json.dumps(uuids)})
+        return
     rows = [
-        {
-            "task_uuid": m.task_uuid,
-            "project_uuid": m.project_uuid,
-            "action": m.action,
-            "from_stage_uuid": m.from_stage,
-            "to_stage_uuid": m.to_stage,
-            "pathway_uuid": m.pathway_uuid,
-            "pathway_name": m.pathway_name,
-            "actor": m.actor,
-            "at": at,
-            "detail": m.detail,
-            "agent_name": m.agent_name,
-            "agent_version": m.agent_version,
-        }
+        {"task_uuid": m.task_uuid, **dict(zip(_EVENT_SHARED, _event_key(m), strict=True)), "at": at}
         for m in moves
     ]
     if rows:
         conn.execute(insert(task_events), rows)
+
+
+_EVENT_SHARED = (
+    "project_uuid",
+    "action",
+    "from_stage_uuid",
+    "to_stage_uuid",
+    "pathway_uuid",
+    "pathway_name",
+    "actor",
+    "detail",
+    "agent_name",
+    "agent_version",
+)
+"""The columns of an event besides its task and time, as :func:`_event_key` gives them."""
+
+
+def _event_key(m: Move) -> tuple[str | None, ...]:
+    return (
+        m.project_uuid,
+        m.action,
+        m.from_stage,
+        m.to_stage,
+        m.pathway_uuid,
+        m.pathway_name,
+        m.actor,
+        m.detail,
+        m.agent_name,
+        m.agent_version,
+    )
+
+
+@cache
+def _events_of_uuids() -> Any:
+    given = func.json_each(bindparam("_uuids")).table_valued("value", "key").alias("given")
+    shared = [bindparam(name, type_=task_events.c[name].type) for name in _EVENT_SHARED]
+    return insert(task_events).from_select(
+        ["task_uuid", *_EVENT_SHARED, "at"],
+        select(given.c.value, *shared, bindparam("_at", type_=task_events.c.at.type)).order_by(
+            given.c.key
+        ),
+    )
 
 
 def set_assignee(

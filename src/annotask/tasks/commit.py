@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from uuid import UUID
 
 from sqlalchemy import Connection
 
@@ -21,7 +22,7 @@ from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
 from annotask.store.fenced_moves import move_fenced
 from annotask.tasks.outcome import CommitStatus, OutcomeKind, TaskOutcome
-from annotask.workflow import StageType, TaskStatus
+from annotask.workflow import Pathway, StageType, TaskStatus
 from annotask.workflow.context import Action, Context
 
 __all__ = ["mark_committed", "write_outcomes"]
@@ -90,6 +91,14 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
     return live
 
 
+def _target(pathway: Pathway, destination_types: Mapping[str, StageType]) -> tuple[str, str, str]:
+    """Where a pathway leads: the stage, the status a task gets there, the pathway's uuid."""
+    to_stage = str(pathway.destination_uuid)
+    complete = destination_types[to_stage] is StageType.COMPLETE
+    status = TaskStatus.COMPLETED if complete else TaskStatus.NEW
+    return to_stage, status.value, str(pathway.uuid)
+
+
 def _bare_move(outcome: TaskOutcome) -> bool:
     return (
         outcome.kind is OutcomeKind.MOVE
@@ -110,21 +119,24 @@ def _lost(outcome: TaskOutcome) -> None:
 
 def mark_committed(live: Sequence[TaskOutcome]) -> None:
     """Set the status of outcomes whose transaction committed."""
+    messages: dict[UUID, str] = {}  # one per pathway, not per task
     for outcome in live:
         if outcome.status is None:
-            outcome.status = _status_of(outcome)
-        if outcome.status is CommitStatus.MOVED and outcome.pathway is not None:
-            outcome.message = (
-                f"moved along {outcome.pathway.name!r} to {outcome.pathway.destination!r}"
-            )
+            outcome.status = _STATUS_OF[outcome.kind]
+        pathway = outcome.pathway
+        if outcome.status is CommitStatus.MOVED and pathway is not None:
+            message = messages.get(pathway.uuid)
+            if message is None:
+                message = f"moved along {pathway.name!r} to {pathway.destination!r}"
+                messages[pathway.uuid] = message
+            outcome.message = message
 
 
-def _status_of(outcome: TaskOutcome) -> CommitStatus:
-    return {
-        OutcomeKind.MOVE: CommitStatus.MOVED,
-        OutcomeKind.STAY: CommitStatus.STAYED,
-        OutcomeKind.FAIL: CommitStatus.FAILED,
-    }[outcome.kind]
+_STATUS_OF = {
+    OutcomeKind.MOVE: CommitStatus.MOVED,
+    OutcomeKind.STAY: CommitStatus.STAYED,
+    OutcomeKind.FAIL: CommitStatus.FAILED,
+}
 
 
 def _refuse_unauthorised_items(conn: Connection, ctx: Context, live: list[TaskOutcome]) -> None:
@@ -196,31 +208,35 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
         for item_uuid, changes in outcome.item_updates.items():
             items.setdefault(item_uuid, {}).update(changes)
     catalog.update_storage_items(conn, items)
-    moves = [
-        task_store.Move(
-            task_uuid=o.task_uuid,
-            project_uuid=project_uuid,
-            from_stage=stage_uuid,
-            to_stage=str(o.pathway.destination_uuid),
-            status=(
-                TaskStatus.COMPLETED
-                if destination_types[str(o.pathway.destination_uuid)] is StageType.COMPLETE
-                else TaskStatus.NEW
-            ).value,
-            actor=ctx.user,
-            action=o.action,
-            pathway_uuid=str(o.pathway.uuid),
-            pathway_name=o.pathway.name,
-            detail=o.error if o.action == "on_failure" else None,
-            agent_name=o.agent,
-            agent_version=o.agent_version,
+    targets: dict[UUID, tuple[str, str, str]] = {}  # one look-up per pathway, not per task
+    moves = []
+    for o in live:
+        pathway = o.pathway
+        if o.kind is not OutcomeKind.MOVE or pathway is None:
+            continue
+        target = targets.get(pathway.uuid)
+        if target is None:
+            target = targets[pathway.uuid] = _target(pathway, destination_types)
+        to_stage, status, pathway_uuid = target
+        moves.append(
+            task_store.Move(
+                task_uuid=o.task.uuid,
+                project_uuid=project_uuid,
+                from_stage=stage_uuid,
+                to_stage=to_stage,
+                status=status,
+                actor=ctx.user,
+                action=o.action,
+                pathway_uuid=pathway_uuid,
+                pathway_name=pathway.name,
+                detail=o.error if o.action == "on_failure" else None,
+                agent_name=o.agent,
+                agent_version=o.agent_version,
+            )
         )
-        for o in live
-        if o.kind is OutcomeKind.MOVE and o.pathway is not None
-    ]
     agent_stages = [u for u, kind in destination_types.items() if kind is StageType.AGENT]
     fenced_before = {o.task_uuid for o in live if not _bare_move(o)}
-    moved = move_fenced(conn, moves, leases, notify=agent_stages, fenced=fenced_before)
+    moved = move_fenced(conn, moves, leases, notify=agent_stages)
     lost = {m.task_uuid for m in moves if m.task_uuid not in moved}
     if lost & fenced_before:  # cannot happen: their rows were fenced (and locked) above
         raise StoreError(
