@@ -473,6 +473,14 @@ def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now:
     cannot race a new claim.
     """
     held: set[str] = set()
+    if conn.dialect.name == "sqlite":  # the write transaction holds the database already
+        by_owner: dict[str, dict[str, int]] = {}
+        for uuid, lease in leases.items():
+            by_owner.setdefault(lease.owner, {})[uuid] = lease.token
+        for owner, tokens in by_owner.items():
+            params = {"_tokens": json.dumps(tokens), "_owner": owner, "_stage": stage_uuid}
+            held.update(conn.execute(_held_by_token(), params).scalars())
+        return held
     items = list(leases.items())
     query = _HELD_LOCKED if conn.dialect.name == "postgresql" else _HELD
     for start in range(0, len(items), _CHUNK):
@@ -482,6 +490,21 @@ def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now:
             if row.lease_owner == lease.owner and row.lease_token == lease.token:
                 held.add(str(row.uuid))
     return held
+
+
+@cache
+def _held_by_token() -> Any:
+    """SQLite: the tasks of a JSON object of uuid → lease token still held in the stage."""
+    given = func.json_each(bindparam("_tokens")).table_valued("key", "value").alias("given")
+    return (
+        select(tasks.c.uuid)
+        .select_from(given.join(tasks, tasks.c.uuid == given.c.key))
+        .where(
+            tasks.c.lease_token == given.c.value,
+            tasks.c.lease_owner == bindparam("_owner"),
+            unindexed(tasks.c.stage_uuid) == bindparam("_stage"),
+        )
+    )
 
 
 def _update_fenced(
