@@ -55,6 +55,8 @@ _COLUMNS = (
     ("pathway_name", String),
     ("detail", Text),
     ("project_uuid", String),
+    ("agent_name", String),
+    ("agent_version", String),
 )
 
 
@@ -128,6 +130,8 @@ def _move_and_record(
                 "actor",
                 "at",
                 "detail",
+                "agent_name",
+                "agent_version",
             ],
             select(
                 moved.c.uuid,
@@ -140,6 +144,8 @@ def _move_and_record(
                 moved.c.actor,
                 literal(now, task_events.c.at.type),
                 moved.c.detail,
+                moved.c.agent_name,
+                moved.c.agent_version,
             ),
         )
         .add_cte(moved)
@@ -163,6 +169,8 @@ def _row(move: Move, lease: Lease) -> tuple[Any, ...]:
         move.pathway_name,
         move.detail,
         move.project_uuid,
+        move.agent_name,
+        move.agent_version,
     )
 
 
