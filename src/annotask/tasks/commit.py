@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
-from uuid import UUID
+from collections.abc import Collection, Mapping, Sequence
 
 from sqlalchemy import Connection
 
@@ -53,11 +52,11 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
     now = time.time()
     # A bare move (nothing but the transition) is fenced by the move's own statement; the
     # others are fenced first, since their labels, items and priorities are written before.
-    mine = {o.task_uuid: leases[o.task_uuid] for o in outcomes if not _bare_move(o)}
+    mine = {o.task.uuid: leases[o.task.uuid] for o in outcomes if not _bare_move(o)}
     held = task_store.held_by(conn, stage_uuid, mine, now) if mine else set()
     live = []
     for outcome in outcomes:
-        if outcome.task_uuid in held or _bare_move(outcome):
+        if outcome.task.uuid in held or outcome.task.uuid not in mine:
             live.append(outcome)
         else:
             _lost(outcome)
@@ -65,7 +64,7 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
     versions = _refuse_stale_labels(conn, live)
     saves = _label_saves(ctx, live, stage_names.get(stage_uuid))
     label_store.save_label_rows(conn, saves, current=versions)
-    lost = _write(conn, ctx, project_uuid, stage_uuid, live, destination_types, leases)
+    lost = _write(conn, ctx, project_uuid, stage_uuid, live, destination_types, leases, mine)
     if lost:
         for outcome in live:
             if outcome.task_uuid in lost:
@@ -119,16 +118,16 @@ def _lost(outcome: TaskOutcome) -> None:
 
 def mark_committed(live: Sequence[TaskOutcome]) -> None:
     """Set the status of outcomes whose transaction committed."""
-    messages: dict[UUID, str] = {}  # one per pathway, not per task
+    messages: dict[str, str] = {}  # one per pathway (by name: one stage's), not per task
     for outcome in live:
         if outcome.status is None:
             outcome.status = _STATUS_OF[outcome.kind]
         pathway = outcome.pathway
         if outcome.status is CommitStatus.MOVED and pathway is not None:
-            message = messages.get(pathway.uuid)
+            message = messages.get(pathway.name)
             if message is None:
                 message = f"moved along {pathway.name!r} to {pathway.destination!r}"
-                messages[pathway.uuid] = message
+                messages[pathway.name] = message
             outcome.message = message
 
 
@@ -197,9 +196,11 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
     live: list[TaskOutcome],
     destination_types: Mapping[str, StageType],
     leases: Mapping[str, task_store.Lease],
+    fenced_before: Collection[str],
 ) -> set[str]:
     """Priorities, storage-item changes, moves (with events) and cleared failure records;
-    return the bare moves whose lease was lost (nothing of theirs was written)."""
+    return the bare moves whose lease was lost (nothing of theirs was written).
+    ``fenced_before``: the tasks fenced (and locked) before anything of theirs was written."""
     task_store.set_priorities(
         conn, {o.task_uuid: o.priority for o in live if o.priority is not None}
     )
@@ -208,15 +209,16 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
         for item_uuid, changes in outcome.item_updates.items():
             items.setdefault(item_uuid, {}).update(changes)
     catalog.update_storage_items(conn, items)
-    targets: dict[UUID, tuple[str, str, str]] = {}  # one look-up per pathway, not per task
+    # one look-up per pathway, not per task; by name, as the pathways are one stage's
+    targets: dict[str, tuple[str, str, str]] = {}
     moves = []
     for o in live:
         pathway = o.pathway
         if o.kind is not OutcomeKind.MOVE or pathway is None:
             continue
-        target = targets.get(pathway.uuid)
+        target = targets.get(pathway.name)
         if target is None:
-            target = targets[pathway.uuid] = _target(pathway, destination_types)
+            target = targets[pathway.name] = _target(pathway, destination_types)
         to_stage, status, pathway_uuid = target
         moves.append(
             task_store.Move(
@@ -235,12 +237,12 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
             )
         )
     agent_stages = [u for u, kind in destination_types.items() if kind is StageType.AGENT]
-    fenced_before = {o.task_uuid for o in live if not _bare_move(o)}
     moved = move_fenced(conn, moves, leases, notify=agent_stages)
     lost = {m.task_uuid for m in moves if m.task_uuid not in moved}
-    if lost & fenced_before:  # cannot happen: their rows were fenced (and locked) above
+    unmoved = lost.intersection(fenced_before)
+    if unmoved:  # cannot happen: their rows were fenced (and locked) above
         raise StoreError(
-            f"{len(lost & fenced_before)} of {len(moves)} fenced task(s) did not move; the "
+            f"{len(unmoved)} of {len(moves)} fenced task(s) did not move; the "
             "batch was rolled back and its tasks come back when their leases expire"
         )
     recovered = [o.task_uuid for o in live if o.kind is OutcomeKind.STAY and o.task.last_error]
