@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +13,7 @@ from sqlalchemy import text
 
 import annotask
 from annotask import StoreError
-from annotask.store import catalog, head_revision, open_store
-from annotask.store import labels as label_store
+from annotask.store import head_revision, open_store
 from annotask.store.schema import metadata
 
 
@@ -132,42 +129,3 @@ def test_a_project_is_created_from_its_items_a_page_at_a_time(
     titles = sorted(t.data_title for t in project.list_tasks())
     assert titles == sorted(p.name for p in images)
     assert len({r.data_hash for r in project.list_label_rows()}) == len(images)
-
-
-def test_a_never_saved_label_row_comes_without_document_text(
-    client: annotask.Client, project: annotask.Project
-) -> None:
-    with client.store.read() as conn:
-        rows = label_store.get_label_rows(conn, project.project_hash)
-    assert len(rows) == 5
-    assert all(r.labels_json is None and r.version == 0 for r in rows)
-
-
-def test_json_values_read_back_as_json_reads_them(
-    client: annotask.Client, project: annotask.Project
-) -> None:
-    """Decoded by msgspec, but what it refuses (NaN, infinity) comes back as from json."""
-    item = project.list_label_rows()[0].data_hash
-    metadata_in: dict[str, Any] = {"big": 10**30, "text": "é\u2603"}
-    if client.store.is_sqlite:  # PostgreSQL's JSON type refuses them on the way in
-        metadata_in.update(nan=float("nan"), inf=float("inf"))
-    with client.store.write() as conn:
-        catalog.update_storage_items(conn, {item: {"client_metadata": metadata_in}})
-    with client.store.read() as conn:
-        read = catalog.get_storage_items(conn, [item])[item].client_metadata
-    assert (read["big"], read["text"]) == (10**30, "é\u2603")
-    if client.store.is_sqlite:
-        assert math.isnan(read["nan"]) and read["inf"] == float("inf")
-
-
-def test_sqlite_timestamps_read_back_as_aware_utc(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'times.db'}"
-    with annotask.Client(url, user="alice") as client:
-        dataset = client.create_dataset("d")
-        with client.store.write() as conn:
-            conn.execute(
-                text("UPDATE datasets SET created_at = '2026-03-04 05:06:07' WHERE uuid = :u"),
-                {"u": str(dataset.uuid)},
-            )
-        (again,) = [d for d in client.list_datasets() if d.uuid == dataset.uuid]
-    assert again.created_at == datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
