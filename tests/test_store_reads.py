@@ -51,3 +51,10 @@ def test_sqlite_timestamps_read_back_as_aware_utc(tmp_path: Path) -> None:
             )
         (again,) = [d for d in client.list_datasets() if d.uuid == dataset.uuid]
     assert again.created_at == datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+
+
+def test_sqlite_connections_keep_a_page_cache_of_16_mib(tmp_path: Path) -> None:
+    client = annotask.Client(f"sqlite:///{tmp_path / 'cache.db'}", user="alice")
+    with client, client.store.read() as conn:
+        size = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    assert size == -16_384  # negative: KiB rather than pages

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 DATABASE_URL_ENV = "ANNOTASK_DATABASE_URL"
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
+_SQLITE_CACHE_KIB = 16_384
+"""The page cache of each SQLite connection, at most (filled only as pages are read)."""
 _WRITE = "annotask_write"
 
 
@@ -88,6 +90,10 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
+            # A runner's batch touches tasks, items, label rows, events and versions: more
+            # pages than SQLite's default 2 MB cache holds once a project has a few thousand
+            # tasks; pages beyond the cache are read again from the file on every batch.
+            cursor.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
         finally:
             cursor.close()
 
