@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import annotask
+from annotask.store import fenced_moves
 from annotask.store import tasks as task_store
+from annotask.store.fenced_moves import move_fenced
 
 
 def _prelabel(project: annotask.Project) -> str:
@@ -88,3 +92,70 @@ def test_tasks_are_claimed_highest_priority_first(
         order = task_store.claimable_uuids(conn, stage, now=1000.0)
     assert order[0] == str(tasks[3].uuid)
     assert order[-1] == str(tasks[1].uuid)
+
+
+def test_claim_next_leases_and_reads_the_tasks_highest_priority_first(
+    client: annotask.Client, project: annotask.Project
+) -> None:
+    stage = _prelabel(project)
+    tasks = project.list_tasks(stage="Pre-label")
+    with client.store.write() as conn:
+        task_store.set_priorities(conn, {str(tasks[2].uuid): 0.9, str(tasks[0].uuid): 0.1})
+        claimed = task_store.claim_next(conn, stage, 3, owner="a", expires_at=2000.0, now=1000.0)
+    assert [r.uuid for r in claimed][:1] == [str(tasks[2].uuid)]
+    assert str(tasks[0].uuid) not in {r.uuid for r in claimed}
+    assert all(
+        (r.lease_owner, r.lease_token, r.lease_expires_at) == ("a", 1, 2000.0) for r in claimed
+    )
+    listed = {str(t.uuid): t for t in tasks}
+    for record in claimed:
+        assert record.data_title == listed[record.uuid].data_title
+        assert record.created_at == listed[record.uuid].created_at
+    with client.store.read() as conn:
+        assert len(task_store.claimable_uuids(conn, stage, now=1001.0)) == 2
+
+
+def test_fenced_moves_move_only_tasks_still_held_and_record_only_their_events(
+    client: annotask.Client, project: annotask.Project
+) -> None:
+    stage = _prelabel(project)
+    review = str(project.workflow.get_stage(name="Review").uuid)
+    with client.store.write() as conn:
+        uuids = task_store.claimable_uuids(conn, stage, now=1000.0)
+        mine = task_store.claim(conn, stage, uuids, owner="a", expires_at=1010.0, now=1000.0)
+    with client.store.write() as conn:  # one lease expired and went to another runner
+        task_store.claim(conn, stage, uuids[:1], owner="b", expires_at=1100.0, now=1020.0)
+    moves = [
+        task_store.Move(u, project.project_hash, stage, review, "new", "alice", "proceed")
+        for u in uuids
+    ]
+    with client.store.write() as conn:
+        moved = move_fenced(conn, moves, mine)
+    assert moved == set(uuids[1:])
+    assert {str(e.task_uuid) for e in project.events()} == set(uuids[1:])
+    assert len(project.list_tasks(stage="Review")) == 4
+
+
+def test_sqlite_finds_tasks_by_uuid_through_the_primary_key(tmp_path: Path) -> None:
+    """Keyed by uuid, a statement must not walk the stage through the claim-order index."""
+    with annotask.Client(f"sqlite:///{tmp_path / 'plans.db'}", user="alice") as client:
+        engine = client.store.engine
+        statements = [
+            task_store._MOVE,
+            task_store._HELD,
+            task_store._CLAIM,
+            task_store._claimed_tasks(),
+            fenced_moves._move_by_token(),
+            task_store._held_by_token(),
+        ]
+        with engine.connect() as conn:
+            for statement in statements:
+                compiled = statement.compile(dialect=engine.dialect)
+                sql = str(compiled).replace("(__[POSTCOMPILE__uuids])", "(?, ?)")
+                params = ["x"] * sql.count("?")
+                plan = " ".join(
+                    str(r[-1])
+                    for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", tuple(params))
+                )
+                assert "ix_tasks_claim_order" not in plan, (sql, plan)
+                assert "sqlite_autoindex_tasks_1" in plan, (sql, plan)

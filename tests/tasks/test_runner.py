@@ -15,6 +15,7 @@ import pytest
 import annotask
 from annotask import AgentTask, PathwayError, StorageItem, ValidationError
 from annotask.labels import BoundingBoxCoordinates, LabelRow, ObjectInstance
+from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
 from annotask.tasks import Backoff, Depends, Runner, TaskAgentReturnStruct
 from tests.tasks.conftest import MakeProject
@@ -749,10 +750,10 @@ def test_a_batch_of_300_takes_the_same_few_statements_as_a_batch_of_one(
     assert report.moved == 300
     claim, commit = rec.writes()
     assert claim.statements[0].startswith("UPDATE tasks SET lease_owner")
-    assert len(claim.statements) == 2  # the claim, the tasks' records
+    assert len(claim.statements) == 1  # the claim, which reads the tasks it leases
     # the moves (fenced by their own UPDATE; events by the same statement on PostgreSQL),
-    # then the claim of the next batch; SQLite fences with one SELECT and inserts the events
-    assert len(commit.work) == (2 if postgres else 4)
+    # then the claim of the next batch; SQLite inserts the events in a statement of their own
+    assert len(commit.work) == (2 if postgres else 3)
     labelled = make_project(300)
     car = labelled.ontology.get_object("car")
     label = Runner(labelled.project_hash, client=client)
@@ -769,7 +770,71 @@ def test_a_batch_of_300_takes_the_same_few_statements_as_a_batch_of_one(
         report = label(task_batch_size=300)
     assert report.moved == 300
     claim, commit = rec.writes()
-    assert len(claim.statements) == 3  # the claim, the tasks, their label rows
+    assert len(claim.statements) == 2  # the claim (with the tasks), their label rows
     # fence, label versions, rows, versions, moves (+ events), next claim
     assert len(commit.work) == (6 if postgres else 7)
     assert len(labelled.list_label_rows()[0].history()) == 1
+
+
+def test_a_batch_along_several_pathways_records_each_task_with_its_own_event(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(9)
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label", on_failure="empty", version="v7")
+    def route(task: AgentTask) -> str:
+        number = int(task.data_title[5:9])
+        if number % 3 == 2:
+            raise RuntimeError(f"no detector for {task.data_title}")
+        return "has objects" if number % 3 == 0 else "empty"
+
+    runner(num_retries=0, task_batch_size=9)
+    titles = {t.uuid: t.data_title for t in project.list_tasks()}
+    events = project.events()
+    assert len(events) == 9
+    for event in events:
+        number = int(titles[event.task_uuid][5:9])
+        assert (event.agent, event.agent_version) == (route.__qualname__, "v7")
+        assert event.from_stage == "Pre-label"
+        if number % 3 == 2:
+            assert (event.action, event.pathway, event.to_stage) == (
+                "on_failure",
+                "empty",
+                "Annotate",
+            )
+            assert f"no detector for {titles[event.task_uuid]}" in (event.detail or "")
+        else:
+            expected = ("has objects", "Review") if number % 3 == 0 else ("empty", "Annotate")
+            assert (event.action, event.detail) == ("proceed", None)
+            assert (event.pathway, event.to_stage) == expected
+
+
+def test_each_saved_version_holds_the_document_its_row_holds(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(4)
+    car = project.ontology.get_object("car")
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def add_box(lr: LabelRow) -> TaskAgentReturnStruct:
+        instance = ObjectInstance(car)
+        instance.set_for_frames(_box(), frames=0)
+        lr.add_object_instance(instance)
+        return TaskAgentReturnStruct("has objects", lr)
+
+    runner(task_batch_size=4)
+    rows = project.list_label_rows()
+    assert len(rows) == 4
+    for row in rows:
+        row.initialise_labels()
+        (version,) = row.history()
+        assert (version.version, version.saved_by, version.workflow_stage) == (
+            1,
+            "alice",
+            "Pre-label",
+        )
+        with client.store.read() as conn:
+            saved = label_store.get_version(conn, row.label_hash, 1)
+        assert saved is not None and saved.labels == row.to_dict()

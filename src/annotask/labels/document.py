@@ -538,6 +538,8 @@ def parse_text(
     unknown classes, bad hashes or frames) is read in full by :func:`parse_document`, so its
     errors are the same. :class:`json.JSONDecodeError` if ``text`` is not JSON.
     """
+    if text == _EMPTY_TEXT:  # a row never saved: nothing to read
+        return ParsedLabels()
     try:
         stored = _STORED.decode(text)
         outlines = _OUTLINES.decode(text).objects
@@ -644,3 +646,6 @@ def document_text(
         f'"objects": [{", ".join(object_parts)}], '
         f'"classifications": [{", ".join(classification_parts)}]}}'
     )
+
+
+_EMPTY_TEXT = document_text((), ())

@@ -65,6 +65,8 @@ class LabelRow:
         backend: LabelRowBackend | None = None,
     ) -> None:
         self._meta = meta
+        self._prefetched = meta.document
+        """The document prefetched with the row, until the first load uses it."""
         self._ontology = ontology
         self._backend = backend
         self._version = meta.version
@@ -222,7 +224,7 @@ class LabelRow:
         self._load(*self._fetch(), options)
 
     def _needs_fetch(self) -> bool:
-        return (self._meta.document is None or self._initialised) and self._backend is not None
+        return (self._prefetched is None or self._initialised) and self._backend is not None
 
     def _load(
         self, document: dict[str, Any] | str | None, version: int, options: _InitOptions
@@ -245,9 +247,9 @@ class LabelRow:
         self._version = version
         self._dirty = False
         self._initialised = True
-        if self._backend is not None and self._meta.document is not None:
+        if self._backend is not None:
             # a reload fetches from the backend: let the prefetched document go
-            self._meta = replace(self._meta, document=None)
+            self._prefetched = None
 
     def _parse(
         self,
@@ -280,7 +282,7 @@ class LabelRow:
             raise LabelError(f"{self._ident()}: the stored labels are not JSON ({exc})") from None
 
     def _fetch(self) -> tuple[dict[str, Any] | str | None, int]:
-        prefetched = self._meta.document
+        prefetched = self._prefetched
         if self._needs_fetch() and self._backend is not None:
             return self._backend.fetch_document(self.label_hash)
         return prefetched, self._meta.version

@@ -4,12 +4,14 @@ the database allows.
 On PostgreSQL one statement does it all: an ``UPDATE … FROM unnest(…)`` whose ``WHERE``
 holds the fence (same stage, same lease owner and token) and whose ``RETURNING`` feeds the
 ``INSERT`` of the events in the same statement (a data-modifying CTE), so a task whose lease
-was lost neither moves nor gets an event. SQLite has no such CTE: there the fence is one
-``SELECT`` (the write transaction holds the database), then the move and its events.
+was lost neither moves nor gets an event. SQLite has no such CTE: there the move is one
+``UPDATE … FROM json_each(…)`` fenced the same way, whose ``RETURNING`` names the tasks to
+write events for in a second statement.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -39,7 +41,8 @@ from annotask.store.access import role_of
 from annotask.store.clock import utcnow
 from annotask.store.notifications import CHANNEL, notify_stages
 from annotask.store.schema import members, task_events, tasks
-from annotask.store.tasks import Lease, Move, held_by, move_tasks
+from annotask.store.tasks import Lease, Move, insert_events
+from annotask.store.unindexed import unindexed
 
 __all__ = ["move_fenced", "move_fenced_if_allowed"]
 
@@ -84,14 +87,11 @@ def move_fenced(
     leases: Mapping[str, Lease],
     *,
     notify: Collection[str] | None = None,
-    fenced: Collection[str] = (),
 ) -> set[str]:
     """Move each task still in its stage under ``leases[task]``, with its event; return the
     tasks that moved (the others' leases were lost: nothing of theirs is written).
 
-    ``fenced``: tasks the caller fenced (and locked) in this transaction already; SQLite
-    does not check them again. Listeners are told of the stages tasks entered (only those
-    in ``notify``, when given).
+    Listeners are told of the stages tasks entered (only those in ``notify``, when given).
     """
     if not moves:
         return set()
@@ -100,7 +100,7 @@ def move_fenced(
         for start in range(0, len(moves), _CHUNK):
             moved |= _move_and_record(conn, moves[start : start + _CHUNK], leases)
     else:
-        moved = _fence_then_move(conn, moves, leases, fenced)
+        moved = _move_where_held(conn, moves, leases)
     entered = {m.to_stage for m in moves if m.task_uuid in moved}
     notify_stages(conn, entered if notify is None else entered & set(notify))
     return moved
@@ -271,15 +271,59 @@ def _row(move: Move, lease: Lease) -> tuple[Any, ...]:
     )
 
 
-def _fence_then_move(
-    conn: Connection, moves: Sequence[Move], leases: Mapping[str, Lease], fenced: Collection[str]
+def _move_where_held(
+    conn: Connection, moves: Sequence[Move], leases: Mapping[str, Lease]
 ) -> set[str]:
-    by_stage: dict[str, dict[str, Lease]] = {}
+    """SQLite: one ``UPDATE … FROM json_each(…) RETURNING`` per kind of move, fenced in its
+    ``WHERE`` by each task's lease token, then the events of the tasks it moved."""
+    now = utcnow()
+    groups: dict[tuple[str, str, str, str | None, str, str], dict[str, int]] = {}
     for m in moves:
-        if m.task_uuid not in fenced:
-            by_stage.setdefault(m.from_stage, {})[m.task_uuid] = leases[m.task_uuid]
-    held = {m.task_uuid for m in moves if m.task_uuid in fenced}
-    for stage_uuid, stage_leases in by_stage.items():
-        held |= held_by(conn, stage_uuid, stage_leases, 0.0)
-    move_tasks(conn, [m for m in moves if m.task_uuid in held], notify=())
-    return held
+        lease = leases[m.task_uuid]
+        key = (m.from_stage, m.to_stage, m.status, m.assignee, m.actor, lease.owner)
+        groups.setdefault(key, {})[m.task_uuid] = lease.token
+    moved: set[str] = set()
+    for (from_stage, to_stage, status, assignee, actor, owner), tokens in groups.items():
+        result = conn.execute(
+            _move_by_token(),
+            {
+                "_tokens": json.dumps(tokens),
+                "_owner": owner,
+                "_from": from_stage,
+                "_to": to_stage,
+                "_status": status,
+                "_assignee": assignee,
+                "_now": now,
+                "_actor": actor,
+            },
+        )
+        moved.update(result.scalars())
+    insert_events(conn, [m for m in moves if m.task_uuid in moved], now)
+    return moved
+
+
+@cache
+def _move_by_token() -> Any:
+    given = func.json_each(bindparam("_tokens")).table_valued("key", "value").alias("given")
+    return (
+        update(tasks)
+        .where(
+            tasks.c.uuid == given.c.key,
+            tasks.c.lease_token == given.c.value,
+            tasks.c.lease_owner == bindparam("_owner"),
+            unindexed(tasks.c.stage_uuid) == bindparam("_from"),
+        )
+        .values(
+            stage_uuid=bindparam("_to"),
+            status=bindparam("_status"),
+            assignee=bindparam("_assignee"),
+            lease_owner=None,
+            lease_expires_at=None,
+            attempts=0,
+            last_error=None,
+            retry_after=None,
+            updated_at=bindparam("_now", type_=tasks.c.updated_at.type),
+            last_actioned_by=bindparam("_actor"),
+        )
+        .returning(tasks.c.uuid)
+    )

@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Connection,
     Dialect,
-    RowMapping,
     Text,
     bindparam,
     cast,
@@ -82,7 +81,7 @@ def get_label_rows(
             query = query.where(label_rows.c.branch_name == branch_name)
         if chunk is not None and column is not None:
             query = query.where(column.in_(chunk))
-        records.extend(_record(row._mapping, with_labels) for row in conn.execute(query))
+        records.extend(_record(row, with_labels) for row in conn.execute(query))
     return records
 
 
@@ -101,7 +100,14 @@ def _filter(
     return None, None
 
 
+_ITEM_COLUMNS = [storage_items.c[name] for name in StorageItemRecord.__dataclass_fields__]
+_ITEM_AT = 7
+"""Where the storage item's columns start in a row of :func:`_label_row_select`."""
+_ITEM_END = _ITEM_AT + len(_ITEM_COLUMNS)
+
+
 def _label_row_select(with_labels: bool) -> Any:
+    # positional: rows build their records by index, without a mapping per row
     columns = [
         label_rows.c.uuid.label("label_hash"),
         label_rows.c.project_uuid,
@@ -110,7 +116,7 @@ def _label_row_select(with_labels: bool) -> Any:
         label_rows.c.branch_name,
         tasks.c.priority,
         tasks.c.stage_uuid,
-        *[c.label(f"item_{c.name}") for c in storage_items.c],
+        *[c.label(f"item_{c.name}") for c in _ITEM_COLUMNS],
     ]
     if with_labels:
         columns.append(cast(label_rows.c.labels, Text).label("labels_json"))
@@ -126,18 +132,18 @@ def _label_row_select(with_labels: bool) -> Any:
     )
 
 
-def _record(row: RowMapping, with_labels: bool) -> LabelRowRecord:
-    item = StorageItemRecord(**{c.name: row[f"item_{c.name}"] for c in storage_items.c})
+def _record(row: Sequence[Any], with_labels: bool) -> LabelRowRecord:
+    labels = row[_ITEM_END] if with_labels else None
     return LabelRowRecord(
-        label_hash=row["label_hash"],
-        project_uuid=row["project_uuid"],
-        data_hash=row["data_hash"],
-        version=row["version"],
-        labels_json=row["labels_json"] if with_labels else None,
-        priority=row["priority"],
-        stage_uuid=row["stage_uuid"],
-        item=item,
-        branch_name=row["branch_name"],
+        label_hash=row[0],
+        project_uuid=row[1],
+        data_hash=row[2],
+        version=row[3],
+        labels_json=None if labels == "null" else labels,  # a new row holds JSON null
+        priority=row[5],
+        stage_uuid=row[6],
+        item=StorageItemRecord(*row[_ITEM_AT:_ITEM_END]),
+        branch_name=row[4],
     )
 
 
@@ -231,27 +237,35 @@ def save_label_rows(
             for s in saves
         ],
     )
-    conn.execute(
-        insert(label_row_versions).values(
-            label_hash=bindparam("_hash"),
-            version=bindparam("_version"),
-            labels=bindparam("_labels", type_=_EncodedJSON()),
-            saved_by=bindparam("_by"),
-            saved_at=now,
-            workflow_stage=bindparam("_stage"),
-        ),
-        [
-            {
-                "_hash": s.label_hash,
-                "_version": s.base_version + 1,
-                "_labels": s.labels_json,
-                "_by": s.saved_by,
-                "_stage": s.workflow_stage,
-            }
-            for s in saves
-        ],
-    )
+    # each version copies its row as just written: the document is bound once, not twice
+    by_author: dict[tuple[str, str | None], list[str]] = {}
+    for save in saves:
+        by_author.setdefault((save.saved_by, save.workflow_stage), []).append(save.label_hash)
+    for (saved_by, workflow_stage), hashes in by_author.items():
+        for start in range(0, len(hashes), _CHUNK):
+            conn.execute(
+                _COPY_VERSIONS,
+                {
+                    "_hashes": hashes[start : start + _CHUNK],
+                    "_by": saved_by,
+                    "_at": now,
+                    "_stage": workflow_stage,
+                },
+            )
     return {s.label_hash: s.base_version + 1 for s in saves}
+
+
+_COPY_VERSIONS = insert(label_row_versions).from_select(
+    ["label_hash", "version", "labels", "saved_by", "saved_at", "workflow_stage"],
+    select(
+        label_rows.c.uuid,
+        label_rows.c.version,
+        label_rows.c.labels,
+        bindparam("_by", type_=label_row_versions.c.saved_by.type),
+        bindparam("_at", type_=label_row_versions.c.saved_at.type),
+        bindparam("_stage", type_=label_row_versions.c.workflow_stage.type),
+    ).where(label_rows.c.uuid.in_(bindparam("_hashes", expanding=True))),
+)
 
 
 class _EncodedJSON(TypeDecorator[str]):
@@ -267,15 +281,18 @@ class _EncodedJSON(TypeDecorator[str]):
 
 def current_versions(conn: Connection, label_hashes: Sequence[str]) -> dict[str, int]:
     """Each row's current version (locked until the transaction ends on PostgreSQL)."""
+    query = _VERSIONS_LOCKED if conn.dialect.name == "postgresql" else _VERSIONS
     versions: dict[str, int] = {}
     for start in range(0, len(label_hashes), _CHUNK):
-        query = select(label_rows.c.uuid, label_rows.c.version).where(
-            label_rows.c.uuid.in_(list(label_hashes[start : start + _CHUNK]))
-        )
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        versions.update({str(r.uuid): int(r.version) for r in conn.execute(query)})
+        chunk = list(label_hashes[start : start + _CHUNK])
+        versions.update({r[0]: r[1] for r in conn.execute(query, {"_hashes": chunk})})
     return versions
+
+
+_VERSIONS = select(label_rows.c.uuid, label_rows.c.version).where(
+    label_rows.c.uuid.in_(bindparam("_hashes", expanding=True))
+)
+_VERSIONS_LOCKED = _VERSIONS.with_for_update()
 
 
 def label_history(conn: Connection, label_hash: str) -> list[LabelVersionRecord]:

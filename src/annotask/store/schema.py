@@ -6,6 +6,7 @@ Migrations under ``migrations/versions`` create exactly this; a test compares th
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -76,6 +77,28 @@ class UTCDateTime(TypeDecorator[datetime]):
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime from the database, got {value!r}")
         return value.replace(tzinfo=UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """On SQLite, the stored text read straight to an aware datetime, remembered: rows
+        made together (a project's tasks, a batch of items) share their timestamps."""
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or general is None:
+            return general
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            try:
+                return _sqlite_text_utc(value)
+            except (TypeError, ValueError):  # not text as SQLAlchemy writes it
+                return general(value)
+
+        return process
+
+
+@lru_cache(maxsize=4096)
+def _sqlite_text_utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _uuid(name: str, *args: Any, **kwargs: Any) -> Column[str]:

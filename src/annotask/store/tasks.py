@@ -8,6 +8,7 @@ twice.
 
 from __future__ import annotations
 
+import json
 import uuid as uuidlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,12 +17,14 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
     Select,
     and_,
     bindparam,
     func,
     insert,
+    literal_column,
     or_,
     select,
     text,
@@ -32,6 +35,7 @@ from annotask.store.clock import utcnow
 from annotask.store.notifications import notify_stages
 from annotask.store.records import EventRecord, TaskRecord
 from annotask.store.schema import label_rows, storage_items, task_events, tasks
+from annotask.store.unindexed import unindexed
 
 __all__ = [
     "Failure",
@@ -263,7 +267,7 @@ def _claimed_tasks() -> Select[Any]:
         _task_select()
         .where(
             tasks.c.project_uuid == bindparam("_project"),
-            tasks.c.stage_uuid == bindparam("_stage"),
+            unindexed(tasks.c.stage_uuid) == bindparam("_stage"),
             tasks.c.uuid.in_(bindparam("_uuids", expanding=True)),
         )
         .order_by(tasks.c.priority.desc(), tasks.c.created_at, tasks.c.uuid)
@@ -302,7 +306,7 @@ _CLAIM = (
     update(tasks)
     .where(
         tasks.c.uuid.in_(bindparam("_uuids", expanding=True)),
-        tasks.c.stage_uuid == bindparam("_stage"),
+        unindexed(tasks.c.stage_uuid) == bindparam("_stage"),
         or_(tasks.c.lease_expires_at.is_(None), tasks.c.lease_expires_at < bindparam("_now")),
         or_(tasks.c.retry_after.is_(None), tasks.c.retry_after <= bindparam("_now")),
     )
@@ -317,14 +321,14 @@ _HELD = select(
     tasks.c.uuid, tasks.c.lease_owner, tasks.c.lease_token, tasks.c.lease_expires_at
 ).where(
     tasks.c.uuid.in_(bindparam("_uuids", expanding=True)),
-    tasks.c.stage_uuid == bindparam("_stage"),
+    unindexed(tasks.c.stage_uuid) == bindparam("_stage"),
 )
 _HELD_LOCKED = _HELD.with_for_update()
 _MOVE = (
     update(tasks)
     .where(
         tasks.c.uuid.in_(bindparam("_uuids", expanding=True)),
-        tasks.c.stage_uuid == bindparam("_from"),
+        unindexed(tasks.c.stage_uuid) == bindparam("_from"),
     )
     .values(
         stage_uuid=bindparam("_to"),
@@ -399,32 +403,67 @@ def claim_next(
     owner: str,
     expires_at: float,
     now: float,
-) -> dict[str, Lease]:
-    """Lease up to ``limit`` claimable tasks of a stage, highest priority first, in one
-    statement; return their leases.
+) -> list[TaskRecord]:
+    """Lease up to ``limit`` claimable tasks of a stage and read them, in one statement;
+    return them highest priority first, as claimed (their ``lease_*`` fields are the lease).
 
     On PostgreSQL rows that another transaction is claiming are skipped (``SKIP LOCKED``),
     so runners sharing a stage take disjoint batches without waiting for each other.
     """
+    result = conn.execute(
+        _claim_next(conn.dialect.name == "postgresql"),
+        {
+            "_stage": stage_uuid,
+            "_now": now,
+            "_limit": limit,
+            "_owner": owner,
+            "_expires": expires_at,
+        },
+    )
+    return sorted((TaskRecord(*r) for r in result), key=_claim_order)
+
+
+def _claim_order(record: TaskRecord) -> tuple[float, Any, str]:
+    return (-record.priority, record.created_at, record.uuid)
+
+
+@cache
+def _claim_next(skip_locked: bool) -> Any:
+    now: BindParameter[float] = bindparam("_now")
     chosen = (
         select(tasks.c.uuid)
-        .where(_claimable(stage_uuid, now))
+        .where(
+            tasks.c.stage_uuid == bindparam("_stage"),
+            or_(tasks.c.lease_expires_at.is_(None), tasks.c.lease_expires_at < now),
+            or_(tasks.c.retry_after.is_(None), tasks.c.retry_after <= now),
+        )
         .order_by(tasks.c.priority.desc(), tasks.c.created_at, tasks.c.uuid)
-        .limit(limit)
+        .limit(bindparam("_limit"))
     )
-    if conn.dialect.name == "postgresql":
+    if skip_locked:
         chosen = chosen.with_for_update(skip_locked=True)
-    result = conn.execute(
+    # spelled out: SQLite's RETURNING drops table names, which would leave the correlation
+    # to name resolution
+    title = literal_column(
+        "(SELECT storage_items.name FROM storage_items WHERE storage_items.uuid = tasks.data_hash)",
+        storage_items.c.name.type,
+    ).label("data_title")
+    # RETURNING the whole record (columns in TaskRecord's order) saves reading it again
+    return (
         update(tasks)
         .where(tasks.c.uuid.in_(chosen.scalar_subquery()))
         .values(
-            lease_owner=owner,
+            lease_owner=bindparam("_owner"),
             lease_token=tasks.c.lease_token + 1,
-            lease_expires_at=expires_at,
+            lease_expires_at=bindparam("_expires"),
         )
-        .returning(tasks.c.uuid, tasks.c.lease_token)
+        .returning(
+            *(
+                title if name == "data_title" else tasks.c[name]
+                for name in TaskRecord.__dataclass_fields__
+            )
+        )
     )
-    return {str(r.uuid): Lease(owner, int(r.lease_token), expires_at) for r in result}
 
 
 def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now: float) -> set[str]:
@@ -434,6 +473,14 @@ def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now:
     cannot race a new claim.
     """
     held: set[str] = set()
+    if conn.dialect.name == "sqlite":  # the write transaction holds the database already
+        by_owner: dict[str, dict[str, int]] = {}
+        for uuid, lease in leases.items():
+            by_owner.setdefault(lease.owner, {})[uuid] = lease.token
+        for owner, tokens in by_owner.items():
+            params = {"_tokens": json.dumps(tokens), "_owner": owner, "_stage": stage_uuid}
+            held.update(conn.execute(_held_by_token(), params).scalars())
+        return held
     items = list(leases.items())
     query = _HELD_LOCKED if conn.dialect.name == "postgresql" else _HELD
     for start in range(0, len(items), _CHUNK):
@@ -443,6 +490,21 @@ def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now:
             if row.lease_owner == lease.owner and row.lease_token == lease.token:
                 held.add(str(row.uuid))
     return held
+
+
+@cache
+def _held_by_token() -> Any:
+    """SQLite: the tasks of a JSON object of uuid → lease token still held in the stage."""
+    given = func.json_each(bindparam("_tokens")).table_valued("key", "value").alias("given")
+    return (
+        select(tasks.c.uuid)
+        .select_from(given.join(tasks, tasks.c.uuid == given.c.key))
+        .where(
+            tasks.c.lease_token == given.c.value,
+            tasks.c.lease_owner == bindparam("_owner"),
+            unindexed(tasks.c.stage_uuid) == bindparam("_stage"),
+        )
+    )
 
 
 def _update_fenced(
@@ -522,27 +584,69 @@ def move_tasks(
 
 
 def insert_events(conn: Connection, moves: Iterable[Move], at: Any = None) -> None:
-    """Record task events (one per move)."""
+    """Record task events (one per move).
+
+    On SQLite, moves that differ only in their task share one ``INSERT … SELECT`` over a
+    JSON array of their task uuids (events in the order given), so that the values they
+    share are bound once rather than once per task.
+    """
     at = at or utcnow()
+    if conn.dialect.name == "sqlite":
+        groups: dict[tuple[str | None, ...], list[str]] = {}
+        for m in moves:
+            groups.setdefault(_event_key(m), []).append(m.task_uuid)
+        for key, uuids in groups.items():
+            params = dict(zip(_EVENT_SHARED, key, strict=True))
+            conn.execute(_events_of_uuids(), {**params, "_at": at, "_uuids": json.dumps(uuids)})
+        return
     rows = [
-        {
-            "task_uuid": m.task_uuid,
-            "project_uuid": m.project_uuid,
-            "action": m.action,
-            "from_stage_uuid": m.from_stage,
-            "to_stage_uuid": m.to_stage,
-            "pathway_uuid": m.pathway_uuid,
-            "pathway_name": m.pathway_name,
-            "actor": m.actor,
-            "at": at,
-            "detail": m.detail,
-            "agent_name": m.agent_name,
-            "agent_version": m.agent_version,
-        }
+        {"task_uuid": m.task_uuid, **dict(zip(_EVENT_SHARED, _event_key(m), strict=True)), "at": at}
         for m in moves
     ]
     if rows:
         conn.execute(insert(task_events), rows)
+
+
+_EVENT_SHARED = (
+    "project_uuid",
+    "action",
+    "from_stage_uuid",
+    "to_stage_uuid",
+    "pathway_uuid",
+    "pathway_name",
+    "actor",
+    "detail",
+    "agent_name",
+    "agent_version",
+)
+"""The columns of an event besides its task and time, as :func:`_event_key` gives them."""
+
+
+def _event_key(m: Move) -> tuple[str | None, ...]:
+    return (
+        m.project_uuid,
+        m.action,
+        m.from_stage,
+        m.to_stage,
+        m.pathway_uuid,
+        m.pathway_name,
+        m.actor,
+        m.detail,
+        m.agent_name,
+        m.agent_version,
+    )
+
+
+@cache
+def _events_of_uuids() -> Any:
+    given = func.json_each(bindparam("_uuids")).table_valued("value", "key").alias("given")
+    shared = [bindparam(name, type_=task_events.c[name].type) for name in _EVENT_SHARED]
+    return insert(task_events).from_select(
+        ["task_uuid", *_EVENT_SHARED, "at"],
+        select(given.c.value, *shared, bindparam("_at", type_=task_events.c.at.type)).order_by(
+            given.c.key
+        ),
+    )
 
 
 def set_assignee(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from sqlalchemy import Connection
 
@@ -21,7 +21,7 @@ from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
 from annotask.store.fenced_moves import move_fenced, move_fenced_if_allowed
 from annotask.tasks.outcome import CommitStatus, OutcomeKind, TaskOutcome
-from annotask.workflow import StageType, TaskStatus
+from annotask.workflow import Pathway, StageType, TaskStatus
 from annotask.workflow.context import Action, Context, roles_allowing
 
 __all__ = ["mark_committed", "only_bare_moves", "write_bare_moves", "write_outcomes"]
@@ -52,11 +52,11 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
     now = time.time()
     # A bare move (nothing but the transition) is fenced by the move's own statement; the
     # others are fenced first, since their labels, items and priorities are written before.
-    mine = {o.task_uuid: leases[o.task_uuid] for o in outcomes if not _bare_move(o)}
+    mine = {o.task.uuid: leases[o.task.uuid] for o in outcomes if not _bare_move(o)}
     held = task_store.held_by(conn, stage_uuid, mine, now) if mine else set()
     live = []
     for outcome in outcomes:
-        if outcome.task_uuid in held or _bare_move(outcome):
+        if outcome.task.uuid in held or outcome.task.uuid not in mine:
             live.append(outcome)
         else:
             _lost(outcome)
@@ -64,7 +64,7 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
     versions = _refuse_stale_labels(conn, live)
     saves = _label_saves(ctx, live, stage_names.get(stage_uuid))
     label_store.save_label_rows(conn, saves, current=versions)
-    lost = _write(conn, ctx, project_uuid, stage_uuid, live, destination_types, leases)
+    lost = _write(conn, ctx, project_uuid, stage_uuid, live, destination_types, leases, mine)
     if lost:
         for outcome in live:
             if outcome.task_uuid in lost:
@@ -90,6 +90,14 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
     return live
 
 
+def _target(pathway: Pathway, destination_types: Mapping[str, StageType]) -> tuple[str, str, str]:
+    """Where a pathway leads: the stage, the status a task gets there, the pathway's uuid."""
+    to_stage = str(pathway.destination_uuid)
+    complete = destination_types[to_stage] is StageType.COMPLETE
+    status = TaskStatus.COMPLETED if complete else TaskStatus.NEW
+    return to_stage, status.value, str(pathway.uuid)
+
+
 def _bare_move(outcome: TaskOutcome) -> bool:
     return (
         outcome.kind is OutcomeKind.MOVE
@@ -110,21 +118,24 @@ def _lost(outcome: TaskOutcome) -> None:
 
 def mark_committed(live: Sequence[TaskOutcome]) -> None:
     """Set the status of outcomes whose transaction committed."""
+    messages: dict[str, str] = {}  # one per pathway (by name: one stage's), not per task
     for outcome in live:
         if outcome.status is None:
-            outcome.status = _status_of(outcome)
-        if outcome.status is CommitStatus.MOVED and outcome.pathway is not None:
-            outcome.message = (
-                f"moved along {outcome.pathway.name!r} to {outcome.pathway.destination!r}"
-            )
+            outcome.status = _STATUS_OF[outcome.kind]
+        pathway = outcome.pathway
+        if outcome.status is CommitStatus.MOVED and pathway is not None:
+            message = messages.get(pathway.name)
+            if message is None:
+                message = f"moved along {pathway.name!r} to {pathway.destination!r}"
+                messages[pathway.name] = message
+            outcome.message = message
 
 
-def _status_of(outcome: TaskOutcome) -> CommitStatus:
-    return {
-        OutcomeKind.MOVE: CommitStatus.MOVED,
-        OutcomeKind.STAY: CommitStatus.STAYED,
-        OutcomeKind.FAIL: CommitStatus.FAILED,
-    }[outcome.kind]
+_STATUS_OF = {
+    OutcomeKind.MOVE: CommitStatus.MOVED,
+    OutcomeKind.STAY: CommitStatus.STAYED,
+    OutcomeKind.FAIL: CommitStatus.FAILED,
+}
 
 
 def _refuse_unauthorised_items(conn: Connection, ctx: Context, live: list[TaskOutcome]) -> None:
@@ -185,9 +196,11 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
     live: list[TaskOutcome],
     destination_types: Mapping[str, StageType],
     leases: Mapping[str, task_store.Lease],
+    fenced_before: Collection[str],
 ) -> set[str]:
     """Priorities, storage-item changes, moves (with events) and cleared failure records;
-    return the bare moves whose lease was lost (nothing of theirs was written)."""
+    return the bare moves whose lease was lost (nothing of theirs was written).
+    ``fenced_before``: the tasks fenced (and locked) before anything of theirs was written."""
     task_store.set_priorities(
         conn, {o.task_uuid: o.priority for o in live if o.priority is not None}
     )
@@ -196,18 +209,40 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
         for item_uuid, changes in outcome.item_updates.items():
             items.setdefault(item_uuid, {}).update(changes)
     catalog.update_storage_items(conn, items)
-    moves = [
-        m
-        for o in live
-        if (m := _move_of(o, ctx, project_uuid, stage_uuid, destination_types)) is not None
-    ]
+    # one look-up per pathway, not per task; by name, as the pathways are one stage's
+    targets: dict[str, tuple[str, str, str]] = {}
+    moves = []
+    for o in live:
+        pathway = o.pathway
+        if o.kind is not OutcomeKind.MOVE or pathway is None:
+            continue
+        target = targets.get(pathway.name)
+        if target is None:
+            target = targets[pathway.name] = _target(pathway, destination_types)
+        to_stage, status, pathway_uuid = target
+        moves.append(
+            task_store.Move(
+                task_uuid=o.task.uuid,
+                project_uuid=project_uuid,
+                from_stage=stage_uuid,
+                to_stage=to_stage,
+                status=status,
+                actor=ctx.user,
+                action=o.action,
+                pathway_uuid=pathway_uuid,
+                pathway_name=pathway.name,
+                detail=o.error if o.action == "on_failure" else None,
+                agent_name=o.agent,
+                agent_version=o.agent_version,
+            )
+        )
     agent_stages = [u for u, kind in destination_types.items() if kind is StageType.AGENT]
-    fenced_before = {o.task_uuid for o in live if not _bare_move(o)}
-    moved = move_fenced(conn, moves, leases, notify=agent_stages, fenced=fenced_before)
+    moved = move_fenced(conn, moves, leases, notify=agent_stages)
     lost = {m.task_uuid for m in moves if m.task_uuid not in moved}
-    if lost & fenced_before:  # cannot happen: their rows were fenced (and locked) above
+    unmoved = lost.intersection(fenced_before)
+    if unmoved:  # cannot happen: their rows were fenced (and locked) above
         raise StoreError(
-            f"{len(lost & fenced_before)} of {len(moves)} fenced task(s) did not move; the "
+            f"{len(unmoved)} of {len(moves)} fenced task(s) did not move; the "
             "batch was rolled back and its tasks come back when their leases expire"
         )
     recovered = [o.task_uuid for o in live if o.kind is OutcomeKind.STAY and o.task.last_error]
@@ -227,17 +262,16 @@ def _move_of(
     pathway = outcome.pathway
     if outcome.kind is not OutcomeKind.MOVE or pathway is None:
         return None
-    destination = str(pathway.destination_uuid)
-    done = destination_types[destination] is StageType.COMPLETE
+    to_stage, status, pathway_uuid = _target(pathway, destination_types)
     return task_store.Move(
         task_uuid=outcome.task_uuid,
         project_uuid=project_uuid,
         from_stage=stage_uuid,
-        to_stage=destination,
-        status=(TaskStatus.COMPLETED if done else TaskStatus.NEW).value,
+        to_stage=to_stage,
+        status=status,
         actor=ctx.user,
         action=outcome.action,
-        pathway_uuid=str(pathway.uuid),
+        pathway_uuid=pathway_uuid,
         pathway_name=pathway.name,
         detail=outcome.error if outcome.action == "on_failure" else None,
         agent_name=outcome.agent,

@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -76,6 +77,19 @@ class AgentBinding:
     def name(self) -> str:
         """The agent function's name."""
         return self.plan.name
+
+    def find_pathway(self, ref: str | UUID) -> Pathway:
+        """The stage's pathway an agent returned (a name, else a UUID), looked up once per
+        distinct return value (:class:`PathwayError` listing the pathways if none)."""
+        found = self._pathways.get(ref)
+        if found is None:
+            found = _find_pathway(self.stage, ref)
+            self._pathways[ref] = found
+        return found
+
+    @cached_property
+    def _pathways(self) -> dict[str | UUID, Pathway]:
+        return {}
 
     @property
     def needs_label_rows(self) -> bool:
@@ -196,7 +210,7 @@ class Attempt:
         if priority is None:
             priority = self.recorder.priority
         pathway = (
-            _find_pathway(self.binding.stage, pathway_ref)
+            self.binding.find_pathway(pathway_ref)
             if pathway_ref is not None
             else self.recorder.proceed
         )

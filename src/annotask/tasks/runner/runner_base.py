@@ -24,6 +24,7 @@ from annotask.store import DATABASE_URL_ENV, catalog, is_transient
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
 from annotask.store.engine import is_data_error
+from annotask.store.records import TaskRecord
 from annotask.tasks.commit import mark_committed, write_outcomes
 from annotask.tasks.dependencies import DEPRECATED
 from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources
@@ -354,13 +355,17 @@ class RunnerBase:
         stage_uuid = str(binding.stage.uuid)
         expires_at = now + self.lease_seconds
         if isinstance(uuids, int):
-            leases = task_store.claim_next(
+            # the claim reads the tasks as it leases them
+            records = task_store.claim_next(
                 conn, stage_uuid, uuids, owner=self.owner, expires_at=expires_at, now=now
             )
-        else:
-            leases = task_store.claim(
-                conn, stage_uuid, uuids, owner=self.owner, expires_at=expires_at, now=now
-            )
+            leases = {
+                r.uuid: task_store.Lease(self.owner, r.lease_token, expires_at) for r in records
+            }
+            return leases, self._resources(conn, env, binding, records)
+        leases = task_store.claim(
+            conn, stage_uuid, uuids, owner=self.owner, expires_at=expires_at, now=now
+        )
         loaded = self._load(conn, env, binding, list(leases)) if leases else []
         return leases, loaded
 
@@ -377,12 +382,18 @@ class RunnerBase:
     def _load(
         self, conn: Connection, env: RunEnv, binding: AgentBinding, uuids: Sequence[str]
     ) -> list[TaskResources]:
-        project_hash = env.project.project_hash
         records = task_store.list_tasks(
             conn,
-            project_hash,
+            env.project.project_hash,
             task_store.TaskFilter(stage_uuid=str(binding.stage.uuid), uuids=uuids),
         )
+        return self._resources(conn, env, binding, records)
+
+    def _resources(
+        self, conn: Connection, env: RunEnv, binding: AgentBinding, records: list[TaskRecord]
+    ) -> list[TaskResources]:
+        """The tasks' label rows and storage items, one query each (as the agent needs)."""
+        project_hash = env.project.project_hash
         hashes = [r.data_hash for r in records]
         if binding.needs_label_rows and hashes and binding.branch_name != MAIN_BRANCH:
             label_store.ensure_branch_rows(conn, project_hash, binding.branch_name, hashes)
