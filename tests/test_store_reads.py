@@ -58,3 +58,31 @@ def test_sqlite_connections_keep_a_page_cache_of_16_mib(tmp_path: Path) -> None:
     with client, client.store.read() as conn:
         size = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     assert size == -16_384  # negative: KiB rather than pages
+
+
+def test_creating_a_project_raises_the_page_cache_for_its_inserts_and_puts_it_back(
+    tmp_path: Path, images: list[Path]
+) -> None:
+    from sqlalchemy import event  # noqa: PLC0415
+
+    from annotask.store import bulk_tasks  # noqa: PLC0415
+
+    client = annotask.Client(f"sqlite:///{tmp_path / 'bulk.db'}", user="alice")
+    try:
+        dataset = client.create_dataset("items")
+        dataset.add_items(images)
+        sizes: list[str] = []
+
+        def watch(*args: Any) -> None:
+            if "cache_size" in args[2]:
+                sizes.append(args[2])
+
+        event.listen(client.store.engine, "before_cursor_execute", watch)
+        workflow = {"stages": [{"name": "Done", "type": "complete"}]}
+        client.create_project("p", datasets=[dataset], ontology={}, workflow=workflow)
+        event.remove(client.store.engine, "before_cursor_execute", watch)
+        assert f"PRAGMA cache_size = -{bulk_tasks.BULK_CACHE_KIB}" in sizes
+        with client.store.read() as conn:
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -16 * 1024
+    finally:
+        client.close()
