@@ -35,7 +35,7 @@ from annotask.store.tasks import settle_tasks
 
 __all__ = ["insert_tasks_for_datasets"]
 
-BULK_CACHE_KIB = 128 * 1024
+BULK_CACHE_KIB = 64 * 1024
 """SQLite page cache while a project's rows are inserted (then back to the usual size)."""
 
 

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import closing
+from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
@@ -272,6 +273,21 @@ class SequentialRunner(RunnerBase):
         return stage_pass.report
 
 
+@dataclass
+class _Budget:
+    """How many tasks one pass claims next: a batch, or what is left of the cap."""
+
+    batch_size: int
+    cap: int | None
+    claimed: int = 0
+
+    def next(self) -> int:
+        """The size of the next claim (0: the cap is reached)."""
+        if self.cap is None:
+            return self.batch_size
+        return max(0, min(self.batch_size, self.cap - self.claimed))
+
+
 class _StagePass:
     """One pass over one stage: claim batches until the stage is empty (or the cap is hit).
 
@@ -320,27 +336,21 @@ class _StagePass:
         runs many tasks at once is handed the next batch earlier, by the commit that finds
         few of its tasks unfinished, so that its slots stay full across batches.
         """
-        attempted = 0
-
-        def next_limit(claimed: int = 0) -> int:
-            nonlocal attempted
-            attempted += claimed
-            return batch_size if cap is None else max(0, min(batch_size, cap - attempted))
-
+        budget = _Budget(batch_size, cap)
         what = f"stage {self.binding.stage.name!r}: claiming tasks"
         leases, loaded = self.runner.with_reconnect(
-            what, lambda: self.runner.claim_and_load(self.env, self.binding, next_limit())
+            what, lambda: self.runner.claim_and_load(self.env, self.binding, budget.next())
         )
         while leases:
-            next_limit(len(loaded))
-            leases, loaded = self._batch(leases, loaded, next_limit)
+            budget.claimed += len(loaded)
+            leases, loaded = self._batch(leases, loaded, budget)
             self._tick()
 
     def _batch(
         self,
         leases: dict[str, task_store.Lease],
         loaded: list[TaskResources],
-        next_limit: Callable[[int], int],
+        budget: _Budget,
     ) -> tuple[dict[str, task_store.Lease], list[TaskResources]]:
         runner = self.runner
         leases = dict(leases)
@@ -357,26 +367,26 @@ class _StagePass:
                         finished.append(outcome)
                         del pending[outcome.task_uuid]
                     since = time.monotonic() - last_commit
-                    refill = more and len(pending) < refill_below and next_limit(0) > 0
+                    refill = more and len(pending) < refill_below and budget.next() > 0
                     if pending and (
                         refill
                         or (finished and since >= runner.flush_every_s)
                         or since >= extend_every
                     ):  # commit what finished; extend the leases of tasks still in flight
                         claimed, more_loaded = self._commit(
-                            finished, leases, pending, next_limit(0) if refill else 0
+                            finished, leases, pending, budget.next() if refill else 0
                         )
                         finished = []
                         last_commit = time.monotonic()
                         if refill and not claimed:
                             more = False  # the stage is empty for now
                         elif claimed:
-                            next_limit(len(more_loaded))
+                            budget.claimed += len(more_loaded)
                             leases.update(claimed)
                             pending.update(claimed)
                             self.execution.feed(more_loaded)
                         self._tick()
-            following = self._commit(finished, leases, {}, next_limit(0))
+            following = self._commit(finished, leases, {}, budget.next())
             finished = []
             return following
         finally:
