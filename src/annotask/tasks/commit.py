@@ -209,10 +209,34 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
         for item_uuid, changes in outcome.item_updates.items():
             items.setdefault(item_uuid, {}).update(changes)
     catalog.update_storage_items(conn, items)
+    moves = _moves_of(live, ctx, project_uuid, stage_uuid, destination_types)
+    agent_stages = [u for u, kind in destination_types.items() if kind is StageType.AGENT]
+    moved = move_fenced(conn, moves, leases, notify=agent_stages)
+    lost = {m.task_uuid for m in moves if m.task_uuid not in moved}
+    unmoved = lost.intersection(fenced_before)
+    if unmoved:  # cannot happen: their rows were fenced (and locked) above
+        raise StoreError(
+            f"{len(unmoved)} of {len(moves)} fenced task(s) did not move; the "
+            "batch was rolled back and its tasks come back when their leases expire"
+        )
+    recovered = [o.task_uuid for o in live if o.kind is OutcomeKind.STAY and o.task.last_error]
+    if recovered:  # the latest attempt succeeded: the task is no longer a failed one
+        task_store.clear_failures(conn, project_uuid, recovered)
+    return lost
+
+
+def _moves_of(
+    outcomes: Sequence[TaskOutcome],
+    ctx: Context,
+    project_uuid: str,
+    stage_uuid: str,
+    destination_types: Mapping[str, StageType],
+) -> list[task_store.Move]:
+    """The moves the outcomes make (those that stay or fail make none)."""
     # one look-up per pathway, not per task; by name, as the pathways are one stage's
     targets: dict[str, tuple[str, str, str]] = {}
     moves = []
-    for o in live:
+    for o in outcomes:
         pathway = o.pathway
         if o.kind is not OutcomeKind.MOVE or pathway is None:
             continue
@@ -236,47 +260,7 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
                 agent_version=o.agent_version,
             )
         )
-    agent_stages = [u for u, kind in destination_types.items() if kind is StageType.AGENT]
-    moved = move_fenced(conn, moves, leases, notify=agent_stages)
-    lost = {m.task_uuid for m in moves if m.task_uuid not in moved}
-    unmoved = lost.intersection(fenced_before)
-    if unmoved:  # cannot happen: their rows were fenced (and locked) above
-        raise StoreError(
-            f"{len(unmoved)} of {len(moves)} fenced task(s) did not move; the "
-            "batch was rolled back and its tasks come back when their leases expire"
-        )
-    recovered = [o.task_uuid for o in live if o.kind is OutcomeKind.STAY and o.task.last_error]
-    if recovered:  # the latest attempt succeeded: the task is no longer a failed one
-        task_store.clear_failures(conn, project_uuid, recovered)
-    return lost
-
-
-def _move_of(
-    outcome: TaskOutcome,
-    ctx: Context,
-    project_uuid: str,
-    stage_uuid: str,
-    destination_types: Mapping[str, StageType],
-) -> task_store.Move | None:
-    """The move an outcome makes (None: it makes none)."""
-    pathway = outcome.pathway
-    if outcome.kind is not OutcomeKind.MOVE or pathway is None:
-        return None
-    to_stage, status, pathway_uuid = _target(pathway, destination_types)
-    return task_store.Move(
-        task_uuid=outcome.task_uuid,
-        project_uuid=project_uuid,
-        from_stage=stage_uuid,
-        to_stage=to_stage,
-        status=status,
-        actor=ctx.user,
-        action=outcome.action,
-        pathway_uuid=pathway_uuid,
-        pathway_name=pathway.name,
-        detail=outcome.error if outcome.action == "on_failure" else None,
-        agent_name=outcome.agent,
-        agent_version=outcome.agent_version,
-    )
+    return moves
 
 
 def only_bare_moves(outcomes: Sequence[TaskOutcome]) -> bool:
@@ -301,11 +285,7 @@ def write_bare_moves(  # noqa: PLR0917 - write_outcomes' arguments, in its order
     fenced moves, their events and the notices to the agent stages entered, in one statement
     on PostgreSQL. Raises :class:`AuthorizationError` (nothing moved) when the user may not.
     """
-    moves = [
-        m
-        for o in outcomes
-        if (m := _move_of(o, ctx, project_uuid, stage_uuid, destination_types)) is not None
-    ]
+    moves = _moves_of(outcomes, ctx, project_uuid, stage_uuid, destination_types)
     role, moved = move_fenced_if_allowed(
         conn,
         moves,
