@@ -52,7 +52,6 @@ __all__ = [
     "find_task_project",
     "held_by",
     "insert_task_rows",
-    "insert_tasks",
     "list_events",
     "list_tasks",
     "move_tasks",
@@ -124,24 +123,14 @@ class TaskFilter:
     uuids: Collection[str] | None = None
 
 
-def insert_tasks(
-    conn: Connection, project_uuid: str, stage_uuid: str, data_hashes: Iterable[str]
-) -> int:
-    """Create one task and one empty label row per data item; return how many were made.
-
-    ``data_hashes`` is consumed in chunks (one executemany per table each), so that a
-    project over millions of items never holds all their rows at once.
-    """
-    made = insert_task_rows(conn, project_uuid, stage_uuid, data_hashes)
-    settle_tasks(conn, stage_uuid, made)
-    return made
-
-
 def insert_task_rows(
     conn: Connection, project_uuid: str, stage_uuid: str, data_hashes: Iterable[str]
 ) -> int:
-    """:func:`insert_tasks` without :func:`settle_tasks`: for callers inserting in several
-    steps of one transaction, who settle once at the end."""
+    """Create one task and one empty label row per data item (items added to a dataset that
+    projects use); return how many were made. ``data_hashes`` is consumed in chunks (one
+    executemany per table each), so millions of items are never held at once. Callers
+    inserting in several steps of one transaction call :func:`settle_tasks` once at the end.
+    """
     now = utcnow()
     made = 0
     hashes = iter(data_hashes)
