@@ -80,7 +80,7 @@ def _claim_returning_records() -> Select[Any]:
     # columns in TaskRecord's field order, so that rows build records positionally
     columns = [
         storage_items.c.name.label("data_title") if name == "data_title" else claimed.c[name]
-        for name in TaskRecord.__dataclass_fields__
+        for name in TaskRecord._fields
     ]
     return (
         select(*columns)

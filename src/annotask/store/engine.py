@@ -46,6 +46,12 @@ DATABASE_URL_ENV = "ANNOTASK_DATABASE_URL"
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SQLITE_CACHE_KIB = 16_384
 """The page cache of each SQLite connection, at most (filled only as pages are read)."""
+_SQLITE_CHECKPOINT_PAGES = 4_096
+"""Pages the write-ahead log may hold before a commit copies them into the database file
+(SQLite's default is 1,000): a runner's batch dirties a few hundred pages, and each copy
+costs two fsyncs, so checkpointing every few batches instead of every one or two took a
+20,000-task no-op run's commit time from about 1.9 s to 0.6 s. Pages a later batch changes
+again are copied once."""
 _WRITE = "annotask_write"
 _PING_IDLE_S = 2.0
 """A pooled PostgreSQL connection idle longer than this is pinged before use. One used more
@@ -100,6 +106,7 @@ def _configure_sqlite(engine: Engine) -> None:
             # pages than SQLite's default 2 MB cache holds once a project has a few thousand
             # tasks; pages beyond the cache are read again from the file on every batch.
             cursor.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {_SQLITE_CHECKPOINT_PAGES}")
         finally:
             cursor.close()
 

@@ -297,7 +297,7 @@ def _move_where_held(
                 "_actor": actor,
             },
         )
-        moved.update(result.scalars())
+        moved.update(result.scalars().all())
     insert_events(conn, [m for m in moves if m.task_uuid in moved], now)
     return moved
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "DatasetRecord",
@@ -82,8 +82,10 @@ class PathwayRecord:
     position: int
 
 
-@dataclass(frozen=True, slots=True)
-class TaskRecord:
+class TaskRecord(NamedTuple):
+    """A task as the store has it. A named tuple, not a frozen dataclass: runners build
+    one per claimed task, and a tuple is made from a row ten times faster."""
+
     uuid: str
     project_uuid: str
     stage_uuid: str

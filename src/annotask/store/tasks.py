@@ -193,7 +193,7 @@ def _task_select() -> Select[Any]:
     # Columns in TaskRecord's field order, so that rows build records positionally (fast).
     columns = [
         storage_items.c.name.label("data_title") if name == "data_title" else tasks.c[name]
-        for name in TaskRecord.__dataclass_fields__
+        for name in TaskRecord._fields
     ]
     return select(*columns).join(storage_items, storage_items.c.uuid == tasks.c.data_hash)
 
@@ -409,7 +409,7 @@ def claim_next(
             "_expires": expires_at,
         },
     )
-    return sorted((TaskRecord(*r) for r in result), key=_claim_order)
+    return sorted(map(TaskRecord._make, result.all()), key=_claim_order)
 
 
 def _claim_order(record: TaskRecord) -> tuple[float, Any, str]:
@@ -447,10 +447,7 @@ def _claim_next(skip_locked: bool) -> Any:
             lease_expires_at=bindparam("_expires"),
         )
         .returning(
-            *(
-                title if name == "data_title" else tasks.c[name]
-                for name in TaskRecord.__dataclass_fields__
-            )
+            *(title if name == "data_title" else tasks.c[name] for name in TaskRecord._fields)
         )
     )
 

@@ -282,8 +282,8 @@ _TASK_CLASSES: dict[StageType, type[WorkflowTask]] = {
 def task_for_stage(stage: WorkflowStage, record: TaskRecord) -> WorkflowTask:
     """Build the task object for a stored task in ``stage``."""
     fields: dict[str, Any] = {
-        name: getattr(record, name)
-        for name in record.__slots__
+        name: value
+        for name, value in zip(record._fields, record, strict=True)
         if name in WorkflowTask.model_fields
     }
     fields["project_hash"] = record.project_uuid
