@@ -251,6 +251,11 @@ def test_one_spec_is_claimed_in_one_statement_then_checked_fenced_moved_and_reco
         assert "EXISTS (SELECT * FROM allowed" in moved
         assert "INSERT INTO task_events" in moved
         assert rec.statements == [claimed, moved]
+        # the claim commits without waiting for the WAL flush; the move (the outcome) waits,
+        # and the connection goes back to the pool with the server's durable default
+        assert "set_config" in claimed and "set_config" not in moved
+        with client.store.read() as conn:
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
     else:  # SQLite has no data-modifying CTE: the claim, the record; the move (fenced by
         # its WHERE) and the event, after the permission check that opens every commit
         assert len(claim.statements) == 2

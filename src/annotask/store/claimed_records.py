@@ -6,6 +6,12 @@ one ``WITH claimed AS (UPDATE tasks … RETURNING …) SELECT … FROM claimed J
 storage_items``; run in autocommit (:meth:`annotask.store.Store.single_statement`) it costs
 one round trip. SQLite has no data-modifying CTE: there it is the claim, then the read, in
 the caller's write transaction.
+
+On PostgreSQL the claim's commit does not wait for its WAL record to reach the disk
+(``synchronous_commit`` off, for that transaction only). A server crash in the fraction of a
+second before the record is flushed forgets the lease: the task is claimable again and its
+agent may run twice, which leases allow (agents run at least once). The move that ends the
+lease is fenced by owner and token and commits durably, so a transition still happens once.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, any_, bindparam, or_, select, update
+from sqlalchemy import Connection, Select, String, any_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from annotask.store.records import TaskRecord
@@ -82,8 +88,13 @@ def _claim_returning_records() -> Select[Any]:
         storage_items.c.name.label("data_title") if name == "data_title" else claimed.c[name]
         for name in TaskRecord._fields
     ]
+    # The claim commits without waiting for its WAL record to reach the disk (this
+    # transaction only: ``set_config(…, true)``); the move that ends the lease waits as usual,
+    # and flushes the claim's record with its own.
+    relaxed = select(func.set_config("synchronous_commit", "off", True)).scalar_subquery()
     return (
         select(*columns)
         .join_from(claimed, storage_items, storage_items.c.uuid == claimed.c.data_hash)
+        .where(relaxed == "off")
         .order_by(claimed.c.priority.desc(), claimed.c.created_at, claimed.c.uuid)
     )
