@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
@@ -69,8 +69,7 @@ _ANALYZE_AFTER = 1000
 _INSERT_CHUNK = 5000
 
 
-@dataclass(frozen=True, slots=True)
-class Lease:
+class Lease(NamedTuple):
     """A runner's hold on a task: who, which claim, until when (epoch seconds)."""
 
     owner: str
@@ -78,8 +77,7 @@ class Lease:
     expires_at: float
 
 
-@dataclass(frozen=True, slots=True)
-class Move:
+class Move(NamedTuple):
     """One transition to record: the task leaves ``from_stage`` for ``to_stage``."""
 
     task_uuid: str
@@ -99,8 +97,7 @@ class Move:
     agent_version: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Failure:
+class Failure(NamedTuple):
     """A failed attempt to record on a task."""
 
     task_uuid: str

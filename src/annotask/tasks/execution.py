@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from annotask.client import Client, Project, StorageItem
@@ -119,8 +119,7 @@ class RunEnv:
         return cls(client, project, project.label_backend(), names, backoff)
 
 
-@dataclass(frozen=True)
-class TaskResources:
+class TaskResources(NamedTuple):
     """A task and what was bulk-loaded for it."""
 
     task: TaskRecord
