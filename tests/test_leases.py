@@ -145,13 +145,14 @@ def test_sqlite_finds_tasks_by_uuid_through_the_primary_key(tmp_path: Path) -> N
             task_store._HELD,
             task_store._CLAIM,
             task_store._claimed_tasks(),
-            fenced_moves._move_by_token(),
+            fenced_moves._LEASES_OF,
             task_store._held_by_token(),
         ]
+        texts = [str(s.compile(dialect=engine.dialect)) for s in statements]
+        texts.append(fenced_moves._move_each_sqlite(engine.dialect)[0])
         with engine.connect() as conn:
-            for statement in statements:
-                compiled = statement.compile(dialect=engine.dialect)
-                sql = str(compiled).replace("(__[POSTCOMPILE__uuids])", "(?, ?)")
+            for text in texts:
+                sql = text.replace("(__[POSTCOMPILE__uuids])", "(?, ?)")
                 params = ["x"] * sql.count("?")
                 plan = " ".join(
                     str(r[-1])

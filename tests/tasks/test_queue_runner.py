@@ -256,10 +256,11 @@ def test_one_spec_is_claimed_in_one_statement_then_checked_fenced_moved_and_reco
         assert "set_config" in claimed and "set_config" not in moved
         with client.store.read() as conn:
             assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
-    else:  # SQLite has no data-modifying CTE: the claim, the record; the move (fenced by
-        # its WHERE) and the event, after the permission check that opens every commit
+    else:  # SQLite has no data-modifying CTE: the claim, the record; the lease read, the
+        # move (fenced again by its WHERE) and the event, after the permission check that
+        # opens every commit
         assert len(claim.statements) == 2
-        assert len(commit.work) == 2
+        assert len(commit.work) == 3
     assert Counter(e.to_stage for e in project.events()) == {"Review": 2}
 
 

@@ -12,7 +12,8 @@ write events for in a second statement.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -32,11 +33,14 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal_column,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 
+from annotask.errors import StoreError
 from annotask.store.access import role_of
 from annotask.store.clock import utcnow
 from annotask.store.notifications import CHANNEL, notify_stages
@@ -87,11 +91,14 @@ def move_fenced(
     leases: Mapping[str, Lease],
     *,
     notify: Collection[str] | None = None,
+    checked: Collection[str] = frozenset(),
 ) -> set[str]:
     """Move each task still in its stage under ``leases[task]``, with its event; return the
     tasks that moved (the others' leases were lost: nothing of theirs is written).
 
     Listeners are told of the stages tasks entered (only those in ``notify``, when given).
+    ``checked``: tasks whose leases this transaction has already checked and locked
+    (:func:`~annotask.store.tasks.held_by`); SQLite does not read those again.
     """
     if not moves:
         return set()
@@ -100,7 +107,7 @@ def move_fenced(
         for start in range(0, len(moves), _CHUNK):
             moved |= _move_and_record(conn, moves[start : start + _CHUNK], leases)
     else:
-        moved = _move_where_held(conn, moves, leases)
+        moved = _move_where_held(conn, moves, leases, checked)
     entered = {m.to_stage for m in moves if m.task_uuid in moved}
     notify_stages(conn, entered if notify is None else entered & set(notify))
     return moved
@@ -272,44 +279,66 @@ def _row(move: Move, lease: Lease) -> tuple[Any, ...]:
 
 
 def _move_where_held(
-    conn: Connection, moves: Sequence[Move], leases: Mapping[str, Lease]
+    conn: Connection, moves: Sequence[Move], leases: Mapping[str, Lease], checked: Collection[str]
 ) -> set[str]:
-    """SQLite: one ``UPDATE … FROM json_each(…) RETURNING`` per kind of move, fenced in its
-    ``WHERE`` by each task's lease token, then the events of the tasks it moved."""
+    """SQLite: read the tasks' leases (one ``SELECT`` over ``json_each``; none for tasks in
+    ``checked``), then move those still held with one ``executemany`` of a one-task
+    ``UPDATE`` that repeats the fence in its ``WHERE``, then write their events. SQLite's
+    write lock, held since the transaction began, keeps the leases as read until the commit;
+    the count of rows changed is checked all the same. (The ``executemany`` runs in SQLite's
+    own loop: less work than one ``UPDATE … FROM json_each(…)`` join over the batch.)"""
     now = utcnow()
-    groups: dict[tuple[str, str, str, str | None, str, str], dict[str, int]] = {}
+    unchecked = [m.task_uuid for m in moves if m.task_uuid not in checked]
+    found = {
+        uuid: (owner, token, stage)
+        for uuid, owner, token, stage in (
+            conn.execute(_LEASES_OF, {"_uuids": json.dumps(unchecked)}).all() if unchecked else ()
+        )
+    }
+    sql, stamp_of = _move_each_sqlite(conn.dialect)
+    stamp = stamp_of(now)
+    rows = []
+    held = []
     for m in moves:
         lease = leases[m.task_uuid]
-        key = (m.from_stage, m.to_stage, m.status, m.assignee, m.actor, lease.owner)
-        groups.setdefault(key, {})[m.task_uuid] = lease.token
-    moved: set[str] = set()
-    for (from_stage, to_stage, status, assignee, actor, owner), tokens in groups.items():
-        result = conn.execute(
-            _move_by_token(),
-            {
-                "_tokens": json.dumps(tokens),
-                "_owner": owner,
-                "_from": from_stage,
-                "_to": to_stage,
-                "_status": status,
-                "_assignee": assignee,
-                "_now": now,
-                "_actor": actor,
-            },
-        )
-        moved.update(result.scalars().all())
-    insert_events(conn, [m for m in moves if m.task_uuid in moved], now)
-    return moved
+        if m.task_uuid in checked or found.get(m.task_uuid) == (
+            lease.owner,
+            lease.token,
+            m.from_stage,
+        ):
+            held.append(m)
+            row = (m.to_stage, m.status, m.assignee, stamp, m.actor, m.task_uuid)
+            rows.append((*row, lease.token, lease.owner, m.from_stage))
+    if rows:
+        changed = conn.exec_driver_sql(sql, rows).rowcount
+        if changed != len(rows):  # the write lock makes this impossible; never half-move
+            raise StoreError(
+                f"{changed} of {len(rows)} fenced task move(s) changed a row; the batch was "
+                "rolled back and its tasks come back when their leases expire"
+            )
+    insert_events(conn, held, now)
+    return {m.task_uuid for m in held}
+
+
+_LEASES_OF = select(
+    tasks.c.uuid, tasks.c.lease_owner, tasks.c.lease_token, tasks.c.stage_uuid
+).where(
+    tasks.c.uuid.in_(
+        select(column("value", String)).select_from(func.json_each(bindparam("_uuids")))
+    )
+)
 
 
 @cache
-def _move_by_token() -> Any:
-    given = func.json_each(bindparam("_tokens")).table_valued("key", "value").alias("given")
-    return (
+def _move_each_sqlite(dialect: Dialect) -> tuple[str, Callable[[datetime], Any]]:
+    """The one-task fenced move as SQL text for ``executemany``, its parameters in the order
+    of :func:`_move_where_held`'s rows; and the function that turns the time of the move into
+    the value bound for ``updated_at``."""
+    statement = (
         update(tasks)
         .where(
-            tasks.c.uuid == given.c.key,
-            tasks.c.lease_token == given.c.value,
+            tasks.c.uuid == bindparam("_uuid"),
+            tasks.c.lease_token == bindparam("_token"),
             tasks.c.lease_owner == bindparam("_owner"),
             unindexed(tasks.c.stage_uuid) == bindparam("_from"),
         )
@@ -317,13 +346,22 @@ def _move_by_token() -> Any:
             stage_uuid=bindparam("_to"),
             status=bindparam("_status"),
             assignee=bindparam("_assignee"),
-            lease_owner=None,
-            lease_expires_at=None,
-            attempts=0,
-            last_error=None,
-            retry_after=None,
-            updated_at=bindparam("_now", type_=tasks.c.updated_at.type),
+            lease_owner=literal_column("NULL"),
+            lease_expires_at=literal_column("NULL"),
+            attempts=literal_column("0"),
+            last_error=literal_column("NULL"),
+            retry_after=literal_column("NULL"),
+            updated_at=bindparam("_now"),
             last_actioned_by=bindparam("_actor"),
         )
-        .returning(tasks.c.uuid)
     )
+    compiled = statement.compile(dialect=dialect)
+    order = ("_to", "_status", "_assignee", "_now", "_actor", "_uuid", "_token", "_owner", "_from")
+    if tuple(compiled.positiontup or ()) != order:
+        raise AssertionError(f"unexpected parameter order {compiled.positiontup}")  # a bug
+    process = tasks.c.updated_at.type.bind_processor(dialect)
+    return compiled.string, process if process is not None else _same
+
+
+def _same(value: datetime) -> Any:
+    return value

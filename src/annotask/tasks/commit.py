@@ -211,7 +211,7 @@ def _write(  # noqa: PLR0917 - one call site inside write_outcomes
     catalog.update_storage_items(conn, items)
     moves = _moves_of(live, ctx, project_uuid, stage_uuid, destination_types)
     agent_stages = [u for u, kind in destination_types.items() if kind is StageType.AGENT]
-    moved = move_fenced(conn, moves, leases, notify=agent_stages)
+    moved = move_fenced(conn, moves, leases, notify=agent_stages, checked=fenced_before)
     lost = {m.task_uuid for m in moves if m.task_uuid not in moved}
     unmoved = lost.intersection(fenced_before)
     if unmoved:  # cannot happen: their rows were fenced (and locked) above
