@@ -100,7 +100,7 @@ def _filter(
     return None, None
 
 
-_ITEM_COLUMNS = [storage_items.c[name] for name in StorageItemRecord.__dataclass_fields__]
+_ITEM_COLUMNS = [storage_items.c[name] for name in StorageItemRecord._fields]
 _ITEM_AT = 7
 """Where the storage item's columns start in a row of :func:`_label_row_select`."""
 _ITEM_END = _ITEM_AT + len(_ITEM_COLUMNS)

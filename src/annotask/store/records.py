@@ -29,8 +29,7 @@ class DatasetRecord:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class StorageItemRecord:
+class StorageItemRecord(NamedTuple):
     uuid: str
     dataset_uuid: str
     name: str
@@ -106,8 +105,7 @@ class TaskRecord(NamedTuple):
     last_actioned_by: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class LabelRowRecord:
+class LabelRowRecord(NamedTuple):
     """A label row with what the store knows of its data item and task."""
 
     label_hash: str
