@@ -47,16 +47,7 @@ def insert_tasks_for_datasets(
     with _bulk_cache(conn):
         made = _insert(conn, project_uuid, stage_uuid, dataset_uuids)
     settle_tasks(conn, stage_uuid, made)
-    _refresh_statistics(conn)
     return made
-
-
-def _refresh_statistics(conn: Connection) -> None:
-    """Let PostgreSQL's planner see the new rows now, not after autovacuum's next pass: on
-    tables it has no statistics for, it scans a whole stage through the claim-order index for
-    statements that name tasks by UUID, instead of looking each up by its primary key."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("ANALYZE tasks, label_rows")
 
 
 @contextmanager
