@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+import msgspec
 from sqlalchemy import (
     CTE,
     ColumnElement,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Text,
     any_,
     bindparam,
+    cast,
     column,
     exists,
     func,
@@ -37,7 +39,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Dialect
 
 from annotask.errors import StoreError
@@ -150,13 +152,14 @@ def move_fenced_if_allowed(
 
 
 def _given() -> TableValuedAlias:
-    """The moves, bound as one array per column: the statement's text is the same for any
-    number of moves (compiled once by SQLAlchemy, prepared once per connection by the
-    server)."""
+    """The moves, bound as one JSON array of rows (``jsonb_to_recordset``): the statement's
+    text is the same for any number of moves (compiled once by SQLAlchemy, prepared once per
+    connection by the server), and the driver binds one string instead of an array per
+    column, each of which it would inspect element by element."""
     return (
-        func.unnest(*(bindparam(f"_{name}", type_=ARRAY(kind)) for name, kind in _GIVEN))
+        func.jsonb_to_recordset(cast(bindparam("_given", type_=Text), JSONB))
         .table_valued(*(column(name, kind) for name, kind in _GIVEN))
-        .render_derived(name="given")
+        .render_derived(name="given", with_types=True)
     )
 
 
@@ -250,12 +253,10 @@ def _move_and_record(
 
 
 def _given_params(moves: Sequence[Move], leases: Mapping[str, Lease]) -> dict[str, Any]:
-    params: dict[str, Any] = {f"_{name}": [] for name, _ in _GIVEN}
-    for move in moves:
-        for (name, _), value in zip(_GIVEN, _row(move, leases[move.task_uuid]), strict=True):
-            params[f"_{name}"].append(value)
-    params["_now"] = params["_at"] = utcnow()
-    return params
+    names = [name for name, _ in _GIVEN]
+    rows = [dict(zip(names, _row(m, leases[m.task_uuid]), strict=True)) for m in moves]
+    now = utcnow()
+    return {"_given": msgspec.json.encode(rows).decode(), "_now": now, "_at": now}
 
 
 def _row(move: Move, lease: Lease) -> tuple[Any, ...]:
