@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from pathlib import Path
 from typing import Any
@@ -226,3 +227,18 @@ def test_a_single_statement_write_commits_without_a_transaction_around_it(
             assert conn.execute(text("SELECT n FROM singles ORDER BY n")).scalars().all() == [1, 2]
     finally:
         store.close()
+
+
+def test_creating_a_project_logs_how_many_tasks_it_made(
+    client: annotask.Client, images: list[Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    dataset = client.create_dataset("items")
+    dataset.add_items([str(path) for path in images], probe=False)
+    with caplog.at_level(logging.INFO, logger="annotask"):
+        client.create_project(
+            "p",
+            datasets=[dataset],
+            ontology={},
+            workflow={"stages": [{"name": "Done", "type": "complete"}]},
+        )
+    assert f"created project 'p' with {len(images)} tasks" in caplog.text

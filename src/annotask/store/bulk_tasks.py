@@ -35,6 +35,8 @@ from annotask.store.tasks import settle_tasks
 
 __all__ = ["insert_tasks_for_datasets"]
 
+_COUNTED = {"preserve_rowcount": True}  # else psycopg's rowcount of an INSERT reads -1
+
 BULK_CACHE_KIB = 64 * 1024
 """SQLite page cache while a project's rows are inserted (then back to the usual size)."""
 
@@ -91,7 +93,8 @@ def _insert(
         insert(label_rows).from_select(
             ["uuid", "project_uuid", "data_hash", "version", "labels", "updated_at", "branch_name"],
             items.order_by(storage_items.c.uuid),
-        )
+        ),
+        execution_options=_COUNTED,
     ).rowcount
     rows = select(
         _new_uuid(conn),
