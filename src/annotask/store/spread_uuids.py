@@ -1,0 +1,84 @@
+"""Random UUIDs for the rows of one ``INSERT … SELECT``, made in ascending order.
+
+An index keyed by random UUIDs takes each new row at a random place; once it outgrows the
+page cache (a million tasks do), nearly every row reads a page back and the cache writes
+out dirty pages it will need again. Rows whose keys ascend in the order they are inserted
+sweep each such index once, front to back, instead.
+
+Row ``k`` of ``n`` gets a version-4 UUID whose leading 32 bits lie at random in the first
+half of the ``k``-th of ``n`` equal slices of their range, and whose other 90 bits are
+random. So the keys ascend strictly in insertion order, yet are spread over the whole range
+like random ones: their leading digits still tell a project's tasks apart (short ids, as in
+git), which time-ordered keys (version 7, sharing their leading digits) would not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Float,
+    Integer,
+    String,
+    cast,
+    func,
+    literal,
+    literal_column,
+)
+from sqlalchemy.sql.elements import UnaryExpression
+
+__all__ = ["ascending_uuid_column"]
+
+_SLICE_TOP = 1 << 32  # the leading 32 bits (8 hex digits, a short id) are the ones that ascend
+
+
+def ascending_uuid_column(
+    conn: Connection, count: int, *order: UnaryExpression[Any] | ColumnElement[Any]
+) -> ColumnElement[str]:
+    """A version-4 UUID per row of an ``INSERT … SELECT`` of ``count`` rows, as text,
+    ascending in ``order`` (the statement's ``ORDER BY``; strictly, up to 2**31 rows)."""
+    position = func.row_number().over(order_by=order) - 1
+    width = literal(_SLICE_TOP / max(count, 1), Float)
+    if conn.dialect.name == "postgresql":
+        lead = cast(func.floor((position + func.random() * 0.5) * width), BigInteger)
+        return (
+            _pg_hex(lead, 8)
+            + "-"
+            + _pg_hex(_pg_random(16), 4)
+            + "-4"
+            + _pg_hex(_pg_random(12), 3)
+            + "-"
+            + _pg_hex(_or(_pg_random(14), 0x8000), 4)
+            + "-"
+            + _pg_hex(_pg_random(48), 12)
+        )
+    half = _and(func.random(), 0xFFFF_FFFF) / literal(2.0**33, Float)
+    lead = cast((position + half) * width, Integer)  # CAST truncates: the floor here
+    return func.printf(
+        "%08x-%04x-4%03x-%04x-%012x",
+        lead,
+        _and(func.random(), 0xFFFF),
+        _and(func.random(), 0xFFF),
+        _or(_and(func.random(), 0x3FFF), 0x8000),
+        _and(func.random(), 0xFFFF_FFFF_FFFF),
+        type_=String(),
+    )
+
+
+def _and(value: ColumnElement[Any], mask: int) -> ColumnElement[int]:
+    return value.self_group().op("&")(literal_column(str(mask))).self_group()
+
+
+def _or(value: ColumnElement[Any], bits: int) -> ColumnElement[int]:
+    return value.self_group().op("|")(literal_column(str(bits))).self_group()
+
+
+def _pg_random(bits: int) -> ColumnElement[int]:
+    return cast(func.floor(func.random() * float(1 << bits)), BigInteger)
+
+
+def _pg_hex(value: ColumnElement[int], digits: int) -> ColumnElement[str]:
+    return func.lpad(func.to_hex(value), digits, "0", type_=String())
