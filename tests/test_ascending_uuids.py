@@ -1,6 +1,7 @@
-"""A project's tasks and label rows, made in bulk, get random UUIDs that ascend in the order
-they are inserted (so each index keyed by them is swept once instead of written at random
-places), spread over the whole range (so their leading digits tell them apart)."""
+"""Rows made in bulk — registered items, a project's tasks and label rows — get random UUIDs
+that ascend in the order they are inserted (so each index keyed by them is swept once instead
+of written at random places), spread over the whole range (so their leading digits tell them
+apart)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import annotask
+from annotask.client.registration import CHUNK
 
 WORKFLOW = {"stages": [{"name": "Done", "type": "complete"}]}
 
@@ -56,3 +58,17 @@ def test_a_project_over_one_item_gets_one_task_and_label_row(
     task_uuids, row_uuids = _rows_in_item_order(project, [str(item.data_hash)])
     assert [uuid.UUID(u).version for u in task_uuids + row_uuids] == [4, 4]
     assert task_uuids[0] < "8" and row_uuids[0] < "8"  # the first half of the one slice
+
+
+def test_registered_items_get_random_uuids_ascending_in_the_order_given(
+    client: annotask.Client, images: list[Path]
+) -> None:
+    dataset = client.create_dataset("many")
+    paths = [str(images[i % len(images)]) for i in range(CHUNK + 7)]  # two chunks
+    items = dataset.add_items(paths, probe=False)
+    hashes = [str(h) for h in items.data_hashes()]
+    _ascending_random_uuids(hashes)
+    assert [item.name for item in items[CHUNK - 1 : CHUNK + 1]] == ["img4.png", "img0.png"]
+    again = [str(h) for h in dataset.add_items(paths[:50], probe=False).data_hashes()]
+    _ascending_random_uuids(again)
+    assert set(again).isdisjoint(hashes)

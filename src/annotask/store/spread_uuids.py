@@ -1,4 +1,4 @@
-"""Random UUIDs for the rows of one ``INSERT … SELECT``, made in ascending order.
+"""Random UUIDs for rows made in bulk (one ``INSERT … SELECT``, one registration), ascending.
 
 An index keyed by random UUIDs takes each new row at a random place; once it outgrows the
 page cache (a million tasks do), nearly every row reads a page back and the cache writes
@@ -14,6 +14,8 @@ git), which time-ordered keys (version 7, sharing their leading digits) would no
 
 from __future__ import annotations
 
+import os
+import uuid
 from typing import Any
 
 from sqlalchemy import (
@@ -30,9 +32,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import UnaryExpression
 
-__all__ = ["ascending_uuid_column"]
+__all__ = ["ascending_uuid_column", "ascending_uuids"]
 
 _SLICE_TOP = 1 << 32  # the leading 32 bits (8 hex digits, a short id) are the ones that ascend
+_LOW_96 = (1 << 96) - 1
 
 
 def ascending_uuid_column(
@@ -66,6 +69,21 @@ def ascending_uuid_column(
         _and(func.random(), 0xFFFF_FFFF_FFFF),
         type_=String(),
     )
+
+
+def ascending_uuids(first: int, count: int, total: int) -> list[uuid.UUID]:
+    """Version-4 UUIDs for rows ``first`` to ``first + count - 1`` of ``total`` made in one
+    go, laid out as :func:`ascending_uuid_column` lays them out (rows past ``total`` get the
+    last slice: still random, no longer ascending)."""
+    width = _SLICE_TOP / max(total, 1)
+    randoms = os.urandom(16 * count)
+    made = []
+    for i in range(count):
+        bits = int.from_bytes(randoms[16 * i : 16 * i + 16])
+        half = (bits >> 96) / 2.0**33
+        lead = min(int((first + i + half) * width), _SLICE_TOP - 1)
+        made.append(uuid.UUID(int=lead << 96 | bits & _LOW_96, version=4))
+    return made
 
 
 def _and(value: ColumnElement[Any], mask: int) -> ColumnElement[int]:
