@@ -72,3 +72,25 @@ def test_registered_items_get_random_uuids_ascending_in_the_order_given(
     again = [str(h) for h in dataset.add_items(paths[:50], probe=False).data_hashes()]
     _ascending_random_uuids(again)
     assert set(again).isdisjoint(hashes)
+
+
+def test_rows_beyond_the_count_given_still_get_valid_distinct_uuids(
+    client: annotask.Client, images: list[Path]
+) -> None:
+    """A project counts its items, then inserts; on PostgreSQL another transaction may add
+    items in between, and those rows must still get well-formed keys."""
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from annotask.store.schema import storage_items  # noqa: PLC0415
+    from annotask.store.spread_uuids import ascending_uuid_column  # noqa: PLC0415
+
+    client.create_dataset("d").add_items([str(p) for p in images], probe=False)
+    with client.store.read() as conn:
+        made = conn.execute(
+            select(ascending_uuid_column(conn, 2, storage_items.c.uuid)).order_by(
+                storage_items.c.uuid
+            )
+        ).scalars()
+        values = [str(v) for v in made]
+    assert [str(uuid.UUID(v)) for v in values] == values and len(set(values)) == len(images)
+    assert values[0] < values[1] < "ffffffff" and all(v >= "ffffffff" for v in values[2:])

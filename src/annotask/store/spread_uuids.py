@@ -42,11 +42,13 @@ def ascending_uuid_column(
     conn: Connection, count: int, *order: UnaryExpression[Any] | ColumnElement[Any]
 ) -> ColumnElement[str]:
     """A version-4 UUID per row of an ``INSERT … SELECT`` of ``count`` rows, as text,
-    ascending in ``order`` (the statement's ``ORDER BY``; strictly, up to 2**31 rows)."""
+    ascending in ``order`` (the statement's ``ORDER BY``; strictly, up to 2**31 rows; rows
+    past ``count``, which another transaction added meanwhile, are random, not ascending)."""
     position = func.row_number().over(order_by=order) - 1
     width = literal(_SLICE_TOP / max(count, 1), Float)
     if conn.dialect.name == "postgresql":
-        lead = cast(func.floor((position + func.random() * 0.5) * width), BigInteger)
+        floor = cast(func.floor((position + func.random() * 0.5) * width), BigInteger)
+        lead = func.least(floor, _SLICE_TOP - 1)  # rows past ``count``: the last slice
         return (
             _pg_hex(lead, 8)
             + "-"
@@ -59,7 +61,8 @@ def ascending_uuid_column(
             + _pg_hex(_pg_random(48), 12)
         )
     half = _and(func.random(), 0xFFFF_FFFF) / literal(2.0**33, Float)
-    lead = cast((position + half) * width, Integer)  # CAST truncates: the floor here
+    floor = cast((position + half) * width, Integer)  # CAST truncates: the floor here
+    lead = func.min(floor, _SLICE_TOP - 1)  # rows past ``count``: the last slice
     return func.printf(
         "%08x-%04x-4%03x-%04x-%012x",
         lead,
