@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid as uuidlib
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from annotask.store import catalog, removal
 from annotask.store import projects as project_store
 from annotask.store import tasks as task_store
 from annotask.store.records import DatasetRecord
+from annotask.store.spread_uuids import ascending_uuids
 from annotask.workflow.context import Action
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class Dataset(MemberResource[DatasetRecord]):
         self._check(Action.EDIT_ITEMS)  # refuse before fetching anything
         plan = ProbePlan(probe, probe_remote, storage_options)
         with self._writing(Action.EDIT_ITEMS) as conn:
-            uuids = _Registration(conn, self.dataset_hash, plan).run(
+            uuids = _Registration(conn, self.dataset_hash, plan, len(items)).run(
                 source_chunks(items, client_metadata)
             )
         return StorageItems(uuids, self._load_items)
@@ -171,10 +171,11 @@ class _Registration:
     transaction rolls back when :meth:`run` raises.
     """
 
-    def __init__(self, conn: Connection, dataset_uuid: str, plan: ProbePlan) -> None:
+    def __init__(self, conn: Connection, dataset_uuid: str, plan: ProbePlan, total: int) -> None:
         self._conn = conn
         self._dataset_uuid = dataset_uuid
         self._plan = plan
+        self._total = total
         self._projects = project_store.projects_of_dataset(conn, dataset_uuid)
         self._unreadable = Failures()
         self._unknown = Failures()
@@ -187,8 +188,11 @@ class _Registration:
         )
 
         uuids = bytearray()
+        position = 0
         for sources in chunks:
-            ids = [uuidlib.uuid4() for _ in sources]
+            # keys ascending in the order given: the key index is swept, not hit at random
+            ids = ascending_uuids(position, len(sources), self._total)
+            position += len(sources)
             hashes = [str(u) for u in ids]
             infos = probe_sources(sources, hashes, self._plan, self._unreadable)
             rows = describe_sources(sources, hashes, infos, self._dataset_uuid, self._unknown)

@@ -2,10 +2,12 @@
 
 ``INSERT … SELECT`` over the datasets' items: no row passes through Python, so a project over
 millions of items takes memory that does not grow with them and runs at the database's own
-speed. UUIDs are made by the database (version 4, from its random generator). Rows go in
-in item order, so that the ``(project, item)`` indexes grow at one end instead of at random
-places; on SQLite the connection's page cache is raised for the two statements (indexes of a
-million random UUIDs outgrow the usual cache, and every insert would read pages back).
+speed. Rows go in in item order, and their UUIDs, random ones made by the database, ascend
+in that order (:mod:`annotask.store.spread_uuids`): every index of the new rows — the
+``(project, item)`` ones and those keyed by the new UUIDs — is swept once front to back
+instead of taking inserts at random places, which at a million rows outgrow the page cache
+and read a page back for nearly every row. On SQLite the connection's page cache is raised
+for the two statements.
 """
 
 from __future__ import annotations
@@ -14,14 +16,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Float,
     Integer,
     String,
     bindparam,
-    cast,
-    func,
     insert,
     literal,
     null,
@@ -29,8 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from annotask.store.catalog import count_storage_items
 from annotask.store.clock import utcnow
 from annotask.store.schema import UTCDateTime, label_rows, storage_items, tasks
+from annotask.store.spread_uuids import ascending_uuid_column
 from annotask.store.tasks import settle_tasks
 
 __all__ = ["insert_tasks_for_datasets"]
@@ -71,8 +72,9 @@ def _insert(
 ) -> int:
     now = bindparam("now", utcnow(), type_=UTCDateTime)
     project = literal(project_uuid, String(36))
+    count = sum(count_storage_items(conn, dataset_uuids).values())
     items = select(
-        _new_uuid(conn),
+        ascending_uuid_column(conn, count, storage_items.c.uuid),
         project,
         storage_items.c.uuid,
         literal(0, Integer),
@@ -88,7 +90,7 @@ def _insert(
         execution_options=_COUNTED,
     ).rowcount
     rows = select(
-        _new_uuid(conn),
+        ascending_uuid_column(conn, made, label_rows.c.data_hash),
         project,
         literal(stage_uuid, String(36)),
         label_rows.c.data_hash,
@@ -115,20 +117,3 @@ def _insert(
     ]
     conn.execute(insert(tasks).from_select(columns, rows.order_by(label_rows.c.data_hash)))
     return int(made)
-
-
-def _new_uuid(conn: Connection) -> ColumnElement[str]:
-    """A random version-4 UUID per row, as text."""
-    if conn.dialect.name == "postgresql":
-        return cast(func.gen_random_uuid(), String(36))
-
-    # SQLite: 122 random bits from randomblob, with the version and variant digits set
-    def digits(count: int) -> ColumnElement[str]:
-        return func.hex(func.randomblob(count // 2), type_=String())
-
-    def tail(count: int) -> ColumnElement[str]:
-        return func.substr(digits(count), 2, type_=String())
-
-    variant = func.substr("89AB", 1 + func.random().op("&")(3), 1, type_=String())
-    text = digits(8) + "-" + digits(4) + "-4" + tail(4) + "-" + variant + tail(4) + "-"
-    return func.lower(text + digits(12), type_=String())
