@@ -50,8 +50,8 @@ _SQLITE_CHECKPOINT_PAGES = 4_096
 """Pages the write-ahead log may hold before a commit copies them into the database file
 (SQLite's default is 1,000): a runner's batch dirties a few hundred pages, and each copy
 costs two fsyncs, so checkpointing every few batches instead of every one or two took a
-20,000-task no-op run's commit time from about 1.9 s to 0.6 s. Pages a later batch changes
-again are copied once."""
+20,000-task no-op run's commit time from about 1.9 s to 0.6 s on a busy disk. Pages a later
+batch changes again are copied once."""
 _WRITE = "annotask_write"
 _PING_IDLE_S = 2.0
 """A pooled PostgreSQL connection idle longer than this is pinged before use. One used more

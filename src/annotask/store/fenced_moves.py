@@ -1,12 +1,13 @@
 """Moving leased tasks: the fencing check, the move and its event, in as few statements as
 the database allows.
 
-On PostgreSQL one statement does it all: an ``UPDATE … FROM unnest(…)`` whose ``WHERE``
-holds the fence (same stage, same lease owner and token) and whose ``RETURNING`` feeds the
-``INSERT`` of the events in the same statement (a data-modifying CTE), so a task whose lease
-was lost neither moves nor gets an event. SQLite has no such CTE: there the move is one
-``UPDATE … FROM json_each(…)`` fenced the same way, whose ``RETURNING`` names the tasks to
-write events for in a second statement.
+On PostgreSQL one statement does it all: an ``UPDATE … FROM jsonb_to_recordset(…)`` whose
+``WHERE`` holds the fence (same stage, same lease owner and token) and whose ``RETURNING``
+feeds the ``INSERT`` of the events in the same statement (a data-modifying CTE), so a task
+whose lease was lost neither moves nor gets an event. SQLite has no such CTE: there the
+leases are read in one statement, the tasks still held move in one ``executemany`` of an
+``UPDATE`` fenced the same way (its count of rows changed checked), and their events are
+written in a third.
 """
 
 from __future__ import annotations
