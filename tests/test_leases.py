@@ -145,7 +145,6 @@ def test_sqlite_finds_tasks_by_uuid_through_the_primary_key(tmp_path: Path) -> N
             task_store._HELD,
             task_store._CLAIM,
             task_store._claimed_tasks(),
-            fenced_moves._LEASES_OF,
             task_store._held_by_token(),
         ]
         texts = [str(s.compile(dialect=engine.dialect)) for s in statements]

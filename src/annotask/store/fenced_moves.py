@@ -12,7 +12,6 @@ written in a third.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from functools import cache
@@ -48,7 +47,7 @@ from annotask.store.access import role_of
 from annotask.store.clock import utcnow
 from annotask.store.notifications import CHANNEL, notify_stages
 from annotask.store.schema import members, task_events, tasks
-from annotask.store.tasks import Lease, Move, insert_events
+from annotask.store.tasks import Lease, Move, held_by, insert_events
 from annotask.store.unindexed import unindexed
 
 __all__ = ["move_fenced", "move_fenced_if_allowed"]
@@ -283,31 +282,28 @@ def _row(move: Move, lease: Lease) -> tuple[Any, ...]:
 def _move_where_held(
     conn: Connection, moves: Sequence[Move], leases: Mapping[str, Lease], checked: Collection[str]
 ) -> set[str]:
-    """SQLite: read the tasks' leases (one ``SELECT`` over ``json_each``; none for tasks in
-    ``checked``), then move those still held with one ``executemany`` of a one-task
-    ``UPDATE`` that repeats the fence in its ``WHERE``, then write their events. SQLite's
-    write lock, held since the transaction began, keeps the leases as read until the commit;
-    the count of rows changed is checked all the same. (The ``executemany`` runs in SQLite's
-    own loop: less work than one ``UPDATE … FROM json_each(…)`` join over the batch.)"""
+    """SQLite: check the tasks' leases with :func:`~annotask.store.tasks.held_by` (one
+    ``SELECT`` over ``json_each``; none for tasks in ``checked``), then move those still held
+    with one ``executemany`` of a one-task ``UPDATE`` that repeats the fence in its
+    ``WHERE``, then write their events. SQLite's write lock, held since the transaction
+    began, keeps the leases as read until the commit; the count of rows changed is checked
+    all the same. (The ``executemany`` runs in SQLite's own loop: less work than one
+    ``UPDATE … FROM json_each(…)`` join over the batch.)"""
     now = utcnow()
-    unchecked = [m.task_uuid for m in moves if m.task_uuid not in checked]
-    found = {
-        uuid: (owner, token, stage)
-        for uuid, owner, token, stage in (
-            conn.execute(_LEASES_OF, {"_uuids": json.dumps(unchecked)}).all() if unchecked else ()
-        )
-    }
+    unchecked: dict[str, dict[str, Lease]] = {}  # by the stage the tasks leave
+    for m in moves:
+        if m.task_uuid not in checked:
+            unchecked.setdefault(m.from_stage, {})[m.task_uuid] = leases[m.task_uuid]
+    still_held = set(checked)
+    for stage_uuid, stage_leases in unchecked.items():
+        still_held |= held_by(conn, stage_uuid, stage_leases, now.timestamp())
     sql, stamp_of = _move_each_sqlite(conn.dialect)
     stamp = stamp_of(now)
     rows = []
     held = []
     for m in moves:
         lease = leases[m.task_uuid]
-        if m.task_uuid in checked or found.get(m.task_uuid) == (
-            lease.owner,
-            lease.token,
-            m.from_stage,
-        ):
+        if m.task_uuid in still_held:
             held.append(m)
             row = (m.to_stage, m.status, m.assignee, stamp, m.actor, m.task_uuid)
             rows.append((*row, lease.token, lease.owner, m.from_stage))
@@ -320,15 +316,6 @@ def _move_where_held(
             )
     insert_events(conn, held, now)
     return {m.task_uuid for m in held}
-
-
-_LEASES_OF = select(
-    tasks.c.uuid, tasks.c.lease_owner, tasks.c.lease_token, tasks.c.stage_uuid
-).where(
-    tasks.c.uuid.in_(
-        select(column("value", String)).select_from(func.json_each(bindparam("_uuids")))
-    )
-)
 
 
 @cache
