@@ -8,6 +8,7 @@ import annotask
 from annotask.store import fenced_moves
 from annotask.store import tasks as task_store
 from annotask.store.fenced_moves import move_fenced
+from annotask.store.positional import positional_sql
 
 
 def _prelabel(project: annotask.Project) -> str:
@@ -148,7 +149,9 @@ def test_sqlite_finds_tasks_by_uuid_through_the_primary_key(tmp_path: Path) -> N
             task_store._held_by_token(),
         ]
         texts = [str(s.compile(dialect=engine.dialect)) for s in statements]
-        texts.append(fenced_moves._move_each_sqlite(engine.dialect)[0])
+        texts.append(
+            positional_sql(fenced_moves._MOVE_EACH, engine.dialect, fenced_moves._MOVE_EACH_ORDER)
+        )
         with engine.connect() as conn:
             for text in texts:
                 sql = text.replace("(__[POSTCOMPILE__uuids])", "(?, ?)")

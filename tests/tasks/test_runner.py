@@ -839,3 +839,35 @@ def test_each_saved_version_holds_the_document_its_row_holds(
         with client.store.read() as conn:
             saved = label_store.get_version(conn, row.label_hash, 1)
         assert saved is not None and saved.labels == row.to_dict()
+
+
+def test_a_pass_freezes_the_older_heap_and_thaws_it_after(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    """Objects older than a pass are kept out of its collections, and only for its length;
+    garbage cycles made during the pass are still collected during it."""
+    import gc  # noqa: PLC0415 - this test's own
+    import weakref  # noqa: PLC0415
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    project = make_project(3)
+    frozen_during: list[int] = []
+    collected: list[bool] = []
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def route() -> str:
+        frozen_during.append(gc.get_freeze_count())
+        made = weakref.ref(Cycle())  # dropped at once: only a collection frees it
+        gc.collect()
+        collected.append(made() is None)
+        return "empty"
+
+    assert gc.get_freeze_count() == 0
+    runner()
+    assert len(frozen_during) == 3 and min(frozen_during) > 0
+    assert collected == [True, True, True]
+    assert gc.get_freeze_count() == 0

@@ -12,8 +12,7 @@ written in a third.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Collection, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -40,12 +39,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.engine import Dialect
 
 from annotask.errors import StoreError
 from annotask.store.access import role_of
 from annotask.store.clock import utcnow
 from annotask.store.notifications import CHANNEL, notify_stages
+from annotask.store.positional import bind_processor, positional_sql
 from annotask.store.schema import members, task_events, tasks
 from annotask.store.tasks import Lease, Move, held_by, insert_events
 from annotask.store.unindexed import unindexed
@@ -297,8 +296,8 @@ def _move_where_held(
     still_held = set(checked)
     for stage_uuid, stage_leases in unchecked.items():
         still_held |= held_by(conn, stage_uuid, stage_leases, now.timestamp())
-    sql, stamp_of = _move_each_sqlite(conn.dialect)
-    stamp = stamp_of(now)
+    sql = positional_sql(_MOVE_EACH, conn.dialect, _MOVE_EACH_ORDER)
+    stamp = bind_processor(tasks.c.updated_at, conn.dialect)(now)
     rows = []
     held = []
     for m in moves:
@@ -318,39 +317,36 @@ def _move_where_held(
     return {m.task_uuid for m in held}
 
 
-@cache
-def _move_each_sqlite(dialect: Dialect) -> tuple[str, Callable[[datetime], Any]]:
-    """The one-task fenced move as SQL text for ``executemany``, its parameters in the order
-    of :func:`_move_where_held`'s rows; and the function that turns the time of the move into
-    the value bound for ``updated_at``."""
-    statement = (
-        update(tasks)
-        .where(
-            tasks.c.uuid == bindparam("_uuid"),
-            tasks.c.lease_token == bindparam("_token"),
-            tasks.c.lease_owner == bindparam("_owner"),
-            unindexed(tasks.c.stage_uuid) == bindparam("_from"),
-        )
-        .values(
-            stage_uuid=bindparam("_to"),
-            status=bindparam("_status"),
-            assignee=bindparam("_assignee"),
-            lease_owner=literal_column("NULL"),
-            lease_expires_at=literal_column("NULL"),
-            attempts=literal_column("0"),
-            last_error=literal_column("NULL"),
-            retry_after=literal_column("NULL"),
-            updated_at=bindparam("_now"),
-            last_actioned_by=bindparam("_actor"),
-        )
+_MOVE_EACH = (
+    update(tasks)
+    .where(
+        tasks.c.uuid == bindparam("_uuid"),
+        tasks.c.lease_token == bindparam("_token"),
+        tasks.c.lease_owner == bindparam("_owner"),
+        unindexed(tasks.c.stage_uuid) == bindparam("_from"),
     )
-    compiled = statement.compile(dialect=dialect)
-    order = ("_to", "_status", "_assignee", "_now", "_actor", "_uuid", "_token", "_owner", "_from")
-    if tuple(compiled.positiontup or ()) != order:
-        raise AssertionError(f"unexpected parameter order {compiled.positiontup}")  # a bug
-    process = tasks.c.updated_at.type.bind_processor(dialect)
-    return compiled.string, process if process is not None else _same
-
-
-def _same(value: datetime) -> Any:
-    return value
+    .values(
+        stage_uuid=bindparam("_to"),
+        status=bindparam("_status"),
+        assignee=bindparam("_assignee"),
+        lease_owner=literal_column("NULL"),
+        lease_expires_at=literal_column("NULL"),
+        attempts=literal_column("0"),
+        last_error=literal_column("NULL"),
+        retry_after=literal_column("NULL"),
+        updated_at=bindparam("_now"),
+        last_actioned_by=bindparam("_actor"),
+    )
+)
+"""SQLite: the one-task fenced move, its parameters in the order of :data:`_MOVE_EACH_ORDER`."""
+_MOVE_EACH_ORDER = (
+    "_to",
+    "_status",
+    "_assignee",
+    "_now",
+    "_actor",
+    "_uuid",
+    "_token",
+    "_owner",
+    "_from",
+)

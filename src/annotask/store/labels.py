@@ -23,6 +23,8 @@ from sqlalchemy.types import TypeDecorator
 
 from annotask.errors import ConflictError
 from annotask.store.clock import utcnow
+from annotask.store.key_sets import in_keys, keys_value
+from annotask.store.positional import bind_processor, positional_sql
 from annotask.store.records import LabelRowRecord, LabelVersionRecord, StorageItemRecord
 from annotask.store.schema import label_row_versions, label_rows, storage_items, tasks
 
@@ -79,9 +81,11 @@ def get_label_rows(
         query = _label_row_select(with_labels).where(label_rows.c.project_uuid == project_uuid)
         if label_hashes is None:
             query = query.where(label_rows.c.branch_name == branch_name)
+        params: dict[str, Any] = {}
         if chunk is not None and column is not None:
-            query = query.where(column.in_(chunk))
-        records.extend(_record(row, with_labels) for row in conn.execute(query))
+            query = query.where(in_keys(column, "_keys", conn.dialect))
+            params["_keys"] = keys_value(conn.dialect, chunk)
+        records.extend(_record(row, with_labels) for row in conn.execute(query, params).all())
     return records
 
 
@@ -224,19 +228,25 @@ def save_label_rows(
             "overwrite=True) and apply the change again"
         )
     now = utcnow()
-    conn.execute(
-        update(label_rows)
-        .where(label_rows.c.uuid == bindparam("_hash"))
-        .values(
-            version=bindparam("_version"),
-            labels=bindparam("_labels", type_=_EncodedJSON()),
-            updated_at=now,
-        ),
-        [
-            {"_hash": s.label_hash, "_version": s.base_version + 1, "_labels": s.labels_json}
-            for s in saves
-        ],
-    )
+    if conn.dialect.name == "sqlite":  # rows as tuples, without SQLAlchemy's per-row work
+        stamp = bind_processor(label_rows.c.updated_at, conn.dialect)(now)
+        conn.exec_driver_sql(
+            positional_sql(_SAVE, conn.dialect, ("_version", "_labels", "_now", "_hash")),
+            [(s.base_version + 1, s.labels_json, stamp, s.label_hash) for s in saves],
+        )
+    else:
+        conn.execute(
+            _SAVE,
+            [
+                {
+                    "_hash": s.label_hash,
+                    "_version": s.base_version + 1,
+                    "_labels": s.labels_json,
+                    "_now": now,
+                }
+                for s in saves
+            ],
+        )
     # each version copies its row as just written: the document is bound once, not twice
     by_author: dict[tuple[str, str | None], list[str]] = {}
     for save in saves:
@@ -244,9 +254,9 @@ def save_label_rows(
     for (saved_by, workflow_stage), hashes in by_author.items():
         for start in range(0, len(hashes), _CHUNK):
             conn.execute(
-                _COPY_VERSIONS,
+                _copy_versions(conn.dialect),
                 {
-                    "_hashes": hashes[start : start + _CHUNK],
+                    "_hashes": keys_value(conn.dialect, hashes[start : start + _CHUNK]),
                     "_by": saved_by,
                     "_at": now,
                     "_stage": workflow_stage,
@@ -255,17 +265,19 @@ def save_label_rows(
     return {s.label_hash: s.base_version + 1 for s in saves}
 
 
-_COPY_VERSIONS = insert(label_row_versions).from_select(
-    ["label_hash", "version", "labels", "saved_by", "saved_at", "workflow_stage"],
-    select(
-        label_rows.c.uuid,
-        label_rows.c.version,
-        label_rows.c.labels,
-        bindparam("_by", type_=label_row_versions.c.saved_by.type),
-        bindparam("_at", type_=label_row_versions.c.saved_at.type),
-        bindparam("_stage", type_=label_row_versions.c.workflow_stage.type),
-    ).where(label_rows.c.uuid.in_(bindparam("_hashes", expanding=True))),
-)
+def _copy_versions(dialect: Dialect) -> Any:
+    """``INSERT INTO label_row_versions SELECT`` the rows named by ``_hashes``, as saved."""
+    return insert(label_row_versions).from_select(
+        ["label_hash", "version", "labels", "saved_by", "saved_at", "workflow_stage"],
+        select(
+            label_rows.c.uuid,
+            label_rows.c.version,
+            label_rows.c.labels,
+            bindparam("_by", type_=label_row_versions.c.saved_by.type),
+            bindparam("_at", type_=label_row_versions.c.saved_at.type),
+            bindparam("_stage", type_=label_row_versions.c.workflow_stage.type),
+        ).where(in_keys(label_rows.c.uuid, "_hashes", dialect)),
+    )
 
 
 class _EncodedJSON(TypeDecorator[str]):
@@ -279,20 +291,29 @@ class _EncodedJSON(TypeDecorator[str]):
         return None
 
 
+_SAVE = (
+    update(label_rows)
+    .where(label_rows.c.uuid == bindparam("_hash"))
+    .values(
+        version=bindparam("_version"),
+        labels=bindparam("_labels", type_=_EncodedJSON()),
+        updated_at=bindparam("_now", type_=label_rows.c.updated_at.type),
+    )
+)
+
+
 def current_versions(conn: Connection, label_hashes: Sequence[str]) -> dict[str, int]:
     """Each row's current version (locked until the transaction ends on PostgreSQL)."""
-    query = _VERSIONS_LOCKED if conn.dialect.name == "postgresql" else _VERSIONS
+    query = select(label_rows.c.uuid, label_rows.c.version).where(
+        in_keys(label_rows.c.uuid, "_hashes", conn.dialect)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
     versions: dict[str, int] = {}
     for start in range(0, len(label_hashes), _CHUNK):
-        chunk = list(label_hashes[start : start + _CHUNK])
-        versions.update({r[0]: r[1] for r in conn.execute(query, {"_hashes": chunk})})
+        chunk = keys_value(conn.dialect, label_hashes[start : start + _CHUNK])
+        versions.update((r[0], r[1]) for r in conn.execute(query, {"_hashes": chunk}).all())
     return versions
-
-
-_VERSIONS = select(label_rows.c.uuid, label_rows.c.version).where(
-    label_rows.c.uuid.in_(bindparam("_hashes", expanding=True))
-)
-_VERSIONS_LOCKED = _VERSIONS.with_for_update()
 
 
 def label_history(conn: Connection, label_hash: str) -> list[LabelVersionRecord]:

@@ -462,7 +462,7 @@ def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now:
             by_owner.setdefault(lease.owner, {})[uuid] = lease.token
         for owner, tokens in by_owner.items():
             params = {"_tokens": json.dumps(tokens), "_owner": owner, "_stage": stage_uuid}
-            held.update(conn.execute(_held_by_token(), params).scalars())
+            held.update(conn.execute(_held_by_token(), params).scalars().all())
         return held
     items = list(leases.items())
     query = _HELD_LOCKED if conn.dialect.name == "postgresql" else _HELD

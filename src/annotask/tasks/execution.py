@@ -11,7 +11,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -134,10 +134,18 @@ class Attempt:
         self.env = env
         self.binding = binding
         self.loaded = loaded
-        row = loaded.label_row
-        label_hash = loaded.task.label_hash if row is None else row.label_hash
-        self.recorder = AttemptRecorder(label_hash, env.store_backend)
+        self._recorder: AttemptRecorder | None = None
         self.label_row: LabelRow | None = None
+
+    @property
+    def recorder(self) -> AttemptRecorder:
+        """Where the injected resources record their changes (made when first injected: an
+        agent that takes nothing changes nothing)."""
+        if self._recorder is None:
+            row = self.loaded.label_row
+            label_hash = self.loaded.task.label_hash if row is None else row.label_hash
+            self._recorder = AttemptRecorder(label_hash, self.env.store_backend)
+        return self._recorder
 
     def provide(self, resource: Resource) -> Any:
         if resource is Resource.PROJECT:
@@ -203,17 +211,22 @@ class Attempt:
                 f"agent {self.binding.plan.name} returned {type(result).__name__}; return a "
                 "pathway name or UUID, None, or TaskAgentReturnStruct"
             )
+        rec = self._recorder
+        if rec is None:  # nothing was injected that could record a change
+            pathway = None if pathway_ref is None else self.binding.find_pathway(pathway_ref)
+            return TaskOutcome(
+                task=self.loaded.task,
+                kind=OutcomeKind.STAY if pathway is None else OutcomeKind.MOVE,
+                pathway=pathway,
+                priority=priority,
+                item_datasets=self._item_datasets(),
+            )
         injected = self.label_row
         if priority is None and injected is not None and injected.priority_changed:
             priority = injected.priority
         if priority is None:
-            priority = self.recorder.priority
-        pathway = (
-            self.binding.find_pathway(pathway_ref)
-            if pathway_ref is not None
-            else self.recorder.proceed
-        )
-        rec = self.recorder
+            priority = rec.priority
+        pathway = self.binding.find_pathway(pathway_ref) if pathway_ref is not None else rec.proceed
         return TaskOutcome(
             task=self.loaded.task,
             kind=OutcomeKind.STAY if pathway is None else OutcomeKind.MOVE,
@@ -269,19 +282,25 @@ def run_task(
     attempts are used up the task either fails (with backoff) or, with ``on_failure``,
     moves along that pathway.
     """
+    timed = bool(hooks)  # an empty set of hooks is told nothing, so nothing is timed
     hooks = hooks or _NO_HOOKS
     error = ""
     tries = 0
+    # a stack only where a generator dependency has cleanup to run after the agent returns
+    stack_for = ExitStack if binding.plan.any_generator else nullcontext
     for tries in range(1, num_retries + 2):
         attempt = Attempt(env, binding, loaded)
         try:
-            with ExitStack() as stack:
+            with stack_for() as stack:
                 kwargs = resolve(binding.plan, attempt.provide, stack)
-                started = time.perf_counter()
-                try:
+                if timed:
+                    started = time.perf_counter()
+                    try:
+                        result = binding.fn(**kwargs)
+                    finally:
+                        hooks.agent_called(binding.stage.name, time.perf_counter() - started, 1)
+                else:
                     result = binding.fn(**kwargs)
-                finally:
-                    hooks.agent_called(binding.stage.name, time.perf_counter() - started, 1)
                 outcome = attempt.settle(result)
             return attempt.finish(outcome, tries)
         except PathwayError:

@@ -20,6 +20,7 @@ from contextlib import (
 )
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -97,6 +98,12 @@ class Call:
     def any_async(self) -> bool:
         """Whether this call or any dependency below it must be awaited."""
         return any(c.is_async for c in self.calls())
+
+    @cached_property
+    def any_generator(self) -> bool:
+        """Whether this call or any dependency below it is a generator (whose cleanup runs
+        after the agent returns)."""
+        return any(c.is_generator for c in self.calls())
 
     @property
     def name(self) -> str:
@@ -270,18 +277,22 @@ def _type_name(annotation: Any) -> str:
 Provide = Callable[[Resource], Any]
 
 
-def resolve(plan: Call, provide: Provide, stack: ExitStack) -> dict[str, Any]:
+def resolve(plan: Call, provide: Provide, stack: ExitStack | None) -> dict[str, Any]:
     """The keyword arguments for ``plan.fn`` for one task.
 
     ``provide`` returns the runner's resource of a kind; generator dependencies are entered
-    on ``stack`` so that their cleanup runs when the caller closes it.
+    on ``stack`` so that their cleanup runs when the caller closes it (``None`` will do for
+    a plan without them: :attr:`Call.any_generator`).
     """
     cache: dict[Any, Any] = {}
     return {name: _value(node, provide, stack, cache) for name, node in plan.args}
 
 
 def _value(
-    node: Call | Resource | Default, provide: Provide, stack: ExitStack, cache: dict[Any, Any]
+    node: Call | Resource | Default,
+    provide: Provide,
+    stack: ExitStack | None,
+    cache: dict[Any, Any],
 ) -> Any:
     if isinstance(node, Resource):
         return provide(node)
@@ -291,6 +302,8 @@ def _value(
         return cache[node.fn]
     kwargs = {name: _value(arg, provide, stack, cache) for name, arg in node.args}
     if node.is_generator:
+        if stack is None:
+            raise AssertionError(f"{node.name} is a generator: resolve needs a stack")  # a bug
         value = stack.enter_context(contextmanager(node.fn)(**kwargs))
     else:
         value = node.fn(**kwargs)

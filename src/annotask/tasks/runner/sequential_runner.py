@@ -19,6 +19,7 @@ from annotask.errors import AnnotaskError, ValidationError
 from annotask.store import tasks as task_store
 from annotask.store.notifications import TaskListener
 from annotask.tasks.execution import AgentBinding, Backoff, RunEnv, TaskResources
+from annotask.tasks.heap_freeze import heap_frozen
 from annotask.tasks.models import LabelRowInitialiseLabelsArgs, LabelRowMetadataIncludeArgs
 from annotask.tasks.modes import Execution
 from annotask.tasks.outcome import CommitStatus, TaskOutcome
@@ -261,10 +262,11 @@ class SequentialRunner(RunnerBase):
         )
         stage_pass = _StagePass(self, env, binding, progress, execution)
         try:
-            if dry_run:
-                stage_pass.plan(task_batch_size, cap)
-            else:
-                stage_pass.run(task_batch_size, cap)
+            with heap_frozen():
+                if dry_run:
+                    stage_pass.plan(task_batch_size, cap)
+                else:
+                    stage_pass.run(task_batch_size, cap)
         finally:
             try:
                 stage_pass.finish()

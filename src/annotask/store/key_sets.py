@@ -1,0 +1,31 @@
+"""A set of keys bound as one parameter, for statements that name a batch of rows.
+
+An ``IN (…)`` list with a parameter per key makes SQLAlchemy render, and SQLite prepare, a
+statement per batch size, and costs a bound name per key. On SQLite the keys go in as one
+JSON array instead (``IN (SELECT value FROM json_each(:keys))``); PostgreSQL keeps the
+expanding ``IN``, which its driver binds as one array-like list.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, func, select
+from sqlalchemy.engine import Dialect
+
+__all__ = ["in_keys", "keys_value"]
+
+
+def in_keys(column: ColumnElement[Any], name: str, dialect: Dialect) -> ColumnElement[bool]:
+    """``column`` is one of the keys bound as ``name`` (with :func:`keys_value`)."""
+    if dialect.name == "sqlite":
+        given = func.json_each(bindparam(name)).table_valued("value")
+        return column.in_(select(given.c.value).scalar_subquery())
+    return column.in_(bindparam(name, expanding=True))
+
+
+def keys_value(dialect: Dialect, keys: Sequence[str]) -> Any:
+    """``keys`` as :func:`in_keys` binds them on ``dialect``."""
+    return json.dumps(list(keys)) if dialect.name == "sqlite" else list(keys)

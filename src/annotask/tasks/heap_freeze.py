@@ -1,0 +1,37 @@
+"""Keeping the objects that exist before a stage pass out of the collector's full sweeps.
+
+A pass makes and drops a few objects per task, batch after batch; enough of them outlive a
+young collection to trigger full collections, and a full collection walks every object of
+the process (the imported modules of a runner alone are some 90,000). Frozen objects
+(:func:`gc.freeze`) are skipped by every collection, so during a pass a full collection
+walks only what the pass made. Cycles among the frozen objects wait until the pass ends.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["heap_frozen"]
+
+_lock = threading.Lock()
+_depth = 0
+
+
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Freeze the heap for the block (:func:`gc.freeze`); thaw it when the last of the
+    blocks open in the process (passes in other threads included) ends."""
+    global _depth  # noqa: PLW0603 - one count for the process, as gc's state is
+    with _lock:
+        _depth += 1
+        gc.freeze()
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                gc.unfreeze()
