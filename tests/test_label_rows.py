@@ -204,27 +204,19 @@ def _initialised(rows: list[annotask.labels.LabelRow]) -> list[annotask.labels.L
 
 def test_sqlite_names_label_rows_of_a_batch_through_their_keys(tmp_path: Path) -> None:
     """A batch's label rows, bound as one JSON array, are looked up by key, not scanned."""
-    from sqlalchemy import select  # noqa: PLC0415 - this test's own
-
-    from annotask.store import labels as label_store  # noqa: PLC0415
-    from annotask.store.key_sets import in_keys  # noqa: PLC0415
-    from annotask.store.schema import label_rows  # noqa: PLC0415
+    from annotask.store import labels as label_store  # noqa: PLC0415 - this test's own
 
     with annotask.Client(f"sqlite:///{tmp_path / 'plans.db'}", user="alice") as client:
         engine = client.store.engine
-        dialect = engine.dialect
         statements = {
-            "versions": select(label_rows.c.uuid, label_rows.c.version).where(
-                in_keys(label_rows.c.uuid, "_hashes", dialect)
-            ),
-            "copy": label_store._copy_versions(dialect),
-            "rows": label_store._label_row_select(True)
-            .where(label_rows.c.project_uuid == "p", label_rows.c.branch_name == "main")
-            .where(in_keys(label_rows.c.data_hash, "_keys", dialect)),
+            "versions": label_store._versions_query("sqlite"),
+            "copy": label_store._copy_versions("sqlite"),
+            "by data hash": label_store._rows_query(True, "data_hash", "sqlite"),
+            "by label hash": label_store._rows_query(True, "label_hash", "sqlite"),
         }
         with engine.connect() as conn:
             for name, statement in statements.items():
-                sql = str(statement.compile(dialect=dialect))
+                sql = str(statement.compile(dialect=engine.dialect))
                 plan = [
                     str(r[-1])
                     for r in conn.exec_driver_sql(

@@ -13,19 +13,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, select
-from sqlalchemy.engine import Dialect
 
 __all__ = ["in_keys", "keys_value"]
 
 
-def in_keys(column: ColumnElement[Any], name: str, dialect: Dialect) -> ColumnElement[bool]:
-    """``column`` is one of the keys bound as ``name`` (with :func:`keys_value`)."""
-    if dialect.name == "sqlite":
+def in_keys(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` is one of the keys bound as ``name`` (with :func:`keys_value`), on the
+    database ``dialect`` names."""
+    if dialect == "sqlite":
         given = func.json_each(bindparam(name)).table_valued("value")
         return column.in_(select(given.c.value).scalar_subquery())
     return column.in_(bindparam(name, expanding=True))
 
 
-def keys_value(dialect: Dialect, keys: Sequence[str]) -> Any:
-    """``keys`` as :func:`in_keys` binds them on ``dialect``."""
-    return json.dumps(list(keys)) if dialect.name == "sqlite" else list(keys)
+def keys_value(dialect: str, keys: Sequence[str]) -> Any:
+    """``keys`` as :func:`in_keys` binds them on the database ``dialect`` names."""
+    return json.dumps(list(keys)) if dialect == "sqlite" else list(keys)

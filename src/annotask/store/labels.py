@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -74,34 +75,51 @@ def get_label_rows(
     ``with_labels=False`` leaves them out. The rows are those on ``branch_name``, except
     when filtered by label hash: a label hash names one row, on whichever branch it is.
     """
-    keys, column = _filter(data_hashes, label_hashes, data_titles)
+    keys, filter_by = _filter(data_hashes, label_hashes, data_titles)
     chunks = [None] if keys is None else [keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK)]
+    query = _rows_query(with_labels, filter_by, conn.dialect.name)
+    params: dict[str, Any] = {"_project": project_uuid, "_branch": branch_name}
     records: list[LabelRowRecord] = []
     for chunk in chunks:
-        query = _label_row_select(with_labels).where(label_rows.c.project_uuid == project_uuid)
-        if label_hashes is None:
-            query = query.where(label_rows.c.branch_name == branch_name)
-        params: dict[str, Any] = {}
-        if chunk is not None and column is not None:
-            query = query.where(in_keys(column, "_keys", conn.dialect))
-            params["_keys"] = keys_value(conn.dialect, chunk)
+        if chunk is not None:
+            params["_keys"] = keys_value(conn.dialect.name, chunk)
         records.extend(_record(row, with_labels) for row in conn.execute(query, params).all())
     return records
+
+
+@cache
+def _rows_query(with_labels: bool, filter_by: str | None, dialect: str) -> Any:
+    """:func:`get_label_rows`' statement, built once: rows of ``_project`` on ``_branch``
+    (by label hash: on any branch) whose ``filter_by`` column is one of ``_keys``."""
+    query = _label_row_select(with_labels).where(label_rows.c.project_uuid == bindparam("_project"))
+    if filter_by != "label_hash":
+        query = query.where(label_rows.c.branch_name == bindparam("_branch"))
+    if filter_by is not None:
+        query = query.where(in_keys(_FILTER_COLUMNS[filter_by], "_keys", dialect))
+    return query
 
 
 def _filter(
     data_hashes: Collection[str] | None,
     label_hashes: Collection[str] | None,
     data_titles: Collection[str] | None,
-) -> tuple[list[str] | None, Any]:
-    for keys, column in (
-        (data_hashes, label_rows.c.data_hash),
-        (label_hashes, label_rows.c.uuid),
-        (data_titles, storage_items.c.name),
+) -> tuple[list[str] | None, str | None]:
+    """The keys of the first filter given, and which filter it is."""
+    for keys, name in (
+        (data_hashes, "data_hash"),
+        (label_hashes, "label_hash"),
+        (data_titles, "data_title"),
     ):
         if keys is not None:
-            return list(keys), column
+            return list(keys), name
     return None, None
+
+
+_FILTER_COLUMNS = {
+    "data_hash": label_rows.c.data_hash,
+    "label_hash": label_rows.c.uuid,
+    "data_title": storage_items.c.name,
+}
 
 
 _ITEM_COLUMNS = [storage_items.c[name] for name in StorageItemRecord._fields]
@@ -254,9 +272,9 @@ def save_label_rows(
     for (saved_by, workflow_stage), hashes in by_author.items():
         for start in range(0, len(hashes), _CHUNK):
             conn.execute(
-                _copy_versions(conn.dialect),
+                _copy_versions(conn.dialect.name),
                 {
-                    "_hashes": keys_value(conn.dialect, hashes[start : start + _CHUNK]),
+                    "_hashes": keys_value(conn.dialect.name, hashes[start : start + _CHUNK]),
                     "_by": saved_by,
                     "_at": now,
                     "_stage": workflow_stage,
@@ -265,7 +283,8 @@ def save_label_rows(
     return {s.label_hash: s.base_version + 1 for s in saves}
 
 
-def _copy_versions(dialect: Dialect) -> Any:
+@cache
+def _copy_versions(dialect: str) -> Any:
     """``INSERT INTO label_row_versions SELECT`` the rows named by ``_hashes``, as saved."""
     return insert(label_row_versions).from_select(
         ["label_hash", "version", "labels", "saved_by", "saved_at", "workflow_stage"],
@@ -304,16 +323,21 @@ _SAVE = (
 
 def current_versions(conn: Connection, label_hashes: Sequence[str]) -> dict[str, int]:
     """Each row's current version (locked until the transaction ends on PostgreSQL)."""
-    query = select(label_rows.c.uuid, label_rows.c.version).where(
-        in_keys(label_rows.c.uuid, "_hashes", conn.dialect)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = _versions_query(conn.dialect.name)
     versions: dict[str, int] = {}
     for start in range(0, len(label_hashes), _CHUNK):
-        chunk = keys_value(conn.dialect, label_hashes[start : start + _CHUNK])
+        chunk = keys_value(conn.dialect.name, label_hashes[start : start + _CHUNK])
         versions.update((r[0], r[1]) for r in conn.execute(query, {"_hashes": chunk}).all())
     return versions
+
+
+@cache
+def _versions_query(dialect: str) -> Any:
+    """The versions of the rows named by ``_hashes`` (locked on PostgreSQL)."""
+    query = select(label_rows.c.uuid, label_rows.c.version).where(
+        in_keys(label_rows.c.uuid, "_hashes", dialect)
+    )
+    return query.with_for_update() if dialect == "postgresql" else query
 
 
 def label_history(conn: Connection, label_hash: str) -> list[LabelVersionRecord]:
