@@ -211,8 +211,9 @@ def test_sqlite_names_label_rows_of_a_batch_through_their_keys(tmp_path: Path) -
         statements = {
             "versions": label_store._versions_query("sqlite"),
             "copy": label_store._copy_versions("sqlite"),
-            "by data hash": label_store._rows_query(True, "data_hash", "sqlite"),
-            "by label hash": label_store._rows_query(True, "label_hash", "sqlite"),
+            "by data hash": label_store._rows_query(True, "data_hash", "sqlite", True),
+            "unordered": label_store._rows_query(True, "data_hash", "sqlite", False),
+            "by label hash": label_store._rows_query(True, "label_hash", "sqlite", True),
         }
         with engine.connect() as conn:
             for name, statement in statements.items():

@@ -276,3 +276,20 @@ def test_refused_reload_leaves_the_row_as_it_was(
         video_row.initialise_labels(overwrite=True)
     assert video_row.to_dict() == before
     assert video_row.version == 1
+
+
+def test_entries_are_encoded_as_json_dumps_writes_them() -> None:
+    """The encoder made once for object entries writes what ``json.dumps`` writes: spaced
+    separators, ASCII escapes, Python's float spellings (NaN and infinities included)."""
+    import json  # noqa: PLC0415 - this test's own
+
+    from annotask.labels.document import _dumps  # noqa: PLC0415
+
+    values = [
+        {"a": 1.0, "b": [1e16, 1e-7, float("nan"), float("inf"), -0.0, 0.1 + 0.2]},
+        {"text": 'é\u2028\x00"\\', "none": None, "flags": [True, False], "nested": {"x": [{}]}},
+        "plain",
+        3,
+    ]
+    for value in values:
+        assert _dumps(value) == json.dumps(value)

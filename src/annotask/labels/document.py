@@ -634,7 +634,7 @@ def document_text(
     extra_classifications: Iterable[dict[str, Any]] = (),
 ) -> str:
     """``json.dumps(encode_document(...))``, byte for byte, with pending entries as read."""
-    dumps = json.dumps
+    dumps = _dumps
     object_parts = [
         o.text if isinstance(o, PendingObject) else dumps(_encode_object(o)) for o in objects
     ]
@@ -647,5 +647,37 @@ def document_text(
         f'"classifications": [{", ".join(classification_parts)}]}}'
     )
 
+
+def _entry_encoder() -> Callable[[Any], str]:
+    """``json.dumps`` with its default options, as a function made once: the C encoder
+    that ``json.dumps`` builds anew on every call (a third of the time of encoding one
+    object entry). The entries encoded here are trees made from instances or decoded
+    from JSON, so the check for circular references is left out."""
+    from json import encoder  # noqa: PLC0415 - its internals, only here
+
+    make = getattr(encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return json.dumps
+    iterencode = make(
+        None,  # markers: no circular-reference check
+        json.JSONEncoder().default,
+        encoder.encode_basestring_ascii,
+        None,  # indent
+        ": ",
+        ", ",
+        False,  # sort_keys
+        False,  # skipkeys
+        True,  # allow_nan
+    )
+
+    def dumps(value: Any) -> str:
+        if isinstance(value, str):
+            return json.dumps(value)
+        return "".join(iterencode(value, 0))
+
+    return dumps
+
+
+_dumps = _entry_encoder()
 
 _EMPTY_TEXT = document_text((), ())

@@ -66,6 +66,7 @@ def get_label_rows(
     data_titles: Collection[str] | None = None,
     with_labels: bool = True,
     branch_name: str = MAIN_BRANCH,
+    ordered: bool = True,
 ) -> list[LabelRowRecord]:
     """Label rows of a project with their storage items and task stage/priority.
 
@@ -74,10 +75,12 @@ def get_label_rows(
     Documents come as JSON text, for the caller to parse when it needs them;
     ``with_labels=False`` leaves them out. The rows are those on ``branch_name``, except
     when filtered by label hash: a label hash names one row, on whichever branch it is.
+    They come in the order of their data items, unless ``ordered=False`` (a caller that
+    looks them up by key saves the sort).
     """
     keys, filter_by = _filter(data_hashes, label_hashes, data_titles)
     chunks = [None] if keys is None else [keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK)]
-    query = _rows_query(with_labels, filter_by, conn.dialect.name)
+    query = _rows_query(with_labels, filter_by, conn.dialect.name, ordered)
     params: dict[str, Any] = {"_project": project_uuid, "_branch": branch_name}
     records: list[LabelRowRecord] = []
     for chunk in chunks:
@@ -88,10 +91,12 @@ def get_label_rows(
 
 
 @cache
-def _rows_query(with_labels: bool, filter_by: str | None, dialect: str) -> Any:
+def _rows_query(with_labels: bool, filter_by: str | None, dialect: str, ordered: bool) -> Any:
     """:func:`get_label_rows`' statement, built once: rows of ``_project`` on ``_branch``
     (by label hash: on any branch) whose ``filter_by`` column is one of ``_keys``."""
-    query = _label_row_select(with_labels).where(label_rows.c.project_uuid == bindparam("_project"))
+    query = _label_row_select(with_labels, ordered).where(
+        label_rows.c.project_uuid == bindparam("_project")
+    )
     if filter_by != "label_hash":
         query = query.where(label_rows.c.branch_name == bindparam("_branch"))
     if filter_by is not None:
@@ -128,7 +133,7 @@ _ITEM_AT = 7
 _ITEM_END = _ITEM_AT + len(_ITEM_COLUMNS)
 
 
-def _label_row_select(with_labels: bool) -> Any:
+def _label_row_select(with_labels: bool, ordered: bool = True) -> Any:
     # positional: rows build their records by index, without a mapping per row
     columns = [
         label_rows.c.uuid.label("label_hash"),
@@ -142,7 +147,7 @@ def _label_row_select(with_labels: bool) -> Any:
     ]
     if with_labels:
         columns.append(cast(label_rows.c.labels, Text).label("labels_json"))
-    return (
+    query = (
         select(*columns)
         .join(storage_items, storage_items.c.uuid == label_rows.c.data_hash)
         .join(
@@ -150,22 +155,22 @@ def _label_row_select(with_labels: bool) -> Any:
             (tasks.c.project_uuid == label_rows.c.project_uuid)
             & (tasks.c.data_hash == label_rows.c.data_hash),
         )
-        .order_by(storage_items.c.created_at, storage_items.c.name)
     )
+    return query.order_by(storage_items.c.created_at, storage_items.c.name) if ordered else query
 
 
 def _record(row: Sequence[Any], with_labels: bool) -> LabelRowRecord:
     labels = row[_ITEM_END] if with_labels else None
-    return LabelRowRecord(
-        label_hash=row[0],
-        project_uuid=row[1],
-        data_hash=row[2],
-        version=row[3],
-        labels_json=None if labels == "null" else labels,  # a new row holds JSON null
-        priority=row[5],
-        stage_uuid=row[6],
-        item=StorageItemRecord(*row[_ITEM_AT:_ITEM_END]),
-        branch_name=row[4],
+    return LabelRowRecord(  # positional, in the record's order: a few of these per task
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        None if labels == "null" else labels,  # a new row holds JSON null
+        row[5],
+        row[6],
+        StorageItemRecord._make(row[_ITEM_AT:_ITEM_END]),
+        row[4],
     )
 
 

@@ -8,7 +8,6 @@ twice.
 
 from __future__ import annotations
 
-import json
 import uuid as uuidlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from sqlalchemy import (
 )
 
 from annotask.store.clock import utcnow
+from annotask.store.key_sets import json_text
 from annotask.store.notifications import notify_stages
 from annotask.store.records import EventRecord, TaskRecord
 from annotask.store.schema import label_rows, storage_items, task_events, tasks
@@ -461,7 +461,7 @@ def held_by(conn: Connection, stage_uuid: str, leases: Mapping[str, Lease], now:
         for uuid, lease in leases.items():
             by_owner.setdefault(lease.owner, {})[uuid] = lease.token
         for owner, tokens in by_owner.items():
-            params = {"_tokens": json.dumps(tokens), "_owner": owner, "_stage": stage_uuid}
+            params = {"_tokens": json_text(tokens), "_owner": owner, "_stage": stage_uuid}
             held.update(conn.execute(_held_by_token(), params).scalars().all())
         return held
     items = list(leases.items())
@@ -580,7 +580,7 @@ def insert_events(conn: Connection, moves: Iterable[Move], at: Any = None) -> No
             groups.setdefault(_event_key(m), []).append(m.task_uuid)
         for key, uuids in groups.items():
             params = dict(zip(_EVENT_SHARED, key, strict=True))
-            conn.execute(_events_of_uuids(), {**params, "_at": at, "_uuids": json.dumps(uuids)})
+            conn.execute(_events_of_uuids(), {**params, "_at": at, "_uuids": json_text(uuids)})
         return
     rows = [
         {"task_uuid": m.task_uuid, **dict(zip(_EVENT_SHARED, _event_key(m), strict=True)), "at": at}

@@ -401,7 +401,11 @@ class RunnerBase:
             {
                 r.data_hash: r
                 for r in label_store.get_label_rows(
-                    conn, project_hash, data_hashes=hashes, branch_name=binding.branch_name
+                    conn,
+                    project_hash,
+                    data_hashes=hashes,
+                    branch_name=binding.branch_name,
+                    ordered=False,
                 )
             }
             if binding.needs_label_rows and hashes
