@@ -581,7 +581,8 @@ class LabelRow:
         return self._ontology.get_classification(wanted)
 
     def _check_object_class(self, instance: ObjectInstance) -> None:
-        if self._ontology.find_object(instance.feature_hash) != instance.ontology_item:
+        found = self._ontology.find_object(instance.feature_hash)
+        if found is not instance.ontology_item and found != instance.ontology_item:
             known = ", ".join(repr(o.name) for o in self._ontology.objects) or "none"
             raise LabelError(
                 f"{instance._ident()}: object class {instance.object_name!r} is not in this "

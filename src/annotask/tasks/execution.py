@@ -73,7 +73,7 @@ class AgentBinding:
     branch_name: str = "main"
     """The label branch whose rows the agent receives and saves."""
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The agent function's name."""
         return self.plan.name
@@ -219,7 +219,6 @@ class Attempt:
                 kind=OutcomeKind.STAY if pathway is None else OutcomeKind.MOVE,
                 pathway=pathway,
                 priority=priority,
-                item_datasets=self._item_datasets(),
             )
         injected = self.label_row
         if priority is None and injected is not None and injected.priority_changed:
@@ -237,7 +236,7 @@ class Attempt:
             base_version=rec.base_version or 0,
             priority=priority,
             item_updates=rec.item_updates,
-            item_datasets=self._item_datasets(),
+            item_datasets=self._item_datasets() if rec.item_updates else {},
         )
 
     def finish(self, outcome: TaskOutcome, tries: int) -> TaskOutcome:

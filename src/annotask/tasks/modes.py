@@ -91,12 +91,17 @@ class Inline:
     def outcomes(self, loaded: Sequence[TaskResources]) -> Outcomes:
         """Run each task in turn."""
         stage = self._binding.stage.name
+        hooks = self._hooks
+        if not hooks:  # nothing to tell
+            for resources in loaded:
+                yield run_task(self._env, self._binding, resources, self._num_retries, hooks)
+            return
         for resources in loaded:
-            self._hooks.task_started(stage)
+            hooks.task_started(stage)
             try:
-                yield run_task(self._env, self._binding, resources, self._num_retries, self._hooks)
+                yield run_task(self._env, self._binding, resources, self._num_retries, hooks)
             finally:
-                self._hooks.task_finished(stage)
+                hooks.task_finished(stage)
 
     refill_below = 0
     """One task at a time: a claimed batch runs to its end before the next is claimed."""
