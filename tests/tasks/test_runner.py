@@ -871,3 +871,29 @@ def test_a_pass_freezes_the_older_heap_and_thaws_it_after(
     assert len(frozen_during) == 3 and min(frozen_during) > 0
     assert collected == [True, True, True]
     assert gc.get_freeze_count() == 0
+
+
+def test_a_pass_leaves_a_heap_the_process_froze_itself_as_it_was(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    """A server that froze its heap before forking keeps it frozen: passes thaw nothing."""
+    import gc  # noqa: PLC0415 - this test's own
+
+    project = make_project(2)
+    runner = Runner(project.project_hash, client=client)
+    seen: list[int] = []
+
+    @runner.stage("Pre-label")
+    def route() -> str:
+        seen.append(gc.get_freeze_count())
+        return "empty"
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        runner()
+        # nothing more frozen by the pass (frozen objects may die), nothing thawed after it
+        assert len(seen) == 2 and max(seen) <= frozen
+        assert 0 < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()
