@@ -642,10 +642,13 @@ def document_text(
     classification_parts = [dumps(_encode_classification(c)) for c in classifications]
     classification_parts.extend(dumps(e) for e in extra_classifications)
     return (
-        f'{{"schema": {dumps(SCHEMA)}, "schema_version": {SCHEMA_VERSION}, '
-        f'"objects": [{", ".join(object_parts)}], '
+        f'{_DOCUMENT_HEAD}"objects": [{", ".join(object_parts)}], '
         f'"classifications": [{", ".join(classification_parts)}]}}'
     )
+
+
+_DOCUMENT_HEAD = f'{{"schema": {json.dumps(SCHEMA)}, "schema_version": {SCHEMA_VERSION}, '
+"""What every document written begins with, encoded once."""
 
 
 def _entry_encoder() -> Callable[[Any], str]:
