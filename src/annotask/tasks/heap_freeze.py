@@ -2,7 +2,7 @@
 
 A pass makes and drops a few objects per task, batch after batch; enough of them outlive a
 young collection to trigger full collections, and a full collection walks every object of
-the process (the imported modules of a runner alone are some 90,000). Frozen objects
+the process (a runner's imports alone leave some 90,000). Frozen objects
 (:func:`gc.freeze`) are skipped by every collection, so during a pass a full collection
 walks only what the pass made. Cycles among the frozen objects wait until the pass ends.
 
