@@ -674,8 +674,6 @@ def _entry_encoder() -> Callable[[Any], str]:
     )
 
     def dumps(value: Any) -> str:
-        if isinstance(value, str):
-            return json.dumps(value)
         return "".join(iterencode(value, 0))
 
     return dumps

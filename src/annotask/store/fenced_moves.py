@@ -16,7 +16,6 @@ from collections.abc import Collection, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-import msgspec
 from sqlalchemy import (
     CTE,
     ColumnElement,
@@ -43,6 +42,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from annotask.errors import StoreError
 from annotask.store.access import role_of
 from annotask.store.clock import utcnow
+from annotask.store.key_sets import json_text
 from annotask.store.notifications import CHANNEL, notify_stages
 from annotask.store.positional import bind_processor, positional_sql
 from annotask.store.schema import members, task_events, tasks
@@ -255,7 +255,7 @@ def _given_params(moves: Sequence[Move], leases: Mapping[str, Lease]) -> dict[st
     names = [name for name, _ in _GIVEN]
     rows = [dict(zip(names, _row(m, leases[m.task_uuid]), strict=True)) for m in moves]
     now = utcnow()
-    return {"_given": msgspec.json.encode(rows).decode(), "_now": now, "_at": now}
+    return {"_given": json_text(rows), "_now": now, "_at": now}
 
 
 def _row(move: Move, lease: Lease) -> tuple[Any, ...]:
