@@ -133,7 +133,7 @@ _ITEM_AT = 7
 _ITEM_END = _ITEM_AT + len(_ITEM_COLUMNS)
 
 
-def _label_row_select(with_labels: bool, ordered: bool = True) -> Any:
+def _label_row_select(with_labels: bool, ordered: bool) -> Any:
     # positional: rows build their records by index, without a mapping per row
     columns = [
         label_rows.c.uuid.label("label_hash"),
