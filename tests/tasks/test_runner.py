@@ -621,18 +621,20 @@ def test_polling_picks_up_tasks_added_later(
 def test_tasks_left_in_place_keep_their_lease_through_a_long_pass(
     client: annotask.Client, make_project: MakeProject
 ) -> None:
-    # four claims 0.2 s apart outlast the 0.45 s lease; each commit leaves 0.25 s of margin
+    # four claims 0.5 s apart outlast the 1.5 s lease, so the pass's last claim comes after
+    # the first task's lease would have run out unrenewed; each commit renews it with 1 s to
+    # spare, which a loaded machine's slow commits do not use up
     project = make_project(4)
-    runner = Runner(project.project_hash, client=client, lease_seconds=0.45)
+    runner = Runner(project.project_hash, client=client, lease_seconds=1.5)
     calls: Counter[str] = Counter()
 
     @runner.stage("Pre-label")
     def slow_stay(task: AgentTask) -> None:
         calls[task.data_title] += 1
-        time.sleep(0.2)
+        time.sleep(0.5)
 
     runner.flush_every_s = 0.1
-    runner(task_batch_size=1)
+    runner(task_batch_size=1, max_tasks_per_stage=8)  # the cap ends a pass that claims again
     assert set(calls.values()) == {1}, calls
     assert all(t.lease_owner is None for t in project.list_tasks())
 
