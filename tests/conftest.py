@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,18 @@ from PIL import Image
 
 import annotask
 from tests.definitions import ONTOLOGY, WORKFLOW
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let the processes tests start take Ctrl-C even when the suite does not.
+
+    A shell starts a background job with SIGINT ignored, and a process it starts inherits
+    that; the tests that press Ctrl-C on a runner or a follower would then wait on a process
+    that never stops. A Python handler here is reset to the default in each child.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 PG_URL = os.environ.get(
     "ANNOTASK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

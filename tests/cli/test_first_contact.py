@@ -363,7 +363,12 @@ def test_events_follow_prints_events_as_they_happen_until_interrupted(
         assert first in line and "Pre-label → Annotate" in line
     finally:
         follower.send_signal(signal.SIGINT)
-        follower.wait(30)
+        try:
+            follower.wait(30)
+        finally:
+            if follower.poll() is None:
+                follower.kill()
+                follower.wait()
     assert follower.returncode == 0
 
 
