@@ -59,3 +59,15 @@ def test_tokens_are_printed_once_listed_without_secret_and_revocable(db_url: str
     assert "no API token" in missing.stderr
     nobody = _users(db_url, "token", "zed", code=1)
     assert "no user 'zed'" in nobody.stderr
+
+
+def test_a_name_that_cannot_be_used_is_refused_before_the_password_prompt(db_url: str) -> None:
+    _users(db_url, "create", "ada", "--no-password")
+    # no stdin is given: a prompt would read nothing and fail on the confirmation instead
+    taken = _users(db_url, "create", "ada", code=1)
+    assert "Password" not in taken.stdout and "exists already" in taken.stderr
+    unknown = _users(db_url, "passwd", "", code=1)
+    assert "Password" not in unknown.stdout
+    assert unknown.stderr.strip() == "error: no user ''; create one with `annotask users create`"
+    spaced = _users(db_url, "create", "a b", code=1)
+    assert "Password" not in spaced.stdout and "no spaces" in spaced.stderr

@@ -49,8 +49,10 @@ def create(
 ) -> None:
     """Make a user who can log in to `annotask serve` (asks for a password)."""
     session = get_session(ctx)
+    accounts = _accounts(session)
+    accounts.check_name_free(name)
     password = None if no_password else _read_password(password_stdin)
-    _accounts(session).create_user(name, password, admin=admin)
+    accounts.create_user(name, password, admin=admin)
     session.say(f"created user {name}{' (admin)' if admin else ''}")
 
 
@@ -63,7 +65,9 @@ def passwd(
 ) -> None:
     """Set a user's password (their browser sessions end)."""
     session = get_session(ctx)
-    _accounts(session).set_password(name, _read_password(password_stdin))
+    accounts = _accounts(session)
+    accounts.get_user(name)  # an unknown name is refused before the password is asked for
+    accounts.set_password(name, _read_password(password_stdin))
     session.say(f"password of {name} changed")
 
 

@@ -16,7 +16,7 @@ import secrets
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotask.errors import (
     AuthenticationError,
@@ -27,6 +27,9 @@ from annotask.errors import (
 from annotask.store import Store, access
 from annotask.store import credentials as cred_store
 from annotask.store.clock import epoch, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 __all__ = ["Accounts", "IssuedToken", "Session", "TokenInfo", "UserInfo"]
 
@@ -108,17 +111,20 @@ class Accounts:
         name = _check_name(name)
         password_hash = None if password is None else self._hash_password(password)
         with self._store.write() as conn:
-            if cred_store.get_user(conn, name) is not None:
-                raise ValidationError(
-                    f"user {name!r} exists already; set a password with `annotask users "
-                    f"passwd {name}`"
-                )
+            _refuse_taken(conn, name)
             access.ensure_user(conn, name)
             if password_hash is not None:
                 cred_store.set_password_hash(conn, name, password_hash)
             if admin:
                 cred_store.set_admin(conn, name, True)
         log.info("created user %r%s", name, " (admin)" if admin else "")
+
+    def check_name_free(self, name: str) -> None:
+        """Refuse (ValidationError) a name :meth:`create_user` would refuse: before asking
+        for a password that would then be thrown away."""
+        name = _check_name(name)
+        with self._store.read() as conn:
+            _refuse_taken(conn, name)
 
     def get_user(self, name: str) -> UserInfo:
         """One user; NotFoundError if there is none."""
@@ -277,6 +283,13 @@ class Accounts:
     def _require_user(self, conn: Any, name: str) -> None:
         if cred_store.get_user(conn, name) is None:
             raise NotFoundError(f"no user {name!r}; create one with `annotask users create`")
+
+
+def _refuse_taken(conn: Connection, name: str) -> None:
+    if cred_store.get_user(conn, name) is not None:
+        raise ValidationError(
+            f"user {name!r} exists already; set a password with `annotask users passwd {name}`"
+        )
 
 
 def _check_name(name: str) -> str:

@@ -66,7 +66,9 @@ def runner_command(
         ] = 300,
         project_hash: Annotated[
             str | None,
-            typer.Option(help="The project (hash or title) if the runner was not given one."),
+            typer.Option(
+                help="The project (hash or title); overrides the one the runner was made with."
+            ),
         ] = None,
         max_tasks_per_stage: Annotated[
             int | None,
