@@ -843,6 +843,66 @@ def test_each_saved_version_holds_the_document_its_row_holds(
         assert saved is not None and saved.labels == row.to_dict()
 
 
+def test_an_agent_that_saves_its_row_twice_gets_two_versions(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(4)
+    car = project.ontology.get_object("car")
+    runner = Runner(project.project_hash, client=client)
+
+    def add_car(lr: LabelRow) -> None:
+        instance = ObjectInstance(car)
+        instance.set_for_frames(_box(), frames=0)
+        lr.add_object_instance(instance)
+
+    @runner.stage("Pre-label")
+    def save_twice(task: AgentTask, lr: LabelRow) -> TaskAgentReturnStruct | str:
+        add_car(lr)
+        lr.save()
+        add_car(lr)
+        if task.data_title.endswith(("0.txt", "1.txt")):
+            lr.save()  # the second save here, the runner's after the return for the others
+            return "has objects"
+        return TaskAgentReturnStruct("has objects", lr)
+
+    report = runner(task_batch_size=4, num_retries=0)
+    assert report.moved == 4 and _stages(project) == Counter({"Review": 4})
+    for row in project.list_label_rows():
+        row.initialise_labels()
+        assert [v.version for v in row.history()] == [1, 2]
+        assert len(row.get_object_instances()) == 2
+        with client.store.read() as conn:
+            first = label_store.get_version(conn, row.label_hash, 1)
+        assert first is not None and len(first.labels["objects"]) == 1
+
+
+def test_a_row_reloaded_after_a_save_keeps_only_the_saves_after_the_reload(
+    client: annotask.Client, make_project: MakeProject
+) -> None:
+    project = make_project(1)
+    car = project.ontology.get_object("car")
+    runner = Runner(project.project_hash, client=client)
+
+    @runner.stage("Pre-label")
+    def reload(lr: LabelRow) -> str:
+        for _ in range(2):
+            instance = ObjectInstance(car)
+            instance.set_for_frames(_box(), frames=0)
+            lr.add_object_instance(instance)
+            lr.save()
+        lr.initialise_labels(overwrite=True)  # the pending saves are not in the store yet
+        assert lr.get_object_instances() == []
+        lr.set_priority(0.25)
+        lr.save()
+        return "empty"
+
+    assert runner(num_retries=0).moved == 1
+    (row,) = project.list_label_rows()
+    row.initialise_labels()
+    assert [v.version for v in row.history()] == [1]
+    assert row.get_object_instances() == [] and row.priority == 0.25
+
+
 def test_a_pass_freezes_the_older_heap_and_thaws_it_after(
     client: annotask.Client, make_project: MakeProject
 ) -> None:

@@ -62,8 +62,8 @@ def write_outcomes(  # noqa: PLR0917 - the runner's one call site names them in 
             _lost(outcome)
     _refuse_unauthorised_items(conn, ctx, live)
     versions = _refuse_stale_labels(conn, live)
-    saves = _label_saves(ctx, live, stage_names.get(stage_uuid))
-    label_store.save_label_rows(conn, saves, current=versions)
+    for saves in _label_saves(ctx, live, stage_names.get(stage_uuid)):
+        versions.update(label_store.save_label_rows(conn, saves, current=versions))
     lost = _write(conn, ctx, project_uuid, stage_uuid, live, destination_types, leases, mine)
     if lost:
         for outcome in live:
@@ -180,12 +180,21 @@ def _refuse_stale_labels(conn: Connection, live: list[TaskOutcome]) -> dict[str,
 
 def _label_saves(
     ctx: Context, live: list[TaskOutcome], stage_name: str | None
-) -> list[label_store.LabelSave]:
-    return [
-        label_store.LabelSave(o.row_hash, o.label_json, o.base_version, ctx.user, stage_name)
-        for o in live
-        if o.label_json is not None
-    ]
+) -> list[list[label_store.LabelSave]]:
+    """The label saves, in rounds of one save per row: an agent that saved its row n times
+    gets a version in each of n rounds, its last document in the last."""
+    rounds: list[list[label_store.LabelSave]] = [[]]
+    for o in live:
+        if o.label_json is None:
+            continue
+        for depth, text in enumerate((*o.label_earlier, o.label_json)):
+            if depth == len(rounds):
+                rounds.append([])
+            version = o.base_version + depth
+            rounds[depth].append(
+                label_store.LabelSave(o.row_hash, text, version, ctx.user, stage_name)
+            )
+    return rounds
 
 
 def _write(  # noqa: PLR0917 - one call site inside write_outcomes

@@ -233,6 +233,7 @@ class Attempt:
             label_document=rec.document,
             label_json=None if rec.document is None else document_json(rec.document),
             label_hash=rec.label_hash,
+            label_earlier=tuple(map(document_json, rec.saves[:-1])),
             base_version=rec.base_version or 0,
             priority=priority,
             item_updates=rec.item_updates,

@@ -46,6 +46,8 @@ class TaskOutcome:
     """The document encoded once, before the commit's transaction opens."""
     label_hash: str | None = None
     """The label row the document is saved to (None: the task's row on main)."""
+    label_earlier: tuple[str, ...] = ()
+    """Documents the agent saved before ``label_json``, oldest first: a version each."""
     base_version: int = 0
     priority: float | None = None
     item_updates: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -77,6 +79,7 @@ class TaskOutcome:
         self.pathway = None
         self.label_document = None
         self.label_json = None
+        self.label_earlier = ()
         self.priority = None
         self.item_updates = {}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from annotask.errors import ConflictError
 from annotask.labels import LabelRowBackend, LabelVersion
 from annotask.workflow import Pathway
 
@@ -22,7 +23,8 @@ class AttemptRecorder:
     def __init__(self, label_hash: str, store_backend: LabelRowBackend) -> None:
         self.label_hash = label_hash
         self._store_backend = store_backend
-        self.document: Mapping[str, Any] | None = None
+        self.saves: list[Mapping[str, Any]] = []
+        """The documents saved to the task's row, oldest first: each becomes a version."""
         self.base_version: int | None = None
         self.priority: float | None = None
         self.item_updates: dict[str, dict[str, Any]] = {}
@@ -41,17 +43,35 @@ class AttemptRecorder:
         priority: float | None,
         priority_changed: bool,
     ) -> int:
-        """Hold the document until the batch commits; the version it will get is returned."""
+        """Hold the document until the batch commits; the version it will get is returned.
+
+        A row saved again builds on the version its last save got, as a save to the store
+        would; one reloaded meanwhile (``initialise_labels(overwrite=True)``) builds on the
+        store's version again, and the saves it did not build on are dropped.
+        """
         if label_hash != self.label_hash:
             return self._store_backend.save(
                 label_hash, document, base_version, priority, priority_changed
             )
         if self.base_version is None:
             self.base_version = base_version
-        self.document = document
+        kept = base_version - self.base_version
+        if not 0 <= kept <= len(self.saves):
+            raise ConflictError(
+                f"label row {label_hash}: saved from version {base_version}, but this task's "
+                f"row is at version {self.base_version + len(self.saves)}; reload it with "
+                "initialise_labels(overwrite=True) and apply the change again"
+            )
+        del self.saves[kept:]
+        self.saves.append(document)
         if priority_changed and priority is not None:
             self.priority = priority
-        return self.base_version + 1
+        return base_version + 1
+
+    @property
+    def document(self) -> Mapping[str, Any] | None:
+        """The last document saved (None: the labels were not saved)."""
+        return self.saves[-1] if self.saves else None
 
     def history(self, label_hash: str) -> list[LabelVersion]:
         """History comes from the store (pending saves are not in it yet)."""
