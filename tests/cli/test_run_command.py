@@ -362,3 +362,61 @@ def test_ctrl_c_commits_finished_tasks_releases_the_rest_and_exits_130(tmp_path:
     stayed = [t for t in tasks if t.stage.name == "Pre-label"]
     assert len(stayed) == 60 - len(moved)
     assert all(t.status.value == "new" and t.attempts == 0 for t in stayed)
+
+
+MODULE_LEVEL_AGENT = """\
+from annotask.tasks import Runner
+
+runner = Runner(project_hash={project!r})
+CAR = runner.project.ontology.get_object("car")  # read while the file is imported
+
+
+@runner.stage("Pre-label")
+def pre_label() -> str:
+    return "empty" if CAR.name == "car" else "has objects"
+
+
+if __name__ == "__main__":
+    runner.run()
+"""
+
+
+def test_a_runner_used_at_module_level_opens_the_store_the_db_option_names(
+    tmp_path: Path, demo_project: str, db_url: str
+) -> None:
+    agent = _agent(tmp_path, MODULE_LEVEL_AGENT.format(project=demo_project))
+    elsewhere = tmp_path / "elsewhere"  # no store here: one made here would be a stray
+    elsewhere.mkdir()
+    command = [
+        sys.executable, "-m", "annotask", "--db", db_url, "--user", "alice", "run", str(agent),
+        "--max-tasks-per-stage", "1",
+    ]  # fmt: skip
+    ran = subprocess.run(
+        command, cwd=elsewhere, env=_subprocess_env(), capture_output=True, text=True, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    stages = [s[0] for s in _state(db_url, demo_project).values()]
+    assert sorted(stages) == ["Annotate", "Pre-label", "Pre-label", "Pre-label"]
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_runner_used_at_module_level_without_a_store_says_how_to_name_one(
+    tmp_path: Path, demo_project: str, db_url: str
+) -> None:
+    agent = _agent(tmp_path, MODULE_LEVEL_AGENT.format(project=demo_project))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ran = subprocess.run(
+        [sys.executable, str(agent), "--db", db_url],
+        cwd=elsewhere,
+        env=_subprocess_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 1
+    last = ran.stderr.strip().splitlines()[-1]
+    assert "no annotask store at sqlite:///annotask.db" in last
+    assert "`annotask --db URL run FILE`" in last and "$ANNOTASK_DATABASE_URL" in last
+    assert list(elsewhere.iterdir()) == []
+    assert {s[0] for s in _state(db_url, demo_project).values()} == {"Pre-label"}

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -21,9 +24,41 @@ __all__ = ["import_agent_file", "load_runner", "pick_runner", "run"]
 R = TypeVar("R")
 
 
-def import_agent_file(path: Path) -> ModuleType:
+def import_agent_file(path: Path, *, db: str | None, user: str | None) -> ModuleType:
     """Import the agent file at ``path`` as a module (not as ``__main__``), with its folder
-    on ``sys.path`` while it is imported."""
+    on ``sys.path`` while it is imported.
+
+    ``db`` and ``user`` (``--db``, ``--user``) are in the environment while it is imported,
+    so that a runner or client the file uses at module level (``runner.project`` to read the
+    ontology, say) opens the store the command line names, as the user it names.
+    """
+    with _environment(_store_variables(db, user)):
+        return _import(path)
+
+
+def _store_variables(db: str | None, user: str | None) -> dict[str, str]:
+    from annotask.client.client import USER_ENV  # noqa: PLC0415 - keeps `annotask --help` fast
+    from annotask.store import DATABASE_URL_ENV  # noqa: PLC0415
+
+    named = {DATABASE_URL_ENV: db, USER_ENV: user}
+    return {k: v for k, v in named.items() if v is not None}
+
+
+@contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    before = {k: os.environ.get(k) for k in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _import(path: Path) -> ModuleType:
     if not path.is_file():
         raise ValidationError(f"agent file {path} does not exist; give the path of a .py file")
     module_name = f"annotask_agent_{path.stem}"
@@ -64,14 +99,17 @@ def pick_runner(
     return next(iter(runners.values()))
 
 
-def load_runner(path: Path, name: str | None = None) -> SequentialRunner:
-    """Import ``path`` (not as ``__main__``) and return its runner (the one named ``name``)."""
+def load_runner(
+    path: Path, name: str | None = None, *, db: str | None = None, user: str | None = None
+) -> SequentialRunner:
+    """Import ``path`` (not as ``__main__``, with ``db`` and ``user`` as the store and user
+    its module level sees) and return its runner (the one named ``name``)."""
     from annotask.tasks import (  # noqa: PLC0415 - keeps `annotask --help` fast
         QueueRunner,
         SequentialRunner,
     )
 
-    module = import_agent_file(path)
+    module = import_agent_file(path, db=db, user=user)
     runners = [v for v in vars(module).values() if isinstance(v, SequentialRunner)]
     queued = sorted(k for k, v in vars(module).items() if isinstance(v, QueueRunner))
     if not runners and queued:
@@ -107,7 +145,7 @@ def run(
     from annotask.tasks.runner.command import run_command  # noqa: PLC0415 - see load_runner
 
     session = get_session(ctx)
-    runner = load_runner(agent_file, runner_name)
+    runner = load_runner(agent_file, runner_name, db=session.url, user=session.user)
     run_command(
         runner,
         ctx.args,

@@ -68,7 +68,7 @@ def dispatch(  # noqa: PLR0917 - Typer maps parameters to options
     session = get_session(ctx)
     if db_url is not None:
         session.url = db_url
-    module = import_agent_file(agent_file)
+    module = import_agent_file(agent_file, db=session.url, user=session.user)
     app = _one_app(module, agent_file)
     runner = pick_runner(
         module, agent_file, QueueRunner, runner_name, noun="QueueRunner", title="QueueRunner"

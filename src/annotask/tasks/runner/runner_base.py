@@ -19,8 +19,15 @@ from sqlalchemy import Connection
 
 from annotask.client import Client, Project
 from annotask.client.label_rows import check_branch_name
-from annotask.errors import AuthorizationError, NotFoundError, ValidationError
-from annotask.store import DATABASE_URL_ENV, catalog, is_transient
+from annotask.errors import AuthorizationError, NotFoundError, StoreError, ValidationError
+from annotask.store import (
+    DATABASE_URL_ENV,
+    catalog,
+    default_url,
+    is_transient,
+    missing_store,
+    store_exists,
+)
 from annotask.store import labels as label_store
 from annotask.store import tasks as task_store
 from annotask.store.engine import is_data_error
@@ -163,9 +170,21 @@ class RunnerBase:
     # clients and projects ------------------------------------------------------------------
     @property
     def client(self) -> Client:
-        """The client the runner reads and writes the store with (opened on first use)."""
+        """The client the runner reads and writes the store with (opened on first use).
+
+        Without one given, it opens ``$ANNOTASK_DATABASE_URL`` or ``./annotask.db``, which
+        must exist: a runner never makes an empty store to look for its project in.
+        """
         if self._client is None:
-            self._client = Client()
+            url = default_url()
+            if not store_exists(url):
+                raise StoreError(
+                    f"{missing_store(url)}. A runner used while its file is imported (say "
+                    "`runner.project` at module level) opens its store before the command "
+                    "line is read: run the file with `annotask --db URL run FILE`, or set "
+                    f"${DATABASE_URL_ENV}"
+                )
+            self._client = Client(url)
         return self._client
 
     @property
