@@ -126,6 +126,12 @@ def _set_path(document: dict[str, Any], path: tuple[Any, ...], value: Any) -> No
 _DELETE = object()
 
 
+_FRAME = {
+    "coordinates": {"x": 0.1, "y": 0.1, "w": 0.1, "h": 0.1},
+    "confidence": 1.0,
+    "manual_annotation": True,
+}
+
 MALFORMED = [
     (("schema",), "other", "not an annotask labels document"),
     (("schema_version",), 2, "schema_version 2: it was written by a newer annotask"),
@@ -146,7 +152,7 @@ MALFORMED = [
         },
         "frame 12: beyond the data item",
     ),
-    (("objects", 0, "frames", "x"), {}, "malformed entry"),
+    (("objects", 0, "frames", "x"), {}, "frame key 'x' is not a frame number"),
     (("objects", 0, "frames", "0", "confidence"), 2, "confidence must be a number in 0..1"),
     (("objects", 0, "frames", "0", "manual_annotation"), "yes", "manual_annotation must be"),
     (("objects", 0, "frames", "0", "created_at"), "2024-01-01T00:00:00", "no timezone offset"),
@@ -154,6 +160,26 @@ MALFORMED = [
     (("objects", 0, "object_hash"), 5, "invalid object_hash"),
     (("classifications", 0, "frames", "0", "confidence"), -1, "confidence must be"),
     (("classifications", 0, "classification_hash"), "", "invalid classification_hash"),
+    (("objects", 0, "feature_hash"), None, "feature_hash must be a string, got None"),
+    (("objects", 0, "feature_hash"), 2, "feature_hash must be a string, got 2"),
+    (
+        ("objects", 0, "frames", "0", "coordinates", "x"),
+        10**400,
+        "must be a fraction of the image size in 0..1, got an integer of about 400 digits",
+    ),
+    (("objects", 0, "frames", "0", "confidence"), 10**400, "confidence must be a number"),
+    (("objects", 0, "object_hash"), "car\x001", "object_hash: it must be a string without control"),
+    (
+        ("objects", 0, "object_hash"),
+        "c" * 300,
+        "invalid object_hash: it must be a string of 1..200 characters, got 'c{58}…$",
+    ),
+    (("objects", 0, "frames", "0", "created_by"), "ann\x00", "created_by must be a string"),
+    (("objects", 0, "frames", "0", "created_by"), "a" * 201, "created_by must be a string"),
+    *(
+        (("objects", 0, "frames", key), _FRAME, "is not a frame number")
+        for key in (" 1", "01", "+1", "1_0", "\u0661", "-1")
+    ),
 ]
 
 
@@ -225,7 +251,7 @@ def test_unknown_feature_hashes_are_all_named(ontology: Ontology, document: dict
 
 def test_duplicate_object_hash_is_refused(ontology: Ontology, document: dict[str, Any]) -> None:
     edited = _edit(document, lambda d: d["objects"].append(copy.deepcopy(d["objects"][0])))
-    with pytest.raises(LabelError, match="duplicate or invalid object_hash 'car1'"):
+    with pytest.raises(LabelError, match="duplicate object_hash 'car1'"):
         _parse(ontology, edited)
 
 
@@ -293,3 +319,34 @@ def test_entries_are_encoded_as_json_dumps_writes_them() -> None:
     ]
     for value in values:
         assert _dumps(value) == json.dumps(value)
+
+
+def test_hostile_answers_and_angles_are_refused_naming_the_value(
+    ontology: Ontology, document: dict[str, Any]
+) -> None:
+    colour = ontology.get_object("car").get_attribute("colour").feature_hash
+    depth = ontology.get_classification("weather").get_attribute("depth").feature_hash
+    cases = [
+        (
+            lambda d: d["objects"][0]["frames"]["1"]["answers"].update({colour: "re\x00d"}),
+            "a text answer cannot hold a NUL character",
+        ),
+        (
+            lambda d: d["classifications"][0]["answers"].update({depth: 10**400}),
+            "expects a finite number, got an integer of about 400 digits",
+        ),
+    ]
+    for change, message in cases:
+        with pytest.raises(LabelError, match=message):
+            _parse(ontology, _edit(document, change))
+        with pytest.raises(LabelError, match=message):
+            parsed = parse_text(json.dumps(_edit(document, change)), ontology, number_of_frames=10)
+            for pending in parsed.pending_objects.values():
+                build_object(pending, ontology, number_of_frames=10)
+    with pytest.raises(LabelError, match="theta must be a finite number of degrees, got an int"):
+        RotatableBoundingBoxCoordinates(0.1, 0.1, 0.1, 0.1, 10**400)
+
+
+def test_a_priority_too_large_for_a_float_is_refused(video_row: LabelRow) -> None:
+    with pytest.raises(LabelError, match=r"priority must be in 0\.\.1, got an integer of about"):
+        video_row.set_priority(10**400)

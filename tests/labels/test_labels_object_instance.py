@@ -247,3 +247,19 @@ def test_constructor_refuses_wrong_arguments(ontology: Ontology) -> None:
         ObjectInstance(ontology.get_classification("weather"))  # type: ignore[arg-type]
     with pytest.raises(LabelError, match="object_hash must be"):
         ObjectInstance(ontology.get_object("car"), object_hash="")
+
+
+def test_names_with_control_characters_and_nul_in_text_are_refused(ontology: Ontology) -> None:
+    car = ontology.get_object("car")
+    with pytest.raises(LabelError, match="object_hash must be a string without control"):
+        ObjectInstance(car, object_hash="car\x00")
+    with pytest.raises(LabelError, match=r"object_hash must be a string of 1\.\.200 characters"):
+        ObjectInstance(car, object_hash="c" * 201)
+    instance = ObjectInstance(car)
+    box = BoundingBoxCoordinates(0.1, 0.1, 0.1, 0.1)
+    with pytest.raises(LabelError, match="created_by must be a string without control"):
+        instance.set_for_frames(box, frames=0, created_by="ann\x1b[31m")
+    instance.set_for_frames(box, frames=0, created_by="Zoë Ng")
+    with pytest.raises(LabelError, match="a text answer cannot hold a NUL character"):
+        instance.set_answer("re\x00d", attribute="colour", frames=0)
+    assert instance.get_annotation(0).created_by == "Zoë Ng"

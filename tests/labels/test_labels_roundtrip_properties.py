@@ -154,7 +154,7 @@ def answer_for(draw: st.DrawFn, question: Question) -> Any:
     if kind is AttributeType.CHECKLIST:
         return draw(st.lists(st.sampled_from(question.options), unique=True))
     if kind is AttributeType.TEXT:
-        return draw(st.text(max_size=8))
+        return draw(st.text(st.characters(exclude_characters="\x00"), max_size=8))
     return draw(st.integers(-(10**6), 10**6) | st.floats(allow_nan=False, allow_infinity=False))
 
 
@@ -173,7 +173,7 @@ def answer_tree(draw: st.DrawFn, question: Question, answer: Any) -> None:
 creation: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     {},
     optional={
-        "created_by": st.text(max_size=6),
+        "created_by": st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=6),
         "created_at": st.datetimes(
             timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5, minutes=-30))])
         ),

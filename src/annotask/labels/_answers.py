@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from numbers import Real
 from typing import Any
 
 from annotask.errors import LabelError
+from annotask.labels._numbers import as_real, shown
 from annotask.labels.ontology_model import (
     Attribute,
     AttributeType,
@@ -88,17 +88,18 @@ def coerce(question: Question, answer: object) -> AnswerValue:
         return tuple(o for o in question.options if o.feature_hash in chosen)
     if kind is AttributeType.TEXT:
         if not isinstance(answer, str):
-            raise LabelError(f"{describe(question)} expects a str, got {answer!r}")
+            raise LabelError(f"{describe(question)} expects a str, got {shown(answer)}")
+        if "\x00" in answer:
+            raise LabelError(f"{describe(question)}: a text answer cannot hold a NUL character")
         return answer
     return _number(question, answer)
 
 
 def _number(question: Question, answer: object) -> int | float:
-    if isinstance(answer, Real) and not isinstance(answer, bool):
-        value = answer if isinstance(answer, int) else float(answer)
-        if math.isfinite(value):
-            return value
-    raise LabelError(f"{describe(question)} expects a finite number, got {answer!r}")
+    value = as_real(answer)
+    if value is not None and math.isfinite(value):
+        return answer if isinstance(answer, int) else value
+    raise LabelError(f"{describe(question)} expects a finite number, got {shown(answer)}")
 
 
 def public(value: AnswerValue) -> Answer:
@@ -133,7 +134,7 @@ def decode(question: Question, raw: object, unknown: set[str]) -> AnswerValue | 
         if found is not None and found.feature_hash == raw:
             return found
         return _decode_option(question, raw, unknown)
-    if kind is AttributeType.TEXT and type(raw) is str:
+    if kind is AttributeType.TEXT and type(raw) is str and "\x00" not in raw:
         return raw
     if kind is AttributeType.CHECKLIST:
         if not isinstance(raw, list):

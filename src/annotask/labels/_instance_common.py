@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from numbers import Real
 from typing import TYPE_CHECKING, ClassVar, Generic, NamedTuple, Protocol, TypeVar
 
 from annotask.errors import LabelError
 from annotask.labels._answers import AnswerValue
 from annotask.labels._frames import Frames, normalise_frames
+from annotask.labels._numbers import as_real, shown
+from annotask.labels._text import name_problem
 from annotask.labels.coordinates import Coordinates
 from annotask.labels.ontology_model import Classification, ObjectClass
 
@@ -96,13 +97,14 @@ def check_in_range(ident: str, frames: list[int], number_of_frames: int) -> None
 def check_confidence(ident: str, confidence: object) -> float:
     """``confidence`` as a float in 0..1, or :class:`LabelError`."""
     # plain floats first: the ABC check costs far more, and imports call this per object
-    if type(confidence) is float or (
-        isinstance(confidence, Real) and not isinstance(confidence, bool)
-    ):
-        value = float(confidence)
-        if 0.0 <= value <= 1.0:
+    if type(confidence) is float:
+        if 0.0 <= confidence <= 1.0:
+            return confidence
+    else:
+        value = as_real(confidence)
+        if value is not None and 0.0 <= value <= 1.0:
             return value
-    raise LabelError(f"{ident}: confidence must be a number in 0..1, got {confidence!r}")
+    raise LabelError(f"{ident}: confidence must be a number in 0..1, got {shown(confidence)}")
 
 
 def check_flag(ident: str, name: str, value: object) -> bool:
@@ -114,8 +116,9 @@ def check_flag(ident: str, name: str, value: object) -> bool:
 
 def check_creation(ident: str, created_by: object, created_at: object) -> None:
     """:class:`LabelError` unless ``created_by`` is a str and ``created_at`` an aware datetime."""
-    if created_by is not None and not isinstance(created_by, str):
-        raise LabelError(f"{ident}: created_by must be a str, got {created_by!r}")
+    problem = None if created_by is None else name_problem(created_by, empty_ok=True)
+    if problem is not None:
+        raise LabelError(f"{ident}: created_by {problem}")
     if created_at is not None and (
         not isinstance(created_at, datetime) or created_at.tzinfo is None
     ):
@@ -156,8 +159,9 @@ class InstanceBase(Generic[A]):
     """What :meth:`get_annotation` says of a frame the instance is not on."""
 
     def __init__(self, instance_hash: str | None) -> None:
-        if instance_hash is not None and (not isinstance(instance_hash, str) or not instance_hash):
-            raise LabelError(f"{self._HASH_NAME} must be a non-empty str, got {instance_hash!r}")
+        problem = None if instance_hash is None else name_problem(instance_hash)
+        if problem is not None:
+            raise LabelError(f"{self._HASH_NAME} {problem}")
         self._hash = instance_hash or new_hash()
         self._annotations: dict[int, A] = {}
         self._answers: dict[str, AnswerValue] = {}

@@ -14,6 +14,7 @@ from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 from annotask.errors import LabelError
+from annotask.labels._numbers import as_real, shown
 from annotask.labels.ontology_model import Shape
 
 if TYPE_CHECKING:
@@ -43,12 +44,12 @@ def _fraction(name: str, value: object) -> float:
         if 0.0 <= value <= 1.0:
             return value
     elif isinstance(value, Real) and not isinstance(value, bool):
-        number = float(value)
-        if 0.0 <= number <= 1.0:
+        number = as_real(value)
+        if number is not None and 0.0 <= number <= 1.0:
             return number
     else:
-        raise LabelError(f"{name} must be a number, got {value!r}")
-    raise LabelError(f"{name} must be a fraction of the image size in 0..1, got {value!r}")
+        raise LabelError(f"{name} must be a number, got {shown(value)}")
+    raise LabelError(f"{name} must be a fraction of the image size in 0..1, got {shown(value)}")
 
 
 def _set_float(obj: object, name: str, value: object) -> None:
@@ -124,11 +125,11 @@ class RotatableBoundingBoxCoordinates:
     def __post_init__(self) -> None:
         for name in ("top_left_x", "top_left_y", "width", "height"):
             _set_float(self, name, getattr(self, name))
-        theta = self.theta
-        if not isinstance(theta, Real) or isinstance(theta, bool) or not math.isfinite(theta):
-            raise LabelError(f"theta must be a finite number of degrees, got {theta!r}")
-        if type(theta) is not float:
-            object.__setattr__(self, "theta", float(theta))
+        theta = as_real(self.theta)
+        if theta is None or not math.isfinite(theta):
+            raise LabelError(f"theta must be a finite number of degrees, got {shown(self.theta)}")
+        if theta is not self.theta:
+            object.__setattr__(self, "theta", theta)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"x", "y", "w", "h", "theta"}``."""

@@ -74,6 +74,8 @@ from annotask.labels._instance_common import (
     ClassificationAnnotation,
     check_in_range,
 )
+from annotask.labels._numbers import shown
+from annotask.labels._text import name_problem
 from annotask.labels.classification_instance import ClassificationInstance
 from annotask.labels.coordinates import READERS, BitmaskCoordinates, SkeletonCoordinates
 from annotask.labels.object_instance import ObjectInstance
@@ -277,11 +279,28 @@ def _entries(document: Mapping[str, Any], key: str) -> list[Any]:
     return entries
 
 
+_FRAME_KEYS = {str(n): n for n in range(4096)}
+"""Frame keys as documents write them: a lookup is cheaper than ``int()`` and checks form."""
+
+
+def _frame_number(key: object) -> int:
+    """A frame key past :data:`_FRAME_KEYS`: decimal digits, no sign, space or leading 0."""
+    if type(key) is int and key >= 0:
+        return key
+    if type(key) is str and key.isascii() and key.isdigit() and key[0] != "0":
+        return int(key)
+    raise LabelError(
+        f'frame key {shown(key)} is not a frame number: write frames as decimal digits, like "12"'
+    )
+
+
 def _where(key: str, index: int, raw: Any, hash_key: str) -> str:
     """``objects[3] (car, object_hash ab12)``, as far as ``raw`` tells."""
     if not isinstance(raw, Mapping):
         return f"{key}[{index}]"
-    return f"{key}[{index}] ({raw.get('name', '?')}, {hash_key} {raw.get(hash_key)!r})"
+    name = raw.get("name", "?")
+    name = name[:60] if type(name) is str else shown(name)
+    return f"{key}[{index}] ({name}, {hash_key} {shown(raw.get(hash_key))})"
 
 
 def _malformed(where: str, exc: Exception) -> LabelError:
@@ -323,22 +342,24 @@ class _Reader:
     def _entry(self, section: _Section[_I, _T], index: int, raw: Any) -> None:
         """Read one entry into ``section.built`` by its hash (or keep it raw, filtered out)."""
         try:
-            item = section.find(raw["feature_hash"])
+            feature_hash = raw["feature_hash"]
+            if type(feature_hash) is not str:
+                raise LabelError(f"feature_hash must be a string, got {shown(feature_hash)}")
+            item = section.find(feature_hash)
             if item is None:
-                self.unknown.add(raw["feature_hash"])
+                self.unknown.add(feature_hash)
                 return
             if section.include is not None and item.feature_hash not in section.include:
                 section.skipped.append(raw)
                 return
             instance_hash = raw[section.hash_key]
-            if (
-                type(instance_hash) is not str
-                or not instance_hash
-                or instance_hash in section.built
-            ):
-                raise LabelError(f"duplicate or invalid {section.hash_key} {instance_hash!r}")
+            problem = name_problem(instance_hash)
+            if problem is not None:
+                raise LabelError(f"invalid {section.hash_key}: it {problem}")
+            if instance_hash in section.built:
+                raise LabelError(f"duplicate {section.hash_key} {shown(instance_hash)}")
             section.built[instance_hash] = section.build(item, instance_hash, raw)
-        except (LabelError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (LabelError, KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise _malformed(_where(section.key, index, raw, section.hash_key), exc) from exc
 
     def object_instance(
@@ -364,7 +385,9 @@ class _Reader:
         return ObjectInstance._restore(ontology_object, object_hash, annotations, answers, dynamic)
 
     def _frame(self, key: str) -> int:
-        frame = int(key)
+        frame = _FRAME_KEYS.get(key)
+        if frame is None:
+            frame = _frame_number(key)
         if 0 <= frame < self.item.number_of_frames:
             return frame
         check_in_range("", [frame], self.item.number_of_frames)
@@ -440,8 +463,9 @@ def _annotation_fields(
     if manual is not True and manual is not False:
         raise LabelError(f"manual_annotation must be true or false, got {manual!r}")
     created_by = entry.get("created_by")
-    if created_by is not None and not isinstance(created_by, str):
-        raise LabelError(f"created_by must be a string, got {created_by!r}")
+    problem = None if created_by is None else name_problem(created_by, empty_ok=True)
+    if problem is not None:
+        raise LabelError(f"created_by {problem}")
     created_at = entry.get("created_at")
     return confidence, manual, created_by, None if created_at is None else _time(created_at)
 
@@ -590,7 +614,7 @@ def _outline_objects(
     for index, (raw, outline) in enumerate(zip(entries, outlines, strict=True)):
         object_class = find(outline.feature_hash)
         object_hash = outline.object_hash
-        if object_class is None or not object_hash or object_hash in pending:
+        if object_class is None or name_problem(object_hash) or object_hash in pending:
             raise _Irregular
         if include is not None and object_class.feature_hash not in include:
             skipped.append(msgspec.json.decode(raw))

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
-from numbers import Real
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -15,6 +13,7 @@ from annotask.datatypes import DataType
 from annotask.errors import LabelError, ValidationError
 from annotask.labels._frames import Frames, normalise_frames
 from annotask.labels._instance_common import check_in_range
+from annotask.labels._numbers import as_real, shown
 from annotask.labels.backend import (
     LabelRowBackend,
     LabelRowMeta,
@@ -668,11 +667,7 @@ def _frames_of(entry: ObjectInstance | PendingObject) -> Collection[int]:
 def checked_priority(value: object, ident: str, name: str = "priority") -> float:
     """``value`` as a priority (a number in 0..1, ``0.0`` included), or :class:`LabelError`
     naming ``ident`` and the field ``name``."""
-    if (
-        not isinstance(value, Real)
-        or isinstance(value, bool)
-        or not math.isfinite(float(value))
-        or not 0.0 <= float(value) <= 1.0
-    ):
-        raise LabelError(f"{ident}: {name} must be in 0..1, got {value!r}")
-    return float(value)
+    number = as_real(value)
+    if number is None or not 0.0 <= number <= 1.0:
+        raise LabelError(f"{ident}: {name} must be in 0..1, got {shown(value)}")
+    return number

@@ -1,0 +1,27 @@
+"""Strings that name things in labels (instance hashes, ``created_by``): short, and free of
+control characters, which a document would carry into every export and PostgreSQL refuses."""
+
+from __future__ import annotations
+
+import re
+
+from annotask.labels._numbers import shown
+
+__all__ = ["MAX_NAME_CHARS", "name_problem"]
+
+MAX_NAME_CHARS = 200
+"""The longest instance hash or ``created_by`` a label row may hold."""
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def name_problem(value: object, *, empty_ok: bool = False) -> str | None:
+    """What is wrong with ``value`` as a name in labels (None: nothing), to follow the
+    field's name in a message."""
+    if type(value) is not str:
+        return f"must be a string, got {shown(value)}"
+    if len(value) > MAX_NAME_CHARS or not (value or empty_ok):
+        return f"must be a string of 1..{MAX_NAME_CHARS} characters, got {shown(value)}"
+    if not value.isprintable() and _CONTROL.search(value):
+        return f"must be a string without control characters, got {shown(value)}"
+    return None
