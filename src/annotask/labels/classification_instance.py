@@ -154,11 +154,6 @@ class ClassificationInstance(InstanceBase[ClassificationFrame, ClassificationAnn
         refused unless ``overwrite=True`` (as in the seed).
         """
         question = self._question(attribute)
-        if not overwrite and question.feature_hash in self._answers:
-            raise LabelError(
-                f"{self._ident()}: {_answers.describe(question)} is already answered; "
-                "pass overwrite=True to replace the answer"
-            )
         try:
             value = _answers.coerce(question, answer)
         except LabelError as exc:
@@ -166,6 +161,11 @@ class ClassificationInstance(InstanceBase[ClassificationFrame, ClassificationAnn
         problem = _answers.parent_problem(self._classification.tree, question, self._answers)
         if problem is not None:
             raise LabelError(f"{self._ident()}: {problem}")
+        if not overwrite and question.feature_hash in self._answers:
+            raise LabelError(
+                f"{self._ident()}: {_answers.describe(question)} is already answered; "
+                "pass overwrite=True to replace the answer"
+            )
         self._answers[question.feature_hash] = value
         _answers.drop(self._answers, question, value)
         self._touch()

@@ -88,6 +88,10 @@ class ObjectInstance(InstanceBase[ObjectFrame, Annotation]):
         """
         ident = self._ident()
         frame_list = frames_for(ident, frames)
+        self._check_coordinates(coordinates)
+        confidence = check_annotation_fields(
+            ident, confidence, manual_annotation, created_by, created_at
+        )
         if not overwrite:
             taken = [f for f in frame_list if f in self._annotations]
             if taken:
@@ -95,10 +99,6 @@ class ObjectInstance(InstanceBase[ObjectFrame, Annotation]):
                     f"{self._ident(taken[0])}: the object is already on frame(s) {taken}; "
                     "pass overwrite=True to replace its coordinates there"
                 )
-        self._check_coordinates(coordinates)
-        confidence = check_annotation_fields(
-            ident, confidence, manual_annotation, created_by, created_at
-        )
         if self._owner is not None:
             self._check_fits(self._owner, frame_list, coordinates)
         for frame in frame_list:
