@@ -33,7 +33,7 @@ def test_answer_and_nested_answer(ontology: Ontology, weather: ClassificationIns
 def test_changing_the_answer_drops_nested_answers(weather: ClassificationInstance) -> None:
     weather.set_answer("snow")
     weather.set_answer(4, attribute="depth")
-    weather.set_answer("rain")
+    weather.set_answer("rain", overwrite=True)
     assert weather.get_answer("depth") is None
 
 

@@ -121,7 +121,7 @@ def test_answer_from_an_option_object_or_name(ontology: Ontology, car: ObjectIns
     occluded = ontology.get_object("car").get_attribute("occluded")
     car.set_answer(occluded.get_option("yes"), attribute=occluded)
     assert car.get_answer(occluded) == occluded.get_option("yes")
-    car.set_answer("no", attribute="occluded")
+    car.set_answer("no", attribute="occluded", overwrite=True)
     assert car.get_answer("occluded") == occluded.get_option("no")
 
 
@@ -170,7 +170,7 @@ def test_nested_answer_needs_its_option_and_goes_when_it_changes(car: ObjectInst
     car.set_answer("dented", attribute="damage")
     car.set_answer(3, attribute="dents")
     assert car.get_answer("dents") == 3
-    car.set_answer("none", attribute="damage")
+    car.set_answer("none", attribute="damage", overwrite=True)
     assert car.get_answer("dents") is None
 
 

@@ -170,8 +170,10 @@ def label_row_from_record(
     ontology: Ontology,
     backend: LabelRowBackend,
     stage_names: Mapping[str, str],
+    stage_types: Mapping[str, str] | None = None,
 ) -> LabelRow:
-    """A LabelRow for a stored row, its document prefetched."""
+    """A LabelRow for a stored row, its document prefetched; ``stage_types`` (stage UUID ->
+    type) lets the row tell its label status from its stage."""
     props = record.item.properties
     meta = LabelRowMeta(
         label_hash=record.label_hash,
@@ -187,6 +189,8 @@ def label_row_from_record(
         workflow_stage=stage_names.get(record.stage_uuid),
         version=record.version,
         branch_name=record.branch_name,
+        workflow_stage_uuid=record.stage_uuid,
+        workflow_stage_type=None if stage_types is None else stage_types.get(record.stage_uuid),
         # A never-saved row is prefetched as empty, so loading it costs no query of its own.
         document=record.labels_json if record.labels_json is not None else _EMPTY,
     )

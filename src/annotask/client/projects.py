@@ -109,8 +109,15 @@ class Project(MemberResource[ProjectRecord]):
         label_hashes: Sequence[UUID | str] | None = None,
         data_title_contains: str | None = None,
         branch_name: str | None = None,
+        *,
+        data_title_eq: str | None = None,
+        data_title_like: str | None = None,
     ) -> list[LabelRow]:
         """Label rows of the project (all, or by data/label hash), loaded in one query.
+
+        The seed's title filters narrow them further: ``data_title_eq`` (the exact title),
+        ``data_title_like`` (an SQL ``LIKE`` pattern: ``%`` any run of characters, ``_``
+        one; SQLite ignores ASCII case, PostgreSQL does not) and ``data_title_contains``.
 
         Each row's labels document comes with it: ``initialise_labels()`` reads no more.
         ``branch_name`` picks the label branch (default ``main``, where every data item has
@@ -127,8 +134,12 @@ class Project(MemberResource[ProjectRecord]):
                 self.project_hash,
                 data_hashes=data,
                 label_hashes=None if label_hashes is None else [str(h) for h in label_hashes],
+                data_titles=None if data_title_eq is None else [data_title_eq],
                 branch_name=branch,
+                title_like=data_title_like,
             )
+        if data_title_eq is not None:
+            records = [r for r in records if r.item.name == data_title_eq]
         if data_title_contains:
             records = [r for r in records if data_title_contains in r.item.name]
         return self._rows_of(records)
@@ -263,12 +274,16 @@ class Project(MemberResource[ProjectRecord]):
 
     def _rows_of(self, records: Sequence[LabelRowRecord]) -> list[LabelRow]:
         backend = self.label_backend()
-        names = self._stage_names
-        return [label_row_from_record(r, self.ontology, backend, names) for r in records]
+        names, types = self._stage_names, self._stage_types
+        return [label_row_from_record(r, self.ontology, backend, names, types) for r in records]
 
     @cached_property
     def _stage_names(self) -> dict[str, str]:
         return {str(s.uuid): s.name for s in self.workflow.stages}
+
+    @cached_property
+    def _stage_types(self) -> dict[str, str]:
+        return {str(s.uuid): str(s.stage_type) for s in self.workflow.stages}
 
     @property
     def datasets(self) -> list[Dataset]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, Generic, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, Protocol, TypeVar, cast
 
 from annotask.errors import LabelError
 from annotask.labels._answers import AnswerValue
@@ -16,11 +16,14 @@ from annotask.labels.ontology_model import Classification, ObjectClass
 
 if TYPE_CHECKING:
     from annotask.labels.classification_instance import ClassificationInstance
+    from annotask.labels.object_instance import ObjectInstance
 
 __all__ = [
     "Annotation",
     "ClassificationAnnotation",
+    "ClassificationFrame",
     "InstanceBase",
+    "ObjectFrame",
     "Owner",
     "check_annotation_fields",
     "check_confidence",
@@ -30,8 +33,9 @@ __all__ = [
 ]
 
 
-class Annotation(NamedTuple):
-    """An object instance on one frame."""
+class ObjectFrame(NamedTuple):
+    """What an object instance holds on one frame (stored per frame; read by the document
+    codec directly)."""
 
     frame: int
     coordinates: Coordinates
@@ -41,14 +45,139 @@ class Annotation(NamedTuple):
     created_at: datetime | None = None
 
 
-class ClassificationAnnotation(NamedTuple):
-    """A classification instance on one frame."""
+class ClassificationFrame(NamedTuple):
+    """What a classification instance holds on one frame."""
 
     frame: int
     confidence: float = 1.0
     manual_annotation: bool = True
     created_by: str | None = None
     created_at: datetime | None = None
+
+
+F = TypeVar("F", ObjectFrame, ClassificationFrame)
+
+
+class _FrameAnnotation(Generic[F]):
+    """An instance on one frame, read and written through: setting a property changes the
+    instance (and marks its label row changed), as the seed's annotations do."""
+
+    __slots__ = ("_frame", "_instance")
+
+    _instance: InstanceBase[F, Any]
+
+    def __init__(self, instance: InstanceBase[F, Any], frame: int) -> None:
+        self._instance = instance
+        self._frame = frame
+
+    def _data(self) -> F:
+        found = self._instance._annotations.get(self._frame)
+        if found is None:
+            raise LabelError(
+                f"{self._instance._ident(self._frame)}: this annotation is gone (the instance "
+                "was taken off the frame)"
+            )
+        return found
+
+    def _write(self, data: F) -> None:
+        self._instance._annotations[self._frame] = data
+        self._instance._touch()
+
+    @property
+    def frame(self) -> int:
+        """The frame number."""
+        return self._frame
+
+    @property
+    def confidence(self) -> float:
+        """How sure the annotator (or model) is, 0..1."""
+        return self._data().confidence
+
+    @confidence.setter
+    def confidence(self, value: float) -> None:
+        checked = check_confidence(self._instance._ident(self._frame), value)
+        self._write(self._data()._replace(confidence=checked))
+
+    @property
+    def manual_annotation(self) -> bool:
+        """Whether a person (not a model) made it."""
+        return self._data().manual_annotation
+
+    @manual_annotation.setter
+    def manual_annotation(self, value: bool) -> None:
+        flag = check_flag(self._instance._ident(self._frame), "manual_annotation", value)
+        self._write(self._data()._replace(manual_annotation=flag))
+
+    @property
+    def created_by(self) -> str | None:
+        """Who made it, if recorded."""
+        return self._data().created_by
+
+    @created_by.setter
+    def created_by(self, value: str | None) -> None:
+        data = self._data()
+        check_creation(self._instance._ident(self._frame), value, data.created_at)
+        self._write(data._replace(created_by=value))
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When it was made (timezone-aware), if recorded."""
+        return self._data().created_at
+
+    @created_at.setter
+    def created_at(self, value: datetime | None) -> None:
+        data = self._data()
+        check_creation(self._instance._ident(self._frame), data.created_by, value)
+        self._write(data._replace(created_at=value))
+
+    def _astuple(self) -> tuple[object, ...]:
+        return tuple(self._data())
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _FrameAnnotation)  # for the type checker
+        return self._astuple() == other._astuple()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: compared by value, not hashable
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self._data()._asdict().items())
+        return f"{type(self).__name__}({fields})"
+
+
+class Annotation(_FrameAnnotation[ObjectFrame]):
+    """An object instance on one frame (from ``get_annotation``): coordinates, confidence,
+    ``manual_annotation``, ``created_by``, ``created_at``; each can be set."""
+
+    __slots__ = ()
+
+    @property
+    def coordinates(self) -> Coordinates:
+        """Where the object is on this frame."""
+        return self._data().coordinates
+
+    @coordinates.setter
+    def coordinates(self, value: Coordinates) -> None:
+        data = self._data()
+        instance = cast("ObjectInstance", self._instance)
+        # the instance checks the shape and the data item's size, and writes the frame
+        instance.set_for_frames(
+            value,
+            self._frame,
+            overwrite=True,
+            confidence=data.confidence,
+            manual_annotation=data.manual_annotation,
+            created_by=data.created_by,
+            created_at=data.created_at,
+        )
+
+
+class ClassificationAnnotation(_FrameAnnotation[ClassificationFrame]):
+    """A classification instance on one frame (from ``get_annotation``): confidence,
+    ``manual_annotation``, ``created_by``, ``created_at``; each can be set."""
+
+    __slots__ = ()
 
 
 class Owner(Protocol):
@@ -141,10 +270,10 @@ def check_annotation_fields(
     return value
 
 
-A = TypeVar("A", Annotation, ClassificationAnnotation)
+V = TypeVar("V", Annotation, ClassificationAnnotation)
 
 
-class InstanceBase(Generic[A]):
+class InstanceBase(Generic[F, V]):
     """An instance's id, its annotations by frame, its answers and the row it is in.
 
     :class:`~annotask.labels.ObjectInstance` and
@@ -163,7 +292,7 @@ class InstanceBase(Generic[A]):
         if problem is not None:
             raise LabelError(f"{self._HASH_NAME} {problem}")
         self._hash = instance_hash or new_hash()
-        self._annotations: dict[int, A] = {}
+        self._annotations: dict[int, F] = {}
         self._answers: dict[str, AnswerValue] = {}
         self._owner: Owner | None = None
 
@@ -191,18 +320,23 @@ class InstanceBase(Generic[A]):
         where = f"{self.ontology_item.name} ({self._HASH_NAME} {self._hash})"
         return where if frame is None else f"{where}, frame {frame}"
 
-    def get_annotations(self) -> list[A]:
-        """The annotations, by frame."""
-        return [self._annotations[f] for f in sorted(self._annotations)]
+    def _view(self, frame: int) -> V:
+        """The annotation object of ``frame``."""
+        raise NotImplementedError
 
-    def get_annotation(self, frame: int = 0) -> A:
-        """The annotation on ``frame``; :class:`LabelError` if the instance is not on it."""
-        found = self._annotations.get(frame)
-        if found is None:
+    def get_annotations(self) -> list[V]:
+        """The annotations, by frame (each reads and writes this instance)."""
+        view = self._view
+        return [view(f) for f in sorted(self._annotations)]
+
+    def get_annotation(self, frame: int = 0) -> V:
+        """The annotation on ``frame``; :class:`LabelError` if the instance is not on it.
+        Setting its properties (``confidence``, ``coordinates``, …) changes the instance."""
+        if frame not in self._annotations:
             raise LabelError(
                 f"{self._ident(frame)}: {self._ABSENT}; frames: {sorted(self._annotations)}"
             )
-        return found
+        return self._view(frame)
 
     def get_annotation_frames(self) -> set[int]:
         """The frames the instance is on."""

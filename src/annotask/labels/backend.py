@@ -39,6 +39,10 @@ class LabelRowMeta:
     ``initialise_labels``); else None."""
     branch_name: str = "main"
     """The label branch the row is on."""
+    workflow_stage_uuid: str | None = None
+    """The UUID of the stage the row's task is in, when known."""
+    workflow_stage_type: str | None = None
+    """That stage's type (``annotation``, ``review``, ``agent``, ``complete``), when known."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from annotask.labels._answers import Answer, AnswerInput, AnswerValue
 from annotask.labels._frames import Frames
 from annotask.labels._instance_common import (
     ClassificationAnnotation,
+    ClassificationFrame,
     InstanceBase,
     Owner,
     check_annotation_fields,
@@ -21,7 +22,7 @@ from annotask.labels.ontology_model import Attribute, Classification, Question
 __all__ = ["ClassificationInstance"]
 
 
-class ClassificationInstance(InstanceBase[ClassificationAnnotation]):
+class ClassificationInstance(InstanceBase[ClassificationFrame, ClassificationAnnotation]):
     """An instance of a classification: the frames it covers and its answers.
 
     The answers (the classification's own and those nested under its options) hold for all
@@ -58,27 +59,44 @@ class ClassificationInstance(InstanceBase[ClassificationAnnotation]):
         """The name of the classification."""
         return self._classification.name
 
+    def _view(self, frame: int) -> ClassificationAnnotation:
+        return ClassificationAnnotation(self, frame)
+
     # -- frames --------------------------------------------------------------------------
 
     def set_for_frames(
         self,
         frames: Frames = 0,
         *,
+        overwrite: bool = False,
         confidence: float = 1.0,
         manual_annotation: bool = True,
         created_by: str | None = None,
         created_at: datetime | None = None,
     ) -> None:
-        """Put the classification on ``frames`` (int, list, set or range)."""
+        """Put the classification on ``frames`` (int, list, set or range).
+
+        In a label row, a frame that already carries this classification (this instance or
+        another) is refused unless ``overwrite=True``, as in the seed; with it, this
+        instance's data on its own frames is replaced (another instance's frames stay
+        refused: ``add_classification_instance(force=True)`` takes them).
+        """
         ident = self._ident()
         frame_list = frames_for(ident, frames)
+        if not overwrite and self._owner is not None:
+            taken = [f for f in frame_list if f in self._annotations]
+            if taken:
+                raise LabelError(
+                    f"{self._ident(taken[0])}: the classification is already on frame(s) "
+                    f"{taken}; pass overwrite=True to replace its data there"
+                )
         confidence = check_annotation_fields(
             ident, confidence, manual_annotation, created_by, created_at
         )
         if self._owner is not None:
             self._check_against(self._owner, frame_list)
         for frame in frame_list:
-            self._annotations[frame] = ClassificationAnnotation(
+            self._annotations[frame] = ClassificationFrame(
                 frame, confidence, manual_annotation, created_by, created_at
             )
         self._touch()
@@ -123,11 +141,17 @@ class ClassificationInstance(InstanceBase[ClassificationAnnotation]):
         except NotFoundError as exc:
             raise LabelError(f"{self._ident()}: {exc}") from exc
 
-    def set_answer(self, answer: AnswerInput, attribute: Question | str | None = None) -> None:
+    def set_answer(
+        self,
+        answer: AnswerInput,
+        attribute: Question | str | None = None,
+        overwrite: bool = False,
+    ) -> None:
         """Answer the classification (default) or a question nested under its options.
 
         Radio: an Option or option name; checklist: a list of them; text: str; numeric: a
-        number. A nested question needs its option selected first.
+        number. A nested question needs its option selected first. An answered question is
+        refused unless ``overwrite=True`` (as in the seed).
         """
         question = self._question(attribute)
         try:
@@ -137,6 +161,11 @@ class ClassificationInstance(InstanceBase[ClassificationAnnotation]):
         problem = _answers.parent_problem(self._classification.tree, question, self._answers)
         if problem is not None:
             raise LabelError(f"{self._ident()}: {problem}")
+        if not overwrite and question.feature_hash in self._answers:
+            raise LabelError(
+                f"{self._ident()}: {_answers.describe(question)} is already answered; "
+                "pass overwrite=True to replace the answer"
+            )
         self._answers[question.feature_hash] = value
         _answers.drop(self._answers, question, value)
         self._touch()
@@ -167,7 +196,7 @@ class ClassificationInstance(InstanceBase[ClassificationAnnotation]):
         cls,
         classification: Classification,
         classification_hash: str,
-        annotations: dict[int, ClassificationAnnotation],
+        annotations: dict[int, ClassificationFrame],
         answers: dict[str, AnswerValue],
     ) -> ClassificationInstance:
         """Rebuild from already-checked document parts (no checks here)."""

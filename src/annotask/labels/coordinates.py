@@ -160,6 +160,13 @@ def _points(kind: str, points: object, minimum: int) -> tuple[PointCoordinate, .
     return out
 
 
+def _one_of(kind: str, points: object, values: object) -> object:
+    """The vertices given as ``points`` or as ``values`` (the seed's name); exactly one."""
+    if (points is None) == (values is None):
+        raise LabelError(f"a {kind} takes its vertices as points= or values= (one of them)")
+    return points if values is None else values
+
+
 def _as_point(value: object) -> PointCoordinate:
     if isinstance(value, PointCoordinate):
         return value
@@ -174,8 +181,19 @@ class PolygonCoordinates:
 
     points: tuple[PointCoordinate, ...]
 
-    def __init__(self, points: Iterable[PointLike]) -> None:
-        object.__setattr__(self, "points", _points("polygon", points, 3))
+    def __init__(
+        self,
+        points: Iterable[PointLike] | None = None,
+        *,
+        values: Iterable[PointLike] | None = None,
+    ) -> None:
+        chosen = _one_of("polygon", points, values)
+        object.__setattr__(self, "points", _points("polygon", chosen, 3))
+
+    @property
+    def values(self) -> tuple[PointCoordinate, ...]:
+        """The seed's name for :attr:`points`."""
+        return self.points
 
     def to_dict(self) -> dict[str, Any]:
         """``{"points": [[x, y], ...]}``."""
@@ -193,8 +211,19 @@ class PolylineCoordinates:
 
     points: tuple[PointCoordinate, ...]
 
-    def __init__(self, points: Iterable[PointLike]) -> None:
-        object.__setattr__(self, "points", _points("polyline", points, 2))
+    def __init__(
+        self,
+        points: Iterable[PointLike] | None = None,
+        *,
+        values: Iterable[PointLike] | None = None,
+    ) -> None:
+        chosen = _one_of("polyline", points, values)
+        object.__setattr__(self, "points", _points("polyline", chosen, 2))
+
+    @property
+    def values(self) -> tuple[PointCoordinate, ...]:
+        """The seed's name for :attr:`points`."""
+        return self.points
 
     def to_dict(self) -> dict[str, Any]:
         """``{"points": [[x, y], ...]}``."""

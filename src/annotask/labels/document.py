@@ -70,8 +70,8 @@ from annotask.errors import LabelError
 from annotask.labels import _answers
 from annotask.labels._answers import AnswerValue
 from annotask.labels._instance_common import (
-    Annotation,
-    ClassificationAnnotation,
+    ClassificationFrame,
+    ObjectFrame,
     check_in_range,
 )
 from annotask.labels._numbers import shown
@@ -134,7 +134,7 @@ def _encode_answers(answers: Mapping[str, AnswerValue]) -> dict[str, Any]:
 
 
 def _encode_frame(
-    entry: dict[str, Any], annotation: Annotation | ClassificationAnnotation
+    entry: dict[str, Any], annotation: ObjectFrame | ClassificationFrame
 ) -> dict[str, Any]:
     """``entry`` with what every frame entry holds added: confidence, manual, created_*."""
     entry["confidence"] = annotation.confidence
@@ -367,12 +367,12 @@ class _Reader:
     ) -> ObjectInstance:
         read = READERS[ontology_object.shape]
         tree = ontology_object.tree
-        annotations: dict[int, Annotation] = {}
+        annotations: dict[int, ObjectFrame] = {}
         dynamic: dict[int, dict[str, AnswerValue]] = {}
         for key, entry in raw["frames"].items():
             frame = self._frame(key)
             confidence, manual, created_by, created_at = _annotation_fields(entry)
-            annotations[frame] = Annotation(
+            annotations[frame] = ObjectFrame(
                 frame, read(entry["coordinates"]), confidence, manual, created_by, created_at
             )
             frame_answers = entry.get("answers")
@@ -393,7 +393,9 @@ class _Reader:
         check_in_range("", [frame], self.item.number_of_frames)
         raise LabelError(f"frame {key!r} is not a frame number")
 
-    def _check_fits(self, ontology_object: ObjectClass, annotations: dict[int, Annotation]) -> None:
+    def _check_fits(
+        self, ontology_object: ObjectClass, annotations: dict[int, ObjectFrame]
+    ) -> None:
         item = self.item
         for frame, annotation in annotations.items():
             coordinates = annotation.coordinates
@@ -434,10 +436,10 @@ class _Reader:
     def classification_instance(
         self, classification: Classification, instance_hash: str, raw: Any
     ) -> ClassificationInstance:
-        annotations: dict[int, ClassificationAnnotation] = {}
+        annotations: dict[int, ClassificationFrame] = {}
         for key, entry in raw["frames"].items():
             frame = self._frame(key)
-            annotations[frame] = ClassificationAnnotation(frame, *_annotation_fields(entry))
+            annotations[frame] = ClassificationFrame(frame, *_annotation_fields(entry))
         answers = self._answers(classification.tree, raw["answers"], dynamic=False)
         return ClassificationInstance._restore(classification, instance_hash, annotations, answers)
 

@@ -32,9 +32,11 @@ from annotask.labels.document import (
     parse_text,
 )
 from annotask.labels.encoded import EncodedDocument
+from annotask.labels.frame_view import FrameView
 from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
 from annotask.labels.ontology_model import Classification, ObjectClass
+from annotask.labels.row_status import LabelStatus, WorkflowGraphNode, label_status_of
 
 __all__ = ["LabelRow"]
 
@@ -145,6 +147,18 @@ class LabelRow:
     def workflow_stage(self) -> str | None:
         """The stage the row's task is in, if any."""
         return self._meta.workflow_stage
+
+    @property
+    def workflow_graph_node(self) -> WorkflowGraphNode | None:
+        """The stage the row's task is in (``uuid``, ``title``), or None if not known."""
+        uuid, title = self._meta.workflow_stage_uuid, self._meta.workflow_stage
+        return None if uuid is None or title is None else WorkflowGraphNode(uuid, title)
+
+    @property
+    def label_status(self) -> LabelStatus:
+        """How far labelling has got, from the row's stage and saved version (see
+        :class:`~annotask.labels.LabelStatus`)."""
+        return label_status_of(self._meta.workflow_stage_type, self._version)
 
     @property
     def version(self) -> int:
@@ -309,6 +323,34 @@ class LabelRow:
             self._skipped_classifications,
         )
 
+    def to_encord_dict(self) -> dict[str, Any]:
+        """The seed's name for :meth:`to_dict`: the labels document as a dict."""
+        return self.to_dict()
+
+    # -- frames --------------------------------------------------------------------------
+
+    def get_frame_view(self, frame: int = 0) -> FrameView:
+        """A view of one frame: its instances, and adding instances there."""
+        self._require_labels()
+        if type(frame) is not int:
+            raise LabelError(f"{self._ident()}: a frame is an int, got {frame!r}")
+        if frame < 0:
+            raise LabelError(f"{self._ident()}: frame {frame} is negative; frames are 0-based")
+        check_in_range(self._ident(), [frame], self.number_of_frames)
+        return FrameView(self, frame)
+
+    def get_frame_views(self) -> list[FrameView]:
+        """A view of every frame of the data item, in order."""
+        self._require_labels()
+        return [FrameView(self, frame) for frame in range(self.number_of_frames)]
+
+    def _check_instance_row(self, instance: ObjectInstance | ClassificationInstance) -> None:
+        """:class:`LabelError` if ``instance`` is in another label row."""
+        if instance._owner is not None and instance._owner is not self:
+            raise LabelError(
+                f"{instance._ident()}: already in another label row; add instance.copy()"
+            )
+
     # -- saving --------------------------------------------------------------------------
 
     def set_priority(self, priority: float, bundle: Bundle | None = None) -> None:
@@ -439,6 +481,10 @@ class LabelRow:
         del self._objects[instance.object_hash]
         instance._owner = None
         self._touch()
+
+    def remove_object(self, object_instance: ObjectInstance) -> None:
+        """The seed's name for :meth:`remove_object_instance`."""
+        self.remove_object_instance(object_instance)
 
     # -- classification instances --------------------------------------------------------
 

@@ -11,6 +11,7 @@ from annotask.labels._frames import Frames
 from annotask.labels._instance_common import (
     Annotation,
     InstanceBase,
+    ObjectFrame,
     Owner,
     check_annotation_fields,
     check_in_range,
@@ -27,7 +28,7 @@ from annotask.labels.ontology_model import Attribute, ObjectClass
 __all__ = ["ObjectInstance"]
 
 
-class ObjectInstance(InstanceBase[Annotation]):
+class ObjectInstance(InstanceBase[ObjectFrame, Annotation]):
     """An instance of an object class: coordinates per frame, static and dynamic answers.
 
     Every change is checked in full before anything is changed; a failing call raises
@@ -64,6 +65,9 @@ class ObjectInstance(InstanceBase[Annotation]):
         """The name of the object class."""
         return self._object.name
 
+    def _view(self, frame: int) -> Annotation:
+        return Annotation(self, frame)
+
     # -- coordinates ---------------------------------------------------------------------
 
     def set_for_frames(
@@ -71,22 +75,34 @@ class ObjectInstance(InstanceBase[Annotation]):
         coordinates: Coordinates,
         frames: Frames = 0,
         *,
+        overwrite: bool = False,
         confidence: float = 1.0,
         manual_annotation: bool = True,
         created_by: str | None = None,
         created_at: datetime | None = None,
     ) -> None:
-        """Place the object at ``coordinates`` on ``frames`` (int, list, set or range)."""
+        """Place the object at ``coordinates`` on ``frames`` (int, list, set or range).
+
+        A frame the object is already on is refused (:class:`LabelError`) unless
+        ``overwrite=True``, which replaces what it holds there.
+        """
         ident = self._ident()
         frame_list = frames_for(ident, frames)
         self._check_coordinates(coordinates)
         confidence = check_annotation_fields(
             ident, confidence, manual_annotation, created_by, created_at
         )
+        if not overwrite:
+            taken = [f for f in frame_list if f in self._annotations]
+            if taken:
+                raise LabelError(
+                    f"{self._ident(taken[0])}: the object is already on frame(s) {taken}; "
+                    "pass overwrite=True to replace its coordinates there"
+                )
         if self._owner is not None:
             self._check_fits(self._owner, frame_list, coordinates)
         for frame in frame_list:
-            self._annotations[frame] = Annotation(
+            self._annotations[frame] = ObjectFrame(
                 frame, coordinates, confidence, manual_annotation, created_by, created_at
             )
         self._touch()
@@ -157,13 +173,18 @@ class ObjectInstance(InstanceBase[Annotation]):
             raise LabelError(f"{self._ident()}: {exc}") from None
 
     def set_answer(
-        self, answer: AnswerInput, attribute: Attribute | str, frames: Frames | None = None
+        self,
+        answer: AnswerInput,
+        attribute: Attribute | str,
+        frames: Frames | None = None,
+        overwrite: bool = False,
     ) -> None:
         """Answer ``attribute`` (an Attribute, or its name or hash).
 
         Radio: an Option or option name; checklist: a list of them; text: str; numeric: a
         number. Dynamic attributes are answered on ``frames`` (default: every annotated
-        frame), which must be annotated; static attributes take no frames.
+        frame), which must be annotated, replacing answers there; static attributes take no
+        frames, and an answered one is refused unless ``overwrite=True`` (as in the seed).
         """
         question = self._attribute(attribute)
         value = self._coerce(question, answer)
@@ -172,6 +193,11 @@ class ObjectInstance(InstanceBase[Annotation]):
                 raise LabelError(
                     f"{self._ident()}: {_answers.describe(question)} is static (one answer for "
                     f"all frames); call set_answer without frames"
+                )
+            if not overwrite and question.feature_hash in self._answers:
+                raise LabelError(
+                    f"{self._ident()}: {_answers.describe(question)} is already answered; "
+                    "pass overwrite=True to replace the answer"
                 )
             self._check_parent(question, self._answers, None)
             _store(self._answers, question, value)
@@ -257,6 +283,24 @@ class ObjectInstance(InstanceBase[Annotation]):
                 _answers.drop(answers, question, None)
         self._touch()
 
+    # -- checks ------------------------------------------------------------------------
+
+    def is_valid(self) -> None:
+        """Check the instance is complete, as the seed does: :class:`LabelError` if it is on
+        no frame, or holds dynamic answers on frames it is not on; returns None otherwise."""
+        if not self._annotations:
+            raise LabelError(
+                f"{self._ident()}: on no frame; place it with set_for_frames(coordinates, frame)"
+            )
+        stray = sorted(
+            f for f, answers in self._dynamic.items() if answers and f not in self._annotations
+        )
+        if stray:
+            raise LabelError(
+                f"{self._ident()}: dynamic answers on frame(s) {stray}, where the object has "
+                "no coordinates; set_for_frames there or delete_answer(attribute, frames)"
+            )
+
     # -- copies and ownership ------------------------------------------------------------
 
     def copy(self) -> ObjectInstance:
@@ -272,7 +316,7 @@ class ObjectInstance(InstanceBase[Annotation]):
         cls,
         ontology_object: ObjectClass,
         object_hash: str,
-        annotations: dict[int, Annotation],
+        annotations: dict[int, ObjectFrame],
         answers: dict[str, AnswerValue],
         dynamic: dict[int, dict[str, AnswerValue]],
     ) -> ObjectInstance:

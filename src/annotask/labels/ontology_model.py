@@ -54,8 +54,32 @@ class AttributeType(StrEnum):
     NUMERIC = "numeric"
 
 
+class _Parent:
+    """The seed's child lookups, shared by every part that has parts beneath it."""
+
+    __slots__ = ()
+
+    name: str
+
+    def _below(self) -> Iterator[Attribute | Option]:
+        raise NotImplementedError
+
+    def get_child_by_hash(self, feature_node_hash: str, type_: KindFilter = None) -> Any:
+        """A question or option beneath this part, by feature hash (and kind)."""
+        return find_child(self.name, self._below(), feature_node_hash, type_, by="hash")
+
+    def get_child_by_title(self, title: str, type_: KindFilter = None) -> Any:
+        """The first question or option beneath this part named ``title`` (of kind ``type_``)."""
+        return find_child(self.name, self._below(), title, type_, by="title")
+
+    def get_children_by_title(self, title: str, type_: KindFilter = None) -> list[Any]:
+        """Every question or option beneath this part named ``title`` (of kind ``type_``)."""
+        found = [c for c in self._below() if c.name == title]
+        return found if type_ is None else [c for c in found if isinstance(c, type_)]
+
+
 @dataclass(frozen=True, slots=True)
-class Option:
+class Option(_Parent):
     """One choice of a radio or checklist question; may nest further questions."""
 
     name: str
@@ -92,8 +116,11 @@ class Option:
         """The questions nested under this option."""
         return self.questions
 
+    def _below(self) -> Iterator[Attribute | Option]:
+        return _questions_below(self.questions)
 
-class _Choices:
+
+class _Choices(_Parent):
     """Option lookups shared by attributes and classifications."""
 
     __slots__ = ()
@@ -149,6 +176,11 @@ class Attribute(_Choices):
     def __post_init__(self) -> None:
         object.__setattr__(self, "_option_index", _index_options(self.options))
 
+    def _below(self) -> Iterator[Attribute | Option]:
+        for option in self.options:
+            yield option
+            yield from _questions_below(option.questions)
+
 
 @dataclass(frozen=True, slots=True)
 class Classification(_Choices):
@@ -186,13 +218,8 @@ class Classification(_Choices):
         """This classification or a nested question, by name or feature hash."""
         return self._tree.get(name_or_hash)
 
-    def get_child_by_hash(self, feature_node_hash: str, type_: KindFilter = None) -> Any:
-        """A question or option under this classification, by feature hash (and kind)."""
-        return find_child(self.name, part_children(self), feature_node_hash, type_, by="hash")
-
-    def get_child_by_title(self, title: str, type_: KindFilter = None) -> Any:
-        """The first question or option under this classification named ``title``."""
-        return find_child(self.name, part_children(self), title, type_, by="title")
+    def _below(self) -> Iterator[Attribute | Option]:
+        return part_children(self)
 
     def create_instance(self) -> ClassificationInstance:
         """A new, empty instance of this classification."""
@@ -209,7 +236,7 @@ Question = Attribute | Classification
 
 
 @dataclass(frozen=True, slots=True)
-class ObjectClass:
+class ObjectClass(_Parent):
     """An object class: a name, a shape and the attributes its instances answer.
 
     Skeleton classes also name their ``keypoints`` and the ``edges`` between them.
@@ -248,13 +275,8 @@ class ObjectClass:
         """The seed's name for :attr:`feature_hash`."""
         return self.feature_hash
 
-    def get_child_by_hash(self, feature_node_hash: str, type_: KindFilter = None) -> Any:
-        """An attribute or option of this class (nested ones too), by feature hash (and kind)."""
-        return find_child(self.name, part_children(self), feature_node_hash, type_, by="hash")
-
-    def get_child_by_title(self, title: str, type_: KindFilter = None) -> Any:
-        """The first attribute or option of this class named ``title`` (of kind ``type_``)."""
-        return find_child(self.name, part_children(self), title, type_, by="title")
+    def _below(self) -> Iterator[Attribute | Option]:
+        return part_children(self)
 
     def create_instance(self) -> ObjectInstance:
         """A new instance of this object class, with no frames yet."""

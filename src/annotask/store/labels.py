@@ -67,11 +67,14 @@ def get_label_rows(
     with_labels: bool = True,
     branch_name: str = MAIN_BRANCH,
     ordered: bool = True,
+    title_like: str | None = None,
 ) -> list[LabelRowRecord]:
     """Label rows of a project with their storage items and task stage/priority.
 
     Filtered by data hashes, label hashes or data titles (item names; the first filter given
-    applies), chunked to stay under parameter limits; one query per chunk.
+    applies), chunked to stay under parameter limits; one query per chunk. ``title_like``
+    also keeps only items whose name matches it as an SQL ``LIKE`` pattern (``%`` any run,
+    ``_`` one character; case as the database compares: SQLite ignores ASCII case).
     Documents come as JSON text, for the caller to parse when it needs them;
     ``with_labels=False`` leaves them out. The rows are those on ``branch_name``, except
     when filtered by label hash: a label hash names one row, on whichever branch it is.
@@ -80,8 +83,10 @@ def get_label_rows(
     """
     keys, filter_by = _filter(data_hashes, label_hashes, data_titles)
     chunks = [None] if keys is None else [keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK)]
-    query = _rows_query(with_labels, filter_by, conn.dialect.name, ordered)
+    query = _rows_query(with_labels, filter_by, conn.dialect.name, ordered, title_like is not None)
     params: dict[str, Any] = {"_project": project_uuid, "_branch": branch_name}
+    if title_like is not None:
+        params["_like"] = title_like
     records: list[LabelRowRecord] = []
     for chunk in chunks:
         if chunk is not None:
@@ -91,9 +96,12 @@ def get_label_rows(
 
 
 @cache
-def _rows_query(with_labels: bool, filter_by: str | None, dialect: str, ordered: bool) -> Any:
+def _rows_query(
+    with_labels: bool, filter_by: str | None, dialect: str, ordered: bool, like: bool = False
+) -> Any:
     """:func:`get_label_rows`' statement, built once: rows of ``_project`` on ``_branch``
-    (by label hash: on any branch) whose ``filter_by`` column is one of ``_keys``."""
+    (by label hash: on any branch) whose ``filter_by`` column is one of ``_keys`` (and,
+    with ``like``, whose item name is ``LIKE _like``)."""
     query = _label_row_select(with_labels, ordered).where(
         label_rows.c.project_uuid == bindparam("_project")
     )
@@ -101,6 +109,8 @@ def _rows_query(with_labels: bool, filter_by: str | None, dialect: str, ordered:
         query = query.where(label_rows.c.branch_name == bindparam("_branch"))
     if filter_by is not None:
         query = query.where(in_keys(_FILTER_COLUMNS[filter_by], "_keys", dialect))
+    if like:
+        query = query.where(storage_items.c.name.like(bindparam("_like")))
     return query
 
 

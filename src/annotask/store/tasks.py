@@ -115,6 +115,8 @@ class TaskFilter:
     status: Collection[str] | None = None
     assignee: str | None = None
     data_hash: str | None = None
+    data_hashes: Collection[str] | None = None
+    """Keep only tasks of these data items (with ``data_hash``: both apply)."""
     title_contains: str | None = None
     failed: bool | None = None
     uuids: Collection[str] | None = None
@@ -205,6 +207,8 @@ def _filtered(query: Select[Any], project_uuid: str, flt: TaskFilter) -> Select[
         query = query.where(tasks.c.assignee == flt.assignee)
     if flt.data_hash is not None:
         query = query.where(tasks.c.data_hash == flt.data_hash)
+    if flt.data_hashes is not None:
+        query = query.where(tasks.c.data_hash.in_(list(flt.data_hashes)))
     if flt.title_contains:
         query = query.where(storage_items.c.name.contains(flt.title_contains, autoescape=True))
     if flt.failed is not None:

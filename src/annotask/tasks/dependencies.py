@@ -6,11 +6,14 @@ runner injects it; generator dependencies clean up after the task, also when the
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +35,7 @@ from annotask.workflow import WorkflowTask
 
 __all__ = [
     "DataLookup",
+    "DataRow",
     "Twin",
     "dep_asset",
     "dep_client",
@@ -203,6 +207,66 @@ class DataLookup:
     def get_storage_items(self, data_hashes: Sequence[str]) -> list[StorageItem]:
         """Storage items by data hash, fetched together."""
         return self._client.get_storage_items(list(data_hashes))
+
+    def get_data_row(self, data_hash: str | UUID) -> DataRow:
+        """The data row of this data hash: the storage item's fields under the seed's
+        ``DataRow`` names. Deprecated (warns): ask for the storage item instead."""
+        warnings.warn(
+            "DataLookup.get_data_row is deprecated: ask for the task's storage item with "
+            "Annotated[StorageItem, Depends(dep_storage_item)] instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return DataRow.of(self._client.get_storage_item(str(data_hash)))
+
+
+@dataclass(frozen=True)
+class DataRow:
+    """A data item under the seed's ``DataRow`` names (from :meth:`DataLookup.get_data_row`);
+    a snapshot of its storage item, read-only."""
+
+    uid: str
+    """The data hash."""
+    title: str
+    data_type: DataType
+    created_at: datetime
+    file_link: str
+    """The item's URI (a local path, ``file://``, ``s3://`` or ``http(s)://``)."""
+    file_type: str
+    """The MIME type."""
+    file_size: int | None
+    width: int | None
+    height: int | None
+    frames_per_second: float | None
+    duration: float | None
+    client_metadata: dict[str, Any]
+    dataset_hash: str
+    backing_item_uuid: UUID
+
+    @classmethod
+    def of(cls, item: StorageItem) -> DataRow:
+        """The data row of a storage item."""
+        return cls(
+            uid=item.data_hash,
+            title=item.name,
+            data_type=item.data_type,
+            created_at=item.created_at,
+            file_link=item.uri,
+            file_type=item.mime_type,
+            file_size=item.file_size,
+            width=item.width,
+            height=item.height,
+            frames_per_second=item.fps,
+            duration=item.duration,
+            client_metadata=item.client_metadata,
+            dataset_hash=item.dataset_hash,
+            backing_item_uuid=item.uuid,
+        )
+
+    @property
+    def data_hash(self) -> str:
+        """annotask's name for :attr:`uid`."""
+        return self.uid
 
 
 def dep_data_lookup(lookup: Annotated[DataLookup, Depends(DataLookup.sharable)]) -> DataLookup:

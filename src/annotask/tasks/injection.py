@@ -135,7 +135,11 @@ def compile_plan(
 
 
 def _describe(fn: Callable[..., Any]) -> str:
-    return getattr(fn, "__qualname__", None) or repr(fn)
+    named = getattr(fn, "__qualname__", None)
+    if isinstance(named, str):
+        return named
+    # an instance of a class with __call__
+    return f"{type(fn).__qualname__} instance"
 
 
 def _compile(
@@ -172,13 +176,25 @@ def _compile(
     resources = frozenset(node for _, node in args if isinstance(node, Resource)).union(
         *(c.resources for c in calls)
     )
+    body = _body(fn)
     return Call(
         fn=fn,
         args=tuple(args),
-        is_generator=inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn),
+        is_generator=inspect.isgeneratorfunction(body) or inspect.isasyncgenfunction(body),
         resources=resources,
-        is_async=inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn),
+        is_async=inspect.iscoroutinefunction(body) or inspect.isasyncgenfunction(body),
     )
+
+
+def _body(fn: Callable[..., Any]) -> Any:
+    """The function whose code runs when ``fn`` is called: ``fn`` itself, a class's
+    ``__init__``, or (for an instance of a class with ``__call__``) that method."""
+    if inspect.isclass(fn):
+        return fn.__init__
+    if inspect.isroutine(fn):
+        return fn
+    call = inspect.getattr_static(type(fn), "__call__", None)
+    return call if inspect.isfunction(call) else fn
 
 
 def _list_element(annotation: Any) -> Any:
@@ -193,7 +209,7 @@ def _list_element(annotation: Any) -> Any:
 
 
 def _hints(fn: Callable[..., Any], agent: str, localns: dict[str, Any]) -> dict[str, Any]:
-    target = fn.__init__ if inspect.isclass(fn) else fn
+    target = _body(fn)
     try:
         return typing.get_type_hints(target, localns=localns, include_extras=True)
     except Exception as exc:

@@ -79,18 +79,34 @@ class WorkflowStage:
         *,
         status: str | Sequence[str] | None = None,
         assignee: str | None = None,
-        data_hash: UUID | str | None = None,
+        data_hash: UUID | str | Sequence[UUID | str] | None = None,
         data_title_contains: str | None = None,
         failed: bool | None = None,
+        data_title: str | None = None,
     ) -> Iterator[WorkflowTask]:
-        """Tasks waiting in this stage, highest priority first."""
+        """Tasks waiting in this stage, highest priority first.
+
+        ``data_hash`` takes one data hash or a list; ``data_title`` (the seed's name) keeps
+        the tasks whose data title contains it, as ``data_title_contains`` does.
+        """
         statuses = [status] if isinstance(status, str) else status
+        if data_title is not None and data_title_contains is not None:
+            raise ValidationError(
+                f"stage {self.name!r}: get_tasks takes data_title or data_title_contains "
+                "(the same filter), not both"
+            )
+        hashes = (
+            None
+            if data_hash is None or isinstance(data_hash, UUID | str)
+            else [str(h) for h in data_hash]
+        )
         flt = task_store.TaskFilter(
             stage_uuid=str(self.uuid),
             status=statuses,
             assignee=assignee,
-            data_hash=None if data_hash is None else str(data_hash),
-            title_contains=data_title_contains,
+            data_hash=str(data_hash) if isinstance(data_hash, UUID | str) else None,
+            data_hashes=hashes,
+            title_contains=data_title if data_title is not None else data_title_contains,
             failed=failed,
         )
         ctx = self.workflow.ctx
