@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from annotask.errors import LabelError
 from annotask.labels import (
     BoundingBoxCoordinates,
     LabelRow,
@@ -18,6 +19,7 @@ from annotask.labels import (
     PolygonCoordinates,
 )
 from annotask.labels.formats import ExportItem, ImportMode, get_format
+from annotask.labels.formats._build import checked_entry
 
 IMPORTS = ["coco", "yolo", "voc", "cvat", "labelstudio"]
 
@@ -96,3 +98,17 @@ def test_an_import_into_a_row_with_stored_objects_keeps_them_and_adds_beside(
         assert len(shapes) == 2 * len(before[name])
         assert {s[:2] for s in shapes} == {s[:2] for s in before[name]}
         assert len({i.object_hash for i in row.get_object_instances()}) == len(shapes)
+
+
+def test_an_imported_object_given_a_frame_twice_or_a_bad_hash_is_refused(
+    ontology: Ontology, make_row: Callable[..., LabelRow]
+) -> None:
+    car, row = ontology.get_object("car"), make_row()
+    box = BoundingBoxCoordinates(0.1, 0.1, 0.2, 0.2)
+    twice = [(0, box, 1.0, True), (0, box, 0.5, False)]
+    with pytest.raises(LabelError, match="car \\(object a1\\): frame 0 is given twice"):
+        checked_entry(car, "a1", twice, row)
+    with pytest.raises(LabelError, match="object_hash must be a string without control"):
+        checked_entry(car, "a\x001", [(0, box, 1.0, True)], row)
+    built = checked_entry(car, "a1", [(0, box, 1.0, True)], row)
+    assert built.entry.object_hash == "a1"

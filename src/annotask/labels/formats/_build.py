@@ -16,9 +16,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from annotask.errors import LabelError
 from annotask.labels._instance_common import new_hash
+from annotask.labels._text import name_problem
 from annotask.labels.coordinates import SHAPE_COORDINATES, BoundingBoxCoordinates, Coordinates
 from annotask.labels.document import PendingObject
 from annotask.labels.label_row import LabelRow
@@ -55,6 +57,12 @@ def checked_entry(
     :meth:`LabelRow.add_object_instance` would raise it.
     """
     parts = sorted(frames, key=_frame_of)
+    for before, after in pairwise(parts):
+        if before[0] == after[0]:
+            raise LabelError(
+                f"{object_class.name} (object {object_hash or 'new'}): frame {after[0]!r} is "
+                "given twice; give each frame of an object once"
+            )
     text = _text(object_class, object_hash, parts, row)
     if text is not None:
         entry = PendingObject(object_class, text[0], text[1], len(row._objects))
@@ -87,7 +95,7 @@ def _text(
     found = row.ontology.find_object(object_class.feature_hash)
     if shape in _LONG_WAY or (found is not object_class and found != object_class):
         return None
-    if object_hash is not None and (type(object_hash) is not str or not object_hash):
+    if object_hash is not None and name_problem(object_hash) is not None:
         return None
     expected = SHAPE_COORDINATES[shape]
     last = row.number_of_frames - 1
