@@ -12,6 +12,8 @@ from annotask.server.problems import problem_response
 
 __all__ = ["BodyLimit", "LoginLimiter"]
 
+_IDLE_SWEEP_AT = 10_000
+
 
 class _TooLarge(BaseException):
     """Raised from ``receive`` past the limit; a BaseException, so that body parsers that
@@ -73,7 +75,13 @@ class BodyLimit:
 
 
 class LoginLimiter:
-    """Counts failed logins per (user, address); too many in a window are refused."""
+    """Counts login attempts per (user, address); too many failures in a window are refused.
+
+    An attempt is reserved (counted as a failure) *before* its password is checked, under the
+    lock, so that concurrent attempts cannot all pass the check while the slow password
+    hashes run: at most ``attempts`` passwords are checked per (user, address) and window.
+    A login that succeeds forgets the failures of its (user, address).
+    """
 
     def __init__(self, attempts: int, window_s: float) -> None:
         self.attempts = attempts
@@ -81,25 +89,37 @@ class LoginLimiter:
         self._failures: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
 
-    def retry_after(self, user: str, address: str) -> float:
-        """Seconds until another try is allowed (0 when allowed now)."""
+    def reserve(self, user: str, address: str) -> tuple[float, float | None]:
+        """Reserve one attempt: ``(0, stamp)`` when it may go ahead (it counts as a failure
+        until :meth:`succeeded` or :meth:`release`), else ``(seconds to wait, None)``."""
         now = time.monotonic()
+        key = (user, address)
         with self._lock:
-            failures = self._failures.get((user, address))
-            if failures is None:
-                return 0.0
+            failures = self._failures.setdefault(key, deque())
             while failures and failures[0] <= now - self.window_s:
                 failures.popleft()
-            if len(failures) < self.attempts:
-                return 0.0
-            return failures[0] + self.window_s - now
+            if len(failures) >= self.attempts:
+                return max(failures[0] + self.window_s - now, 0.001), None
+            failures.append(now)
+            self._forget_idle(now)
+            return 0.0, now
 
-    def failed(self, user: str, address: str) -> None:
-        """Record a failed login."""
+    def release(self, user: str, address: str, stamp: float) -> None:
+        """Give back a reserved attempt whose password was never judged (the check broke)."""
         with self._lock:
-            self._failures.setdefault((user, address), deque()).append(time.monotonic())
+            failures = self._failures.get((user, address))
+            if failures is not None and stamp in failures:
+                failures.remove(stamp)
 
     def succeeded(self, user: str, address: str) -> None:
         """Forget the failures of a user who logged in."""
         with self._lock:
             self._failures.pop((user, address), None)
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop keys whose failures are all past the window (called under the lock, only
+        when the table has grown), so that guessed user names do not pile up."""
+        if len(self._failures) < _IDLE_SWEEP_AT:
+            return
+        for key in [k for k, f in self._failures.items() if not f or f[-1] <= now - self.window_s]:
+            del self._failures[key]
