@@ -146,3 +146,15 @@ def test_a_successful_login_clears_the_failures_before_it(server: Server) -> Non
     assert (
         server.http.post("/api/session", json={"user": "bob", "password": "x"}).status_code == 429
     )
+
+
+def test_token_names_follow_the_name_policy(server: Server) -> None:
+    for name in ("\u0000", "lap\ntop", "a\x7f"):
+        refused = server.http.post("/api/tokens", json={"name": name}, headers=server.as_("bob"))
+        assert refused.status_code == 422, (name, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert "control character" in refused.json()["detail"]
+    names = {t["name"] for t in server.http.get("/api/tokens", headers=server.as_("bob")).json()}
+    assert names == {"tests"}
+    ok = server.http.post("/api/tokens", json={"name": "  laptop "}, headers=server.as_("bob"))
+    assert ok.status_code == 201 and ok.json()["name"] == "laptop"

@@ -99,3 +99,18 @@ def test_a_role_for_a_user_without_an_account_is_404_and_adds_nobody(server: Ser
     )
     assert made.status_code == 200, made.text
     assert server.project.members()["nosuchuser"].value == "annotator"
+
+
+# -- names with control characters ---------------------------------------------------------
+
+
+def test_user_names_with_control_characters_are_refused(server: Server) -> None:
+    Accounts(server.project._ctx.store).create_user("root-admin", admin=True)
+    token = Accounts(server.project._ctx.store).issue_token("root-admin").secret
+    for name in ("nul\x00", "bell\x07", "zero\u200bwidth"):
+        answer = server.http.post(
+            "/api/users", json={"name": name}, headers={"Authorization": f"Bearer {token}"}
+        )
+        _problem(answer, 422, "control characters")
+    names = {u.name for u in Accounts(server.project._ctx.store).list_users()}
+    assert not any(not n.isprintable() for n in names)
