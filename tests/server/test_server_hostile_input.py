@@ -6,12 +6,15 @@ nothing changes."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import httpx
+import pytest
 
 import annotask
 from annotask.client.access import Accounts
+from annotask.labels import BoundingBoxCoordinates, ObjectInstance
 from tests.server.conftest import Server
 
 TOO_BIG = 2**63  # one past SQLite's largest integer
@@ -70,6 +73,159 @@ def test_a_worker_may_not_import_labels_as_it_may_not_edit_them(server: Server) 
     )
     assert imported.status_code == 200, imported.text
     assert _versions(server.project) == [0, 0, 0, 0, 1]
+
+
+# -- integers past what the store holds ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/events?after={big}", "after"),
+        ("/tasks/{task}/events?after={big}", "after"),
+        ("/events/stream?after={big}", "after"),
+        ("/label-rows/{data}/versions/{big}", "version"),
+        ("/items/{data}/frames/{big}", "index"),
+    ],
+)
+def test_integers_past_the_store_are_422_naming_the_field(
+    server: Server, path: str, field: str
+) -> None:
+    task = server.project.list_tasks()[0]
+    url = _base(server) + path.format(big=TOO_BIG, task=task.uuid, data=task.data_hash)
+    body = _problem(server.http.get(url, headers=server.as_("bob")), 422, field)
+    assert body["errors"][0]["field"].endswith(field)
+
+
+def _saved_once(server: Server) -> tuple[str, str]:
+    """A row saved once (version 1, one box), and its path."""
+    row = server.project.list_label_rows()[0]
+    row.initialise_labels()
+    box = ObjectInstance(row.ontology.get_object("car"))
+    box.set_for_frames(BoundingBoxCoordinates(0.1, 0.1, 0.2, 0.2), frames=0)
+    row.add_object_instance(box)
+    row.save()
+    return row.data_hash, f"{_base(server)}/label-rows/{row.data_hash}"
+
+
+@pytest.mark.parametrize("version", [100000000000000000000, TOO_BIG, True, "1", 1.0], ids=repr)
+def test_a_revert_takes_a_plain_integer_version_in_range(server: Server, version: object) -> None:
+    data_hash, path = _saved_once(server)
+    answer = server.http.post(
+        path + "/revert",
+        json={"version": version},
+        headers={**server.as_("alice"), "If-Match": '"1"'},
+    )
+    body = _problem(answer, 422, "version")
+    assert body["errors"][0]["field"] == "body.version"
+    assert server.project.get_label_row(data_hash).version == 1  # nothing reverted
+
+
+# -- numerals Python will not parse --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "if_match",
+    [f'"{HUGE}"'.encode(), f'"{TOO_BIG}"'.encode(), b'"\xb2"', b'"-1"', b"W/", b'""'],
+    ids=["5000 digits", "2**63", "superscript two", "negative", "bare W/", "empty"],
+)
+def test_an_if_match_that_is_no_version_is_412(server: Server, if_match: bytes) -> None:
+    data_hash, path = _saved_once(server)
+    row = server.http.get(path, headers=server.as_("bob")).json()
+    answer = server.http.put(
+        path, json={"labels": row["labels"]}, headers={**server.as_("bob"), "If-Match": if_match}
+    )
+    _problem(answer, 412, "not a label row version", '"1"')
+    assert server.project.get_label_row(data_hash).version == 1
+
+
+def _first_streamed(server: Server, last_event_id: bytes) -> dict[str, Any]:
+    """The first event the stream sends to a client resuming from ``last_event_id``."""
+    received: list[dict[str, Any]] = []
+    status: list[int] = []
+    done = threading.Event()
+
+    def listen() -> None:
+        headers = {**server.as_("bob"), "Last-Event-ID": last_event_id}
+        with server.http.stream(
+            "GET", _base(server) + "/events/stream", headers=headers, timeout=20
+        ) as answer:
+            status.append(answer.status_code)
+            for line in answer.iter_lines():
+                if line.startswith("data: "):
+                    received.append(json.loads(line.removeprefix("data: ")))
+                    break
+        done.set()
+
+    threading.Thread(target=listen, daemon=True).start()
+    assert done.wait(15), (status, received)
+    assert status == [200] and received, (status, received)
+    return received[0]
+
+
+@pytest.mark.parametrize(
+    "last_event_id",
+    [b"9999999999999999999999999", HUGE.encode(), b"\xb2", b"-3", b"abc"],
+    ids=["25 digits", "5000 digits", "superscript two", "negative", "letters"],
+)
+def test_a_last_event_id_we_never_sent_is_ignored(server: Server, last_event_id: bytes) -> None:
+    for task in server.project.list_tasks()[:2]:
+        assert isinstance(task, annotask.AgentTask)
+        task.proceed("empty")
+    page = server.http.get(_base(server) + "/events", headers=server.as_("bob")).json()
+    first = _first_streamed(server, last_event_id)
+    assert first["id"] == page["events"][0]["id"]  # from the start, as without the header
+
+
+# -- an upload nested too deep to parse ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"[" * 5000 + b"]" * 5000, ("deep.json", "nested")),
+        (b"[]", ("deep.json", "not a COCO object")),
+        (b'{"images": NaN}', ("deep.json", "not valid JSON")),
+        (b'{"a": "\xc3"}', ("deep.json", "not valid JSON")),
+    ],
+    ids=["5000 deep", "a list", "NaN", "not UTF-8"],
+)
+def test_an_import_that_cannot_be_read_is_422_and_changes_nothing(
+    server: Server, content: bytes, words: tuple[str, ...]
+) -> None:
+    answer = server.http.post(
+        _base(server) + "/import",
+        files={"file": ("deep.json", content, "application/json")},
+        headers=server.as_("bob"),
+    )
+    _problem(answer, 422, *words, "nothing was imported")
+    assert _versions(server.project) == [0, 0, 0, 0, 0]
+
+
+# -- request bodies that are not JSON ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b'{"name": "\xc3"}', ("body", "not UTF-8")),
+        (b"[" * 90_000 + b"]" * 90_000, ("body", "nested")),
+        (b'{"name": ', ("body", "not valid JSON")),
+    ],
+    ids=["invalid UTF-8", "90000 deep", "cut short"],
+)
+def test_a_body_that_is_not_json_is_a_422_problem(
+    server: Server, content: bytes, words: tuple[str, ...]
+) -> None:
+    answer = server.http.post(
+        "/api/tokens",
+        content=content,
+        headers={**server.as_("bob"), "Content-Type": "application/json"},
+    )
+    body = _problem(answer, 422, *words)
+    assert body["errors"][0]["field"].startswith("body")
+    names = {t["name"] for t in server.http.get("/api/tokens", headers=server.as_("bob")).json()}
+    assert names == {"tests"}
 
 
 # -- roles only for accounts that exist ----------------------------------------------------

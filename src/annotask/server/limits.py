@@ -1,4 +1,5 @@
-"""Limits on what callers may send: body size (before reading it) and failed logins."""
+"""Limits on what callers may send: body size (before reading it), failed logins, and the
+largest number a request may carry."""
 
 from __future__ import annotations
 
@@ -10,9 +11,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from annotask.server.problems import problem_response
 
-__all__ = ["BodyLimit", "LoginLimiter"]
+__all__ = ["SQL_INT_MAX", "BodyLimit", "LoginLimiter", "parse_id"]
 
+SQL_INT_MAX = 2**63 - 1
+"""The largest integer SQLite (and PostgreSQL's BIGINT) stores: the bound of every id,
+version and count a request may carry."""
+_ID_DIGITS = len(str(SQL_INT_MAX))
 _IDLE_SWEEP_AT = 10_000
+
+
+def parse_id(text: str) -> int | None:
+    """A version or event id as a header carries it (ASCII digits, at most
+    :data:`SQL_INT_MAX`); None for anything else, never an error (however long the text)."""
+    if not text or len(text) > _ID_DIGITS or not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if value <= SQL_INT_MAX else None
 
 
 class _TooLarge(BaseException):
@@ -36,7 +50,11 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (
+            not declared.isdigit()
+            or len(declared) > len(str(self.max_bytes))
+            or int(declared) > self.max_bytes
+        ):
             await self._refuse(scope, receive, send)
             return
         seen = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
@@ -16,6 +16,7 @@ from annotask.client import StorageItem
 from annotask.client.project_items import project_item
 from annotask.server.api.lookup import project_of
 from annotask.server.auth import CallerClient
+from annotask.server.limits import SQL_INT_MAX
 from annotask.server.media import FRAME_FORMATS, asset_file, frame_image, thumbnail_file
 from annotask.server.state import state_of
 
@@ -98,7 +99,7 @@ def get_thumbnail(
 def get_frame(
     project_hash: str,
     data_hash: str,
-    index: int,
+    index: Annotated[int, Path(ge=0, le=SQL_INT_MAX, description="0-based frame")],
     *,
     client: CallerClient,
     request: Request,
