@@ -257,6 +257,40 @@ def test_a_role_for_a_user_without_an_account_is_404_and_adds_nobody(server: Ser
     assert server.project.members()["nosuchuser"].value == "annotator"
 
 
+# -- Range headers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["bytes=100-50", "bytes=abc", "bytes=", "bytes=1-2-3", "lines=0-4", f"bytes=0-{HUGE}x"],
+)
+def test_a_malformed_range_is_ignored_and_the_whole_file_sent(server: Server, header: str) -> None:
+    data_hash = server.project.list_tasks()[0].data_hash
+    path = f"{_base(server)}/items/{data_hash}/media"
+    whole = server.http.get(path, headers=server.as_("bob"))
+    answer = server.http.get(path, headers={**server.as_("bob"), "Range": header})
+    assert answer.status_code == 200, answer.text
+    assert answer.content == whole.content and "content-range" not in answer.headers
+    page = server.http.get("/", headers={"Range": header})
+    assert page.status_code == 200 and b"<html" in page.content.lower()
+
+
+def test_an_unsatisfiable_range_is_a_416_problem(server: Server) -> None:
+    data_hash = server.project.list_tasks()[0].data_hash
+    path = f"{_base(server)}/items/{data_hash}/media"
+    size = len(server.http.get(path, headers=server.as_("bob")).content)
+    for header in (f"bytes={size}-", f"bytes={HUGE}-", "bytes=-0"):
+        answer = server.http.get(path, headers={**server.as_("bob"), "Range": header})
+        _problem(answer, 416, "Range")
+        assert answer.headers["content-range"] == f"bytes */{size}"
+    # one satisfiable range among unsatisfiable ones is served
+    part = server.http.get(path, headers={**server.as_("bob"), "Range": f"bytes={size + 5}-,0-3"})
+    assert part.status_code == 206 and len(part.content) == 4
+    # a suffix longer than the file (however many digits) is the whole file
+    whole = server.http.get(path, headers={**server.as_("bob"), "Range": f"bytes=-{HUGE}"})
+    assert whole.status_code == 206 and len(whole.content) == size
+
+
 # -- names with control characters ---------------------------------------------------------
 
 
