@@ -18,6 +18,7 @@ from annotask.labels import BoundingBoxCoordinates, ObjectInstance
 from tests.server.conftest import Server
 
 TOO_BIG = 2**63  # one past SQLite's largest integer
+PAST_POSTGRES = 2**31  # one past PostgreSQL's INTEGER (ids and versions)
 HUGE = "9" * 5000  # past Python's 4300-digit limit on int()
 
 
@@ -78,6 +79,7 @@ def test_a_worker_may_not_import_labels_as_it_may_not_edit_them(server: Server) 
 # -- integers past what the store holds ----------------------------------------------------
 
 
+@pytest.mark.parametrize("big", [PAST_POSTGRES, TOO_BIG])
 @pytest.mark.parametrize(
     ("path", "field"),
     [
@@ -89,10 +91,10 @@ def test_a_worker_may_not_import_labels_as_it_may_not_edit_them(server: Server) 
     ],
 )
 def test_integers_past_the_store_are_422_naming_the_field(
-    server: Server, path: str, field: str
+    server: Server, path: str, field: str, big: int
 ) -> None:
     task = server.project.list_tasks()[0]
-    url = _base(server) + path.format(big=TOO_BIG, task=task.uuid, data=task.data_hash)
+    url = _base(server) + path.format(big=big, task=task.uuid, data=task.data_hash)
     body = _problem(server.http.get(url, headers=server.as_("bob")), 422, field)
     assert body["errors"][0]["field"].endswith(field)
 
@@ -126,8 +128,16 @@ def test_a_revert_takes_a_plain_integer_version_in_range(server: Server, version
 
 @pytest.mark.parametrize(
     "if_match",
-    [f'"{HUGE}"'.encode(), f'"{TOO_BIG}"'.encode(), b'"\xb2"', b'"-1"', b"W/", b'""'],
-    ids=["5000 digits", "2**63", "superscript two", "negative", "bare W/", "empty"],
+    [
+        f'"{HUGE}"'.encode(),
+        f'"{TOO_BIG}"'.encode(),
+        f'"{PAST_POSTGRES}"'.encode(),
+        b'"\xb2"',
+        b'"-1"',
+        b"W/",
+        b'""',
+    ],
+    ids=["5000 digits", "2**63", "2**31", "superscript two", "negative", "bare W/", "empty"],
 )
 def test_an_if_match_that_is_no_version_is_412(server: Server, if_match: bytes) -> None:
     data_hash, path = _saved_once(server)
@@ -165,8 +175,8 @@ def _first_streamed(server: Server, last_event_id: bytes) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "last_event_id",
-    [b"9999999999999999999999999", HUGE.encode(), b"\xb2", b"-3", b"abc"],
-    ids=["25 digits", "5000 digits", "superscript two", "negative", "letters"],
+    [b"9999999999999999999999999", HUGE.encode(), b"2147483648", b"\xb2", b"-3", b"abc"],
+    ids=["25 digits", "5000 digits", "2**31", "superscript two", "negative", "letters"],
 )
 def test_a_last_event_id_we_never_sent_is_ignored(server: Server, last_event_id: bytes) -> None:
     for task in server.project.list_tasks()[:2]:
@@ -304,3 +314,25 @@ def test_user_names_with_control_characters_are_refused(server: Server) -> None:
         _problem(answer, 422, "control characters")
     names = {u.name for u in Accounts(server.project._ctx.store).list_users()}
     assert not any(not n.isprintable() for n in names)
+
+
+# -- NUL characters in URLs ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/tasks?q=%00"),
+        ("GET", "/tasks?assignee=a%00b"),
+        ("PUT", "/members/%00"),
+        ("GET", "/label-rows/%00"),
+    ],
+)
+def test_a_nul_in_the_url_is_422_on_every_store(server: Server, method: str, path: str) -> None:
+    before = server.project.members()
+    body = {"role": "annotator"} if method == "PUT" else None
+    answer = server.http.request(
+        method, _base(server) + path, json=body, headers=server.as_("alice")
+    )
+    _problem(answer, 422, "NUL character")
+    assert server.project.members() == before

@@ -11,22 +11,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from annotask.server.problems import problem_response
 
-__all__ = ["SQL_INT_MAX", "BodyLimit", "LoginLimiter", "parse_id"]
+__all__ = ["STORE_INT_MAX", "BodyLimit", "LoginLimiter", "NulInUrl", "parse_id"]
 
-SQL_INT_MAX = 2**63 - 1
-"""The largest integer SQLite (and PostgreSQL's BIGINT) stores: the bound of every id,
-version and count a request may carry."""
-_ID_DIGITS = len(str(SQL_INT_MAX))
+STORE_INT_MAX = 2**31 - 1
+"""The largest id or version both stores hold (PostgreSQL's INTEGER; SQLite's is wider):
+the bound of every integer a request may carry, so both stores refuse the same input."""
+_ID_DIGITS = len(str(STORE_INT_MAX))
 _IDLE_SWEEP_AT = 10_000
 
 
 def parse_id(text: str) -> int | None:
     """A version or event id as a header carries it (ASCII digits, at most
-    :data:`SQL_INT_MAX`); None for anything else, never an error (however long the text)."""
+    :data:`STORE_INT_MAX`); None for anything else, never an error (however long the text)."""
     if not text or len(text) > _ID_DIGITS or not text.isascii() or not text.isdigit():
         return None
     value = int(text)
-    return value if value <= SQL_INT_MAX else None
+    return value if value <= STORE_INT_MAX else None
 
 
 class _TooLarge(BaseException):
@@ -90,6 +90,27 @@ class BodyLimit:
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)
+
+
+class NulInUrl:
+    """ASGI middleware: a URL with a NUL character in its path or query (``%00``) is a 422
+    problem, before any view: no name, title or filter holds one, and PostgreSQL refuses
+    them in text (a NUL reaching a query there would be a 500)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            response = problem_response(
+                422,
+                "the URL contains a NUL character (%00), which no name, title or filter "
+                "holds; remove it",
+                instance=scope["path"].replace("\x00", "%00"),
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class LoginLimiter:

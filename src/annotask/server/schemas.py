@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from annotask.server.limits import SQL_INT_MAX
+from annotask.server.limits import STORE_INT_MAX
 
 __all__ = [
     "ActionBody",
@@ -262,4 +262,4 @@ class LabelHistoryOut(BaseModel):
 class RevertBody(_In):
     """Save an earlier version's labels as the newest version."""
 
-    version: int = Field(ge=1, le=SQL_INT_MAX)
+    version: int = Field(ge=1, le=STORE_INT_MAX)

@@ -22,7 +22,7 @@ from annotask.errors import AnnotaskError
 from annotask.server.api.lookup import project_of
 from annotask.server.api.tasks import event_out
 from annotask.server.auth import CallerClient
-from annotask.server.limits import SQL_INT_MAX, parse_id
+from annotask.server.limits import STORE_INT_MAX, parse_id
 from annotask.server.schemas import EventOut
 from annotask.server.state import state_of
 
@@ -45,7 +45,7 @@ class EventPageOut(BaseModel):
 def list_events(
     project_hash: str,
     client: CallerClient,
-    after: Annotated[int, Query(ge=0, le=SQL_INT_MAX)] = 0,
+    after: Annotated[int, Query(ge=0, le=STORE_INT_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPageOut:
     """The project's task events with ids above ``after``."""
@@ -60,7 +60,7 @@ def task_events(
     project_hash: str,
     task_uuid: str,
     client: CallerClient,
-    after: Annotated[int, Query(ge=0, le=SQL_INT_MAX)] = 0,
+    after: Annotated[int, Query(ge=0, le=STORE_INT_MAX)] = 0,
 ) -> EventPageOut:
     """One task's events with ids above ``after``."""
     project = project_of(client, project_hash)
@@ -77,7 +77,7 @@ def stream_events(
     client: CallerClient,
     request: Request,
     after: Annotated[
-        int | None, Query(ge=0, le=SQL_INT_MAX, description="start after this event id")
+        int | None, Query(ge=0, le=STORE_INT_MAX, description="start after this event id")
     ] = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:

@@ -16,7 +16,7 @@ from annotask.client import StorageItem
 from annotask.client.project_items import project_item
 from annotask.server.api.lookup import project_of
 from annotask.server.auth import CallerClient
-from annotask.server.limits import SQL_INT_MAX
+from annotask.server.limits import STORE_INT_MAX
 from annotask.server.media import FRAME_FORMATS, asset_file, frame_image, thumbnail_file
 from annotask.server.ranges import RangeFileResponse
 from annotask.server.state import state_of
@@ -101,7 +101,7 @@ def get_thumbnail(
 def get_frame(
     project_hash: str,
     data_hash: str,
-    index: Annotated[int, Path(ge=0, le=SQL_INT_MAX, description="0-based frame")],
+    index: Annotated[int, Path(ge=0, le=STORE_INT_MAX, description="0-based frame")],
     *,
     client: CallerClient,
     request: Request,
