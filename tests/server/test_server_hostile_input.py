@@ -221,8 +221,9 @@ def test_an_import_that_cannot_be_read_is_422_and_changes_nothing(
         (b'{"name": "\xc3"}', ("body", "not UTF-8")),
         (b"[" * 90_000 + b"]" * 90_000, ("body", "nested")),
         (b'{"name": ', ("body", "not valid JSON")),
+        (b'{"name": ' + HUGE.encode() + b"}", ("body", "number too long")),
     ],
-    ids=["invalid UTF-8", "90000 deep", "cut short"],
+    ids=["invalid UTF-8", "90000 deep", "cut short", "5000 digits"],
 )
 def test_a_body_that_is_not_json_is_a_422_problem(
     server: Server, content: bytes, words: tuple[str, ...]

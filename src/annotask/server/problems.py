@@ -138,6 +138,9 @@ async def _problem(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_FORMS = ("multipart/", "application/x-www-form-urlencoded")
+
+
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
@@ -160,11 +163,12 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, detail, instance=request.url.path, errors=errors)
 
 
-def _unparsable_body(exc: StarletteHTTPException) -> str | None:
+def _unparsable_body(request: Request, exc: StarletteHTTPException) -> str | None:
     """What is wrong with a JSON body FastAPI could not decode (it answers those 400 with
     the decoding error as the cause), or None for any other HTTP error."""
     cause = exc.__cause__
-    if exc.status_code != 400:
+    content_type = request.headers.get("content-type", "").lower()
+    if exc.status_code != 400 or content_type.startswith(_FORMS):
         return None
     if isinstance(cause, UnicodeDecodeError):
         return (
@@ -176,13 +180,15 @@ def _unparsable_body(exc: StarletteHTTPException) -> str | None:
             f"the body is not valid JSON: nested too deeply to read; send JSON nested at most "
             f"{MAX_DEPTH} levels"
         )
+    if isinstance(cause, ValueError):  # e.g. a numeral past Python's 4300-digit limit
+        return "the body is not valid JSON: it holds a number too long to read"
     return None
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, StarletteHTTPException):
         raise exc
-    body_problem = _unparsable_body(exc)
+    body_problem = _unparsable_body(request, exc)
     if body_problem is not None:  # malformed JSON is 422 naming the body, like a syntax error
         return problem_response(
             422,
