@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from annotask.client.access import Accounts
 from tests.server.conftest import PASSWORD, Server
 
 
@@ -95,3 +103,58 @@ def test_only_site_admins_list_and_make_users(server: Server) -> None:
     assert twice.status_code == 422 and "exists already" in twice.json()["detail"]
     login = server.http.post("/api/session", json={"user": "newbie", "password": "long enough pw"})
     assert login.status_code == 200
+
+
+def test_concurrent_wrong_logins_check_at_most_the_limit_of_passwords(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+    lock = threading.Lock()
+    real = Accounts.check_password
+
+    def counting(self: Accounts, name: str, password: str) -> str:
+        with lock:
+            checked.append(name)
+        time.sleep(0.05)  # a slow hash: every request is in flight before the first ends
+        return real(self, name, password)
+
+    monkeypatch.setattr(Accounts, "check_password", counting)
+    barrier = threading.Barrier(30)
+
+    def attempt() -> int:
+        with httpx.Client(base_url=str(server.http.base_url), timeout=30) as http:
+            barrier.wait()
+            body = {"user": "bob", "password": "wrong-one"}
+            return http.post("/api/session", json=body).status_code
+
+    with ThreadPoolExecutor(30) as pool:
+        statuses = list(pool.map(lambda _: attempt(), range(30)))
+    assert len(checked) == 5
+    assert sorted(statuses) == [401] * 5 + [429] * 25
+    limited = server.http.post("/api/session", json={"user": "bob", "password": PASSWORD})
+    assert limited.status_code == 429  # the window is full, even for the right password
+
+
+def test_a_successful_login_clears_the_failures_before_it(server: Server) -> None:
+    for _ in range(4):
+        wrong = server.http.post("/api/session", json={"user": "bob", "password": "wrong-one"})
+        assert wrong.status_code == 401
+    assert server.http.post("/api/session", json={"user": "bob", "password": PASSWORD}).is_success
+    for _ in range(5):
+        again = server.http.post("/api/session", json={"user": "bob", "password": "wrong-one"})
+        assert again.status_code == 401
+    assert (
+        server.http.post("/api/session", json={"user": "bob", "password": "x"}).status_code == 429
+    )
+
+
+def test_token_names_follow_the_name_policy(server: Server) -> None:
+    for name in ("\u0000", "lap\ntop", "a\x7f"):
+        refused = server.http.post("/api/tokens", json={"name": name}, headers=server.as_("bob"))
+        assert refused.status_code == 422, (name, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert "control character" in refused.json()["detail"]
+    names = {t["name"] for t in server.http.get("/api/tokens", headers=server.as_("bob")).json()}
+    assert names == {"tests"}
+    ok = server.http.post("/api/tokens", json={"name": "  laptop "}, headers=server.as_("bob"))
+    assert ok.status_code == 201 and ok.json()["name"] == "laptop"

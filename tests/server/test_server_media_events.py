@@ -175,5 +175,5 @@ def test_an_upload_that_is_not_json_is_422(server: Server, body: bytes) -> None:
         files={"file": ("x.json", body, "application/json")},
         headers=server.as_("bob"),
     )
-    assert answer.status_code == 422 and "not a JSON file" in answer.json()["detail"]
+    assert answer.status_code == 422 and "is not valid JSON" in answer.json()["detail"]
     assert isinstance(answer, httpx.Response)

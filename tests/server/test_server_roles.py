@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from annotask.client.access import Accounts
 from tests.server.conftest import ROLES, Server
 
 EVERYONE = frozenset({"owner", "admin", "annotator", "reviewer", "worker"})
@@ -73,6 +74,7 @@ def _cases() -> list[Case]:
 
 
 def test_each_endpoint_answers_each_role_as_the_client_decides(server: Server) -> None:
+    Accounts(server.project._ctx.store).create_user("zoe")  # roles go to accounts only
     server.project.add_member("zoe", "annotator")
     wrong: list[str] = []
     for user in sorted(ROLES):

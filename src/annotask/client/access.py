@@ -24,6 +24,7 @@ from annotask.errors import (
     NotFoundError,
     ValidationError,
 )
+from annotask.limits import check_name
 from annotask.store import Store, access
 from annotask.store import credentials as cred_store
 from annotask.store.clock import epoch, utcnow
@@ -192,9 +193,7 @@ class Accounts:
     # API tokens ---------------------------------------------------------------------------
     def issue_token(self, user: str, name: str = "api") -> IssuedToken:
         """A new API token for ``user``; its secret is in the result only."""
-        label = name.strip()
-        if not label or len(label) > _MAX_NAME:
-            raise ValidationError(f"a token needs a name of 1..{_MAX_NAME} characters")
+        label = check_name(name, "a token's name", _MAX_NAME)  # no control characters
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token_id = str(uuidlib.uuid4())
         with self._store.write() as conn:
@@ -294,8 +293,10 @@ def _refuse_taken(conn: Connection, name: str) -> None:
 
 def _check_name(name: str) -> str:
     name = name.strip()
-    if not name or len(name) > _MAX_NAME or any(c.isspace() or c in "/:" for c in name):
+    bad = any(c.isspace() or not c.isprintable() or c in "/:" for c in name)
+    if not name or len(name) > _MAX_NAME or bad:
         raise ValidationError(
-            f"a user name needs 1..{_MAX_NAME} characters, no spaces, '/' or ':'; got {name!r}"
+            f"a user name needs 1..{_MAX_NAME} characters, no spaces, control characters, "
+            f"'/' or ':'; got {name!r}"
         )
     return name

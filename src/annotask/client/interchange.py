@@ -35,6 +35,7 @@ from annotask.labels.formats import (
 )
 from annotask.labels.formats._common import names, split_frame
 from annotask.labels.formats.json import EXPORT_SCHEMA, to_document
+from annotask.workflow.context import Action
 
 __all__ = [
     "EXPORT_SCHEMA",
@@ -125,6 +126,7 @@ def import_labels(
     twice changes nothing; ``add`` adds beside them; ``replace`` clears the rows the file names.
     ``branch_name`` picks the label branch the rows are on (default ``main``).
     """
+    project._check(Action.EDIT_LABELS)  # an import is editing labels by hand, as a PUT is
     module = get_format(format_name)
     rows = _initialised(project, branch_name)
     by_title = _unique_titles(project, rows)
@@ -195,6 +197,7 @@ def import_coco_labels(
     skip_unmatched: bool = False,
 ) -> ImportReport:
     """Add a COCO dict's annotations to ``project``'s label rows (see :func:`import_labels`)."""
+    project._check(Action.EDIT_LABELS)  # an import is editing labels by hand, as a PUT is
     rows = _initialised(project)
     by_title = _unique_titles(project, rows)
     report = import_coco(coco, project.ontology, by_title, skip_unknown=skip_unknown, mode=mode)

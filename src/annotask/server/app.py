@@ -17,7 +17,7 @@ from annotask.server.api import (
     tasks,
     users,
 )
-from annotask.server.limits import BodyLimit
+from annotask.server.limits import BodyLimit, NulInUrl
 from annotask.server.problems import install_handlers
 from annotask.server.settings import ServerSettings
 from annotask.server.state import ServerState
@@ -63,5 +63,6 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     mount_web(app)
+    app.add_middleware(NulInUrl)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

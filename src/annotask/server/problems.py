@@ -7,6 +7,7 @@ No stack trace ever reaches a client; unexpected errors are logged here and answ
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,6 +26,7 @@ from annotask.errors import (
     StoreError,
     ValidationError,
 )
+from annotask.limits import MAX_DEPTH
 
 __all__ = [
     "PROBLEM_JSON",
@@ -136,26 +138,64 @@ async def _problem(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_FORMS = ("multipart/", "application/x-www-form-urlencoded")
+
+
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    message = str(error.get("msg", "invalid"))
+    reason = (error.get("ctx") or {}).get("error")
+    if error.get("type") == "json_invalid" and reason:
+        return f"the body is not valid JSON: {reason}"
+    return message
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, RequestValidationError):
         raise exc
-    errors = [
-        {"field": _field(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
-        for e in exc.errors()
-    ]
+    errors = [{"field": _field(e.get("loc", ())), "message": _message(e)} for e in exc.errors()]
     first = errors[0] if errors else {"field": "request", "message": "invalid"}
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     detail = f"{first['field']}: {first['message']}{more}"
     return problem_response(422, detail, instance=request.url.path, errors=errors)
 
 
+def _unparsable_body(request: Request, exc: StarletteHTTPException) -> str | None:
+    """What is wrong with a JSON body FastAPI could not decode (it answers those 400 with
+    the decoding error as the cause), or None for any other HTTP error."""
+    cause = exc.__cause__
+    content_type = request.headers.get("content-type", "").lower()
+    if exc.status_code != 400 or content_type.startswith(_FORMS):
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        return (
+            f"the body is not valid JSON: it is not UTF-8 (byte {cause.start}: {cause.reason}); "
+            "send UTF-8 JSON"
+        )
+    if isinstance(cause, RecursionError):
+        return (
+            f"the body is not valid JSON: nested too deeply to read; send JSON nested at most "
+            f"{MAX_DEPTH} levels"
+        )
+    if isinstance(cause, ValueError):  # e.g. a numeral past Python's 4300-digit limit
+        return "the body is not valid JSON: it holds a number too long to read"
+    return None
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, StarletteHTTPException):
         raise exc
+    body_problem = _unparsable_body(request, exc)
+    if body_problem is not None:  # malformed JSON is 422 naming the body, like a syntax error
+        return problem_response(
+            422,
+            f"body: {body_problem}",
+            instance=request.url.path,
+            errors=[{"field": "body", "message": body_problem}],
+        )
     return problem_response(
         exc.status_code,
         str(exc.detail),

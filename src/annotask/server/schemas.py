@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from annotask.server.limits import STORE_INT_MAX
+
 __all__ = [
     "ActionBody",
     "AssignBody",
@@ -38,7 +40,10 @@ __all__ = [
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: unknown fields refused, and no lax conversions (``true`` is not the
+    integer 1, ``"3"`` is not a number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class LoginBody(_In):
@@ -257,4 +262,4 @@ class LabelHistoryOut(BaseModel):
 class RevertBody(_In):
     """Save an earlier version's labels as the newest version."""
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=STORE_INT_MAX)

@@ -22,6 +22,7 @@ from annotask.errors import AnnotaskError
 from annotask.server.api.lookup import project_of
 from annotask.server.api.tasks import event_out
 from annotask.server.auth import CallerClient
+from annotask.server.limits import STORE_INT_MAX, parse_id
 from annotask.server.schemas import EventOut
 from annotask.server.state import state_of
 
@@ -44,7 +45,7 @@ class EventPageOut(BaseModel):
 def list_events(
     project_hash: str,
     client: CallerClient,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=STORE_INT_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPageOut:
     """The project's task events with ids above ``after``."""
@@ -59,7 +60,7 @@ def task_events(
     project_hash: str,
     task_uuid: str,
     client: CallerClient,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=STORE_INT_MAX)] = 0,
 ) -> EventPageOut:
     """One task's events with ids above ``after``."""
     project = project_of(client, project_hash)
@@ -75,14 +76,24 @@ def stream_events(
     project_hash: str,
     client: CallerClient,
     request: Request,
-    after: Annotated[int | None, Query(ge=0, description="start after this event id")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=STORE_INT_MAX, description="start after this event id")
+    ] = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    """Server-Sent Events: every task event of the project from ``Last-Event-ID`` on."""
+    """Server-Sent Events: every task event of the project from ``Last-Event-ID`` on.
+
+    A ``Last-Event-ID`` that is not an event id we could have sent (not ASCII digits, or
+    past the largest id a store holds) is ignored, as if absent: the stream starts after
+    ``after`` (or at the first event). Refusing it instead would end a browser's EventSource
+    for good on a header the browser itself repeats, and answering 200 then failing would make
+    it reconnect in a loop; a stream from the start is the one answer it handles sanely.
+    """
     project = project_of(client, project_hash)
     start = after or 0
-    if last_event_id is not None and last_event_id.strip().isdigit():
-        start = int(last_event_id.strip())
+    resumed = None if last_event_id is None else parse_id(last_event_id.strip())
+    if resumed is not None:
+        start = resumed
     return StreamingResponse(
         _stream(project, start, request),
         media_type="text/event-stream",

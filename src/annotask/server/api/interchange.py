@@ -19,6 +19,7 @@ from annotask.client.interchange import (
     import_coco_labels,
 )
 from annotask.errors import ValidationError
+from annotask.limits import load_json, shown
 from annotask.server.api.lookup import project_of
 from annotask.server.auth import CallerClient
 
@@ -67,12 +68,18 @@ def import_coco(
 ) -> ImportOut:
     """Add a COCO file's annotations to the label rows, all or nothing (new versions)."""
     project = project_of(client, project_hash)
+    name = f"upload {shown(file.filename)}" if file.filename else "the upload"
     try:
-        coco = json.load(file.file)
-    except ValueError as exc:
+        # load_json refuses (ValidationError) undecodable bytes, NaN, and nesting too deep
+        # for the parser (a RecursionError in json.loads) or past the store's MAX_DEPTH
+        coco = load_json(file.file.read(), name)
+    except ValidationError as exc:
+        raise ValidationError(f"{exc}; nothing was imported; send a COCO JSON file") from exc
+    if not isinstance(coco, dict):
         raise ValidationError(
-            f"{file.filename or 'the upload'} is not a JSON file ({exc}); nothing was imported"
-        ) from exc
+            f"{name} holds {shown(coco)}, not a COCO object with images, annotations and "
+            "categories; nothing was imported"
+        )
     report = import_coco_labels(
         project, coco, skip_unknown=skip_unknown, skip_unmatched=skip_unmatched
     )

@@ -8,15 +8,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from annotask.client import StorageItem
 from annotask.client.project_items import project_item
 from annotask.server.api.lookup import project_of
 from annotask.server.auth import CallerClient
+from annotask.server.limits import STORE_INT_MAX
 from annotask.server.media import FRAME_FORMATS, asset_file, frame_image, thumbnail_file
+from annotask.server.ranges import RangeFileResponse
 from annotask.server.state import state_of
 
 __all__ = ["ItemOut", "router"]
@@ -69,17 +71,18 @@ def get_item(project_hash: str, data_hash: str, client: CallerClient) -> ItemOut
     )
 
 
-@router.get("/{data_hash}/media", response_class=FileResponse)
+@router.get("/{data_hash}/media", response_class=RangeFileResponse)
 def get_media(
     project_hash: str, data_hash: str, client: CallerClient, request: Request
-) -> FileResponse:
-    """The asset's bytes; ``Range`` requests are answered ``206`` (video seeks)."""
+) -> RangeFileResponse:
+    """The asset's bytes; ``Range`` requests are answered ``206`` (video seeks), an
+    unsatisfiable one ``416``, and a malformed one is ignored (the whole file, ``200``)."""
     item = _item(client, project_hash, data_hash)
     path = asset_file(item, state_of(request).settings.cache_dir)
-    return FileResponse(path, media_type=item.mime_type, headers={"Cache-Control": _CACHE})
+    return RangeFileResponse(path, media_type=item.mime_type, headers={"Cache-Control": _CACHE})
 
 
-@router.get("/{data_hash}/thumbnail", response_class=FileResponse)
+@router.get("/{data_hash}/thumbnail", response_class=RangeFileResponse)
 def get_thumbnail(
     project_hash: str,
     data_hash: str,
@@ -87,18 +90,18 @@ def get_thumbnail(
     client: CallerClient,
     request: Request,
     size: Annotated[int, Query(ge=16, le=512, description="longest edge, pixels")] = 256,
-) -> FileResponse:
+) -> RangeFileResponse:
     """A JPEG of the first frame fitting in ``size`` x ``size`` (cached)."""
     item = _item(client, project_hash, data_hash)
     path = thumbnail_file(item, size, state_of(request).settings.cache_dir)
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": _CACHE})
+    return RangeFileResponse(path, media_type="image/jpeg", headers={"Cache-Control": _CACHE})
 
 
 @router.get("/{data_hash}/frames/{index}")
 def get_frame(
     project_hash: str,
     data_hash: str,
-    index: int,
+    index: Annotated[int, Path(ge=0, le=STORE_INT_MAX, description="0-based frame")],
     *,
     client: CallerClient,
     request: Request,

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Header, Response
 
 from annotask.client.label_documents import label_document, save_label_document
 from annotask.labels import LabelRow
+from annotask.limits import shown
 from annotask.server.api.lookup import label_row_of, project_of
 from annotask.server.auth import CallerClient
+from annotask.server.limits import parse_id
 from annotask.server.problems import Problem
 from annotask.server.schemas import (
     LabelHistoryOut,
@@ -61,20 +63,22 @@ def _base_version(if_match: str | None, row: LabelRow) -> int:
             f"saving the label row of {row.data_title!r} needs an If-Match header with the "
             f"version it is based on (its ETag, now {_etag(row.version)})",
         )
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise Problem(
-            412, f"If-Match {if_match!r} is not a label row version; send the ETag GET gave"
-        )
-    if int(text) != row.version:
+    base = parse_id(if_match.strip().removeprefix("W/").strip('"'))
+    if base is None:
         raise Problem(
             412,
-            f"the label row of {row.data_title!r} is at version {row.version}, not {text}: "
+            f"If-Match {shown(if_match)} is not a label row version; send the ETag GET gave "
+            f"(now {_etag(row.version)})",
+        )
+    if base != row.version:
+        raise Problem(
+            412,
+            f"the label row of {row.data_title!r} is at version {row.version}, not {base}: "
             "someone saved it meanwhile. Nothing was changed; load it again and redo the change",
             headers={"ETag": _etag(row.version)},
             current_version=row.version,
         )
-    return int(text)
+    return base
 
 
 @router.get("/{data}", response_model=LabelRowOut)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from annotask.client.label_versions import label_version
 from annotask.server.api.lookup import project_of
 from annotask.server.auth import CallerClient
+from annotask.server.limits import STORE_INT_MAX
 
 __all__ = ["router"]
 
@@ -28,7 +29,10 @@ class SavedVersionOut(BaseModel):
 
 @router.get("/{data}/versions/{version}", response_model=SavedVersionOut)
 def get_label_version(
-    project_hash: str, data: str, version: Annotated[int, Path(ge=1)], client: CallerClient
+    project_hash: str,
+    data: str,
+    version: Annotated[int, Path(ge=1, le=STORE_INT_MAX)],
+    client: CallerClient,
 ) -> SavedVersionOut:
     """Version ``version`` of the label row of one data item (data hash or exact title)."""
     saved = label_version(project_of(client, project_hash), data, version)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 
 from annotask.client import Project
 from annotask.errors import AuthorizationError
@@ -17,6 +19,7 @@ from annotask.server.schemas import (
     StageOut,
     WorkflowOut,
 )
+from annotask.server.state import state_of
 from annotask.workflow.context import Role
 
 __all__ = ["project_out", "router"]
@@ -84,21 +87,35 @@ def get_workflow(project_hash: str, client: CallerClient) -> WorkflowOut:
     return WorkflowOut(start_stage=project.start_stage.name, stages=stages)
 
 
+def _require_manager(project: Project, user: str, what: str) -> dict[str, Role]:
+    members = project.members()
+    if members.get(user) not in _MANAGERS:
+        raise AuthorizationError(
+            f"only owners and admins of {project.what} {what}; ask one of them"
+        )
+    return members
+
+
 @router.get("/{project_hash}/members", response_model=list[MemberOut])
 def list_members(project_hash: str, client: CallerClient) -> list[MemberOut]:
     """The project's members and roles (owners and admins only)."""
     project = project_of(client, project_hash)
-    members = project.members()
-    if members.get(client.user) not in _MANAGERS:
-        raise AuthorizationError(
-            f"only owners and admins of {project.what} see its members; ask one of them"
-        )
+    members = _require_manager(project, client.user, "see its members")
     return [MemberOut(user=u, role=r.value) for u, r in sorted(members.items())]
 
 
 @router.put("/{project_hash}/members/{user}", response_model=MemberOut)
-def set_member(project_hash: str, user: str, body: MemberBody, client: CallerClient) -> MemberOut:
+def set_member(
+    project_hash: str,
+    user: Annotated[str, Path(min_length=1, max_length=200)],
+    body: MemberBody,
+    client: CallerClient,
+    request: Request,
+) -> MemberOut:
     """Give a user a role on the project (owners and admins; the user must exist)."""
     project = project_of(client, project_hash)
-    project.add_member(user, Role(body.role))
-    return MemberOut(user=user, role=body.role)
+    # managers first, so that nobody else learns which accounts exist
+    _require_manager(project, client.user, "give roles")
+    name = state_of(request).accounts.get_user(user).name  # 404 naming `annotask users create`
+    project.add_member(name, Role(body.role))
+    return MemberOut(user=name, role=body.role)

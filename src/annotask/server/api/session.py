@@ -25,8 +25,8 @@ def log_in(body: LoginBody, request: Request, response: Response) -> SessionOut:
     """Log in with a password: sets an HttpOnly session cookie; answers the CSRF token."""
     state = state_of(request)
     address = request.client.host if request.client is not None else "?"
-    wait = state.limiter.retry_after(body.user, address)
-    if wait > 0:
+    wait, stamp = state.limiter.reserve(body.user, address)
+    if stamp is None:
         raise Problem(
             429,
             f"too many failed logins for {body.user!r} from {address}; try again in "
@@ -35,8 +35,11 @@ def log_in(body: LoginBody, request: Request, response: Response) -> SessionOut:
         )
     try:
         user = state.accounts.check_password(body.user, body.password)
-    except AuthenticationError:
-        state.limiter.failed(body.user, address)
+    except Exception as exc:
+        # a wrong password keeps its reserved attempt as a failure; an attempt whose
+        # password was never judged (the store broke) is given back
+        if not isinstance(exc, AuthenticationError):
+            state.limiter.release(body.user, address, stamp)
         raise
     state.limiter.succeeded(body.user, address)
     secret, session = state.accounts.open_session(user)

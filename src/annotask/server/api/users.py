@@ -31,7 +31,7 @@ class UserOut(BaseModel):
 class UserBody(BaseModel):
     """A new account; without a password the user logs in with API tokens only."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str = Field(min_length=1, max_length=200)
     password: str | None = Field(default=None, min_length=8, max_length=1000)

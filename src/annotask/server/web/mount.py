@@ -11,10 +11,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse
 
 from annotask.server.api import activity, label_versions
+from annotask.server.ranges import RangeFileResponse, RangeStaticFiles
 
 __all__ = ["mount_web"]
 
@@ -38,7 +38,7 @@ def _offline_docs(app: FastAPI) -> None:
         return
     docs_url = app.docs_url
     app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != docs_url]
-    app.mount("/static/swagger-ui", StaticFiles(directory=bundle), name="swagger-ui")
+    app.mount("/static/swagger-ui", RangeStaticFiles(directory=bundle), name="swagger-ui")
     title = f"{app.title} - API docs"
     openapi_url = app.openapi_url or "/openapi.json"
 
@@ -59,8 +59,8 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(activity.router)
     app.include_router(label_versions.router)
     _offline_docs(app)
-    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    app.mount("/static", RangeStaticFiles(directory=_STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
-    def index() -> FileResponse:
-        return FileResponse(_STATIC / "index.html", headers=_NO_CACHE)
+    def index() -> RangeFileResponse:
+        return RangeFileResponse(_STATIC / "index.html", headers=_NO_CACHE)
