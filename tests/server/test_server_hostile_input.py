@@ -5,6 +5,7 @@ nothing changes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from typing import Any
@@ -337,3 +338,43 @@ def test_a_nul_in_the_url_is_422_on_every_store(server: Server, method: str, pat
     )
     _problem(answer, 422, "NUL character")
     assert server.project.members() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/session", {"user": "bob\x00", "password": "secret"}, "body.user"),
+        ("{base}/tasks/{task}/assign", {"stage": "Pre-label", "user": "b\x00b"}, "body.user"),
+        ("{base}/tasks/{task}/proceed", {"stage": "Pre\x00label", "pathway": "x"}, "body.stage"),
+    ],
+)
+def test_a_nul_in_a_body_is_422_naming_the_field_on_every_store(
+    server: Server, path: str, body: dict[str, str], field: str
+) -> None:
+    (task,) = [t for t in server.project.list_tasks() if t.stage.name == "Pre-label"][:1]
+    before = [(t.uuid, t.stage.name, t.assignee) for t in server.project.list_tasks()]
+    url = path.format(base=_base(server), task=task.uuid)
+    answer = server.http.post(url, json=body, headers=server.as_("alice"))
+    _problem(answer, 422, field, "NUL character")
+    assert [(t.uuid, t.stage.name, t.assignee) for t in server.project.list_tasks()] == before
+
+
+def test_a_value_the_database_refuses_is_a_422_problem_not_a_500() -> None:
+    from fastapi import FastAPI  # noqa: PLC0415 - a bare app with only the handlers
+    from sqlalchemy.exc import DataError  # noqa: PLC0415
+
+    from annotask.server.problems import install_handlers  # noqa: PLC0415
+
+    app = FastAPI()
+    install_handlers(app)
+
+    @app.get("/refused")
+    def refused() -> None:
+        raise DataError("UPDATE tasks", {}, ValueError("invalid byte sequence: 0x00"))
+
+    async def get() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            return await http.get("/refused")
+
+    _problem(asyncio.run(get()), 422, "the store refused a value", "NUL character")

@@ -204,11 +204,35 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _refused_by_store(request: Request, exc: Exception) -> JSONResponse:
+    # a value the checks above let through but the database refuses (say a NUL in text on
+    # PostgreSQL): the request's fault, and nothing was written (its transaction rolled back)
+    log.warning("the store refused a value on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        422,
+        "the store refused a value in this request (text with a NUL character, or a number "
+        "out of range); change it and send the request again",
+        instance=request.url.path,
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
         500, "internal server error; the server's log has the details", instance=request.url.path
     )
+
+
+def _data_errors() -> tuple[type[Exception], ...]:
+    """The errors a database raises for a value it refuses: SQLAlchemy's, and psycopg's own
+    (raised unwrapped by its ``executemany``) where PostgreSQL support is installed."""
+    from sqlalchemy.exc import DataError  # noqa: PLC0415 - the server imports the store anyway
+
+    try:
+        from psycopg import DataError as DriverDataError  # noqa: PLC0415 - optional driver
+    except ImportError:
+        return (DataError,)
+    return (DataError, DriverDataError)
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -217,4 +241,6 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for refused in _data_errors():
+        app.add_exception_handler(refused, _refused_by_store)
     app.add_exception_handler(Exception, _unexpected)

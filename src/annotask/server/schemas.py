@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from annotask.server.limits import STORE_INT_MAX
 
@@ -44,6 +44,14 @@ class _In(BaseModel):
     integer 1, ``"3"`` is not a number)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # no name, stage, comment or password holds one, and PostgreSQL refuses them in text
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text cannot hold a NUL character (\\u0000); remove it")
+        return value
 
 
 class LoginBody(_In):
