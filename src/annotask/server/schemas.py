@@ -50,7 +50,9 @@ class _In(BaseModel):
     def _no_nul(cls, value: object) -> object:
         # no name, stage, comment or password holds one, and PostgreSQL refuses them in text
         if isinstance(value, str) and "\x00" in value:
-            raise ValueError("text cannot hold a NUL character (\\u0000); remove it")
+            raise ValueError(
+                "text cannot hold a NUL character (\\u0000, a control character); remove it"
+            )
         return value
 
 
