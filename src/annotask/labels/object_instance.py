@@ -92,7 +92,7 @@ class ObjectInstance(InstanceBase[ObjectFrame, Annotation]):
         confidence = check_annotation_fields(
             ident, confidence, manual_annotation, created_by, created_at
         )
-        if not overwrite:
+        if not overwrite and self._annotations:
             taken = [f for f in frame_list if f in self._annotations]
             if taken:
                 raise LabelError(

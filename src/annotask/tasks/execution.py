@@ -226,14 +226,16 @@ class Attempt:
         if priority is None:
             priority = rec.priority
         pathway = self.binding.find_pathway(pathway_ref) if pathway_ref is not None else rec.proceed
+        saves = rec.saves
+        document = saves[-1] if saves else None
         return TaskOutcome(
             task=self.loaded.task,
             kind=OutcomeKind.STAY if pathway is None else OutcomeKind.MOVE,
             pathway=pathway,
-            label_document=rec.document,
-            label_json=None if rec.document is None else document_json(rec.document),
+            label_document=document,
+            label_json=None if document is None else document_json(document),
             label_hash=rec.label_hash,
-            label_earlier=tuple(map(document_json, rec.saves[:-1])),
+            label_earlier=tuple(map(document_json, saves[:-1])) if len(saves) > 1 else (),
             base_version=rec.base_version or 0,
             priority=priority,
             item_updates=rec.item_updates,
