@@ -263,3 +263,13 @@ def test_names_with_control_characters_and_nul_in_text_are_refused(ontology: Ont
     with pytest.raises(LabelError, match="a text answer cannot hold a NUL character"):
         instance.set_answer("re\x00d", attribute="colour", frames=0)
     assert instance.get_annotation(0).created_by == "Zoë Ng"
+
+
+def test_a_text_answer_with_an_unpaired_surrogate_is_refused(ontology: Ontology) -> None:
+    instance = ObjectInstance(ontology.get_object("car"))
+    instance.set_for_frames(BoundingBoxCoordinates(0.1, 0.1, 0.1, 0.1), frames=0)
+    with pytest.raises(LabelError, match="cannot hold a NUL character or an unpaired surrogate"):
+        instance.set_answer("red \ud800", attribute="colour", frames=0)
+    instance.set_answer("red \U0001f697", attribute="colour", frames=0)  # a pair is fine
+    with pytest.raises(LabelError, match="without control characters or unpaired surrogates"):
+        ObjectInstance(ontology.get_object("car"), object_hash="car\udc00")

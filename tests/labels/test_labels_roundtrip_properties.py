@@ -154,7 +154,11 @@ def answer_for(draw: st.DrawFn, question: Question) -> Any:
     if kind is AttributeType.CHECKLIST:
         return draw(st.lists(st.sampled_from(question.options), unique=True))
     if kind is AttributeType.TEXT:
-        return draw(st.text(st.characters(exclude_characters="\x00"), max_size=8))
+        return draw(
+            st.text(
+                st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=8
+            )
+        )
     return draw(st.integers(-(10**6), 10**6) | st.floats(allow_nan=False, allow_infinity=False))
 
 

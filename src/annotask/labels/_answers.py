@@ -15,6 +15,7 @@ from typing import Any
 
 from annotask.errors import LabelError
 from annotask.labels._numbers import as_real, shown
+from annotask.labels._text import storable_text
 from annotask.labels.ontology_model import (
     Attribute,
     AttributeType,
@@ -89,8 +90,11 @@ def coerce(question: Question, answer: object) -> AnswerValue:
     if kind is AttributeType.TEXT:
         if not isinstance(answer, str):
             raise LabelError(f"{describe(question)} expects a str, got {shown(answer)}")
-        if "\x00" in answer:
-            raise LabelError(f"{describe(question)}: a text answer cannot hold a NUL character")
+        if not storable_text(answer):
+            raise LabelError(
+                f"{describe(question)}: a text answer cannot hold a NUL character or an "
+                "unpaired surrogate"
+            )
         return answer
     return _number(question, answer)
 
@@ -134,7 +138,7 @@ def decode(question: Question, raw: object, unknown: set[str]) -> AnswerValue | 
         if found is not None and found.feature_hash == raw:
             return found
         return _decode_option(question, raw, unknown)
-    if kind is AttributeType.TEXT and type(raw) is str and "\x00" not in raw:
+    if kind is AttributeType.TEXT and type(raw) is str and storable_text(raw):
         return raw
     if kind is AttributeType.CHECKLIST:
         if not isinstance(raw, list):

@@ -7,12 +7,13 @@ import re
 
 from annotask.labels._numbers import shown
 
-__all__ = ["MAX_NAME_CHARS", "name_problem"]
+__all__ = ["MAX_NAME_CHARS", "name_problem", "storable_text"]
 
 MAX_NAME_CHARS = 200
 """The longest instance hash or ``created_by`` a label row may hold."""
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def name_problem(value: object, *, empty_ok: bool = False) -> str | None:
@@ -23,5 +24,14 @@ def name_problem(value: object, *, empty_ok: bool = False) -> str | None:
     if len(value) > MAX_NAME_CHARS or not (value or empty_ok):
         return f"must be a string of 1..{MAX_NAME_CHARS} characters, got {shown(value)}"
     if not value.isprintable() and _CONTROL.search(value):
-        return f"must be a string without control characters, got {shown(value)}"
+        return (
+            "must be a string without control characters or unpaired surrogates, got "
+            f"{shown(value)}"
+        )
     return None
+
+
+def storable_text(text: str) -> bool:
+    """Whether free text (a text answer) can be stored: no NUL, which PostgreSQL refuses,
+    and no unpaired surrogate, which is not Unicode text and no JSON reader takes back."""
+    return _UNSTORABLE.search(text) is None
