@@ -68,11 +68,6 @@ class AttemptRecorder:
             self.priority = priority
         return base_version + 1
 
-    @property
-    def document(self) -> Mapping[str, Any] | None:
-        """The last document saved (None: the labels were not saved)."""
-        return self.saves[-1] if self.saves else None
-
     def history(self, label_hash: str) -> list[LabelVersion]:
         """History comes from the store (pending saves are not in it yet)."""
         return self._store_backend.history(label_hash)
