@@ -65,6 +65,9 @@ def shown(value: object) -> str:
         if len(value) <= SHOWN_MAX_CHARS:
             return repr(value)
         return repr(value[:SHOWN_MAX_CHARS]) + f"… ({len(value)} characters)"
+    if isinstance(value, int) and value.bit_length() > 4 * SHOWN_MAX_CHARS:
+        # repr would be long, and past 4300 digits Python refuses to write it at all
+        return f"a number of about {round(value.bit_length() * math.log10(2))} digits"
     if isinstance(value, bool | int | float | None):
         text = repr(value)
         return text if len(text) <= SHOWN_MAX_CHARS else f"a {len(text)}-digit number"

@@ -14,7 +14,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from annotask.errors import LabelError
-from annotask.labels._numbers import as_real, shown
+from annotask.labels._numbers import as_real
 from annotask.labels._text import storable_text
 from annotask.labels.ontology_model import (
     Attribute,
@@ -23,6 +23,7 @@ from annotask.labels.ontology_model import (
     Question,
     QuestionTree,
 )
+from annotask.limits import shown
 
 __all__ = [
     "Answer",

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, Protocol, 
 from annotask.errors import LabelError
 from annotask.labels._answers import AnswerValue
 from annotask.labels._frames import Frames, normalise_frames
-from annotask.labels._numbers import as_real, shown
+from annotask.labels._numbers import as_real
 from annotask.labels._text import name_problem
 from annotask.labels.coordinates import Coordinates
 from annotask.labels.ontology_model import Classification, ObjectClass
+from annotask.limits import shown
 
 if TYPE_CHECKING:
     from annotask.labels.classification_instance import ClassificationInstance

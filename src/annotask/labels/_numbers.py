@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from numbers import Real
 
-__all__ = ["as_real", "clean", "shown"]
-
-_SHOWN_CHARS = 60
+__all__ = ["as_real", "clean"]
 
 
 def as_real(value: object) -> float | None:
@@ -21,15 +18,6 @@ def as_real(value: object) -> float | None:
         return float(value)
     except OverflowError:
         return None
-
-
-def shown(value: object) -> str:
-    """``repr(value)`` for an error message, cut short: a document may hold a number of
-    thousands of digits (whose repr Python refuses past 4300) or a megabyte string."""
-    if isinstance(value, int) and value.bit_length() > 4 * _SHOWN_CHARS:
-        return f"an integer of about {round(value.bit_length() * math.log10(2))} digits"
-    text = repr(value)
-    return text if len(text) <= _SHOWN_CHARS else f"{text[: _SHOWN_CHARS - 1]}…"
 
 
 def clean(value: float, digits: int = 4) -> float | int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from annotask.labels._numbers import shown
+from annotask.limits import shown
 
 __all__ = ["MAX_NAME_CHARS", "name_problem", "storable_text"]
 

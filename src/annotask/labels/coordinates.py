@@ -14,8 +14,9 @@ from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 from annotask.errors import LabelError
-from annotask.labels._numbers import as_real, shown
+from annotask.labels._numbers import as_real
 from annotask.labels.ontology_model import Shape
+from annotask.limits import shown
 
 if TYPE_CHECKING:
     import numpy as np

@@ -74,7 +74,6 @@ from annotask.labels._instance_common import (
     ObjectFrame,
     check_in_range,
 )
-from annotask.labels._numbers import shown
 from annotask.labels._text import name_problem
 from annotask.labels.classification_instance import ClassificationInstance
 from annotask.labels.coordinates import READERS, BitmaskCoordinates, SkeletonCoordinates
@@ -86,6 +85,7 @@ from annotask.labels.ontology_model import (
     QuestionTree,
     Shape,
 )
+from annotask.limits import shown
 
 __all__ = [
     "SCHEMA",

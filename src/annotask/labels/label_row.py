@@ -13,7 +13,7 @@ from annotask.datatypes import DataType
 from annotask.errors import LabelError, ValidationError
 from annotask.labels._frames import Frames, normalise_frames
 from annotask.labels._instance_common import check_in_range
-from annotask.labels._numbers import as_real, shown
+from annotask.labels._numbers import as_real
 from annotask.labels.backend import (
     LabelRowBackend,
     LabelRowMeta,
@@ -37,6 +37,7 @@ from annotask.labels.object_instance import ObjectInstance
 from annotask.labels.ontology import Ontology
 from annotask.labels.ontology_model import Classification, ObjectClass
 from annotask.labels.row_status import LabelStatus, WorkflowGraphNode, label_status_of
+from annotask.limits import shown
 
 __all__ = ["LabelRow"]
 
