@@ -1,16 +1,16 @@
-"""Strings that name things in labels (instance hashes, ``created_by``): short, and free of
-control characters, which a document would carry into every export and PostgreSQL refuses."""
+"""Strings that name things in labels (instance hashes, ``created_by``): as long as any name
+may be, and free of control characters, which a document would carry into every export.
+
+Unlike :func:`annotask.limits.check_name` these are kept exactly as given (a document read
+back must write the same bytes) and refused with a :class:`~annotask.errors.LabelError`."""
 
 from __future__ import annotations
 
 import re
 
-from annotask.limits import shown
+from annotask.limits import NAME_MAX_CHARS, shown
 
-__all__ = ["MAX_NAME_CHARS", "name_problem", "storable_text"]
-
-MAX_NAME_CHARS = 200
-"""The longest instance hash or ``created_by`` a label row may hold."""
+__all__ = ["name_problem", "storable_text"]
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -21,8 +21,8 @@ def name_problem(value: object, *, empty_ok: bool = False) -> str | None:
     field's name in a message."""
     if type(value) is not str:
         return f"must be a string, got {shown(value)}"
-    if len(value) > MAX_NAME_CHARS or not (value or empty_ok):
-        return f"must be a string of 1..{MAX_NAME_CHARS} characters, got {shown(value)}"
+    if len(value) > NAME_MAX_CHARS or not (value or empty_ok):
+        return f"must be a string of 1..{NAME_MAX_CHARS} characters, got {shown(value)}"
     if not value.isprintable() and _CONTROL.search(value):
         return (
             "must be a string without control characters or unpaired surrogates, got "
